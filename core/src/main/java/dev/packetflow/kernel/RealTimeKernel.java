@@ -1,0 +1,117 @@
+package dev.packetflow.kernel;
+
+import dev.packetflow.kernel.time.Clock;
+import dev.packetflow.net.core.SoftnetData;
+import java.util.concurrent.locks.LockSupport;
+
+/**
+ * The real-time mode: one softnet worker thread per CPU, each running its CPU's
+ * {@code net_rx_action} and timers on the machine's clock, and an idle strategy for when there is
+ * nothing to do: spin a little, then yield, then park (woken by {@code napi_schedule}).
+ *
+ * <p>Linux: {@code ksoftirqd/N} running {@code NET_RX_SOFTIRQ} and the timer softirq.
+ */
+public final class RealTimeKernel implements Kernel, AutoCloseable {
+    /** How a worker waits for work (after agrona's BackoffIdleStrategy, written for this stack). */
+    public enum IdleStrategy {
+        /** Never sleeps: lowest latency, burns a core. */
+        SPIN,
+        /** Spins, then yields, then parks up to 50 µs at a time. */
+        BACKOFF,
+        /** Parks as soon as idle (until woken or the next timer). */
+        PARK
+    }
+
+    private final SoftnetData[] cpus;
+    private final Thread[] workers;
+    private final IdleStrategy idle;
+    private volatile boolean running = true;
+
+    public RealTimeKernel(int nCpus, IdleStrategy idle) {
+        this.idle = idle;
+        cpus = new SoftnetData[nCpus];
+        workers = new Thread[nCpus];
+        for (int i = 0; i < nCpus; i++) {
+            SoftnetData sd = new SoftnetData(i, Clock.SYSTEM);
+            cpus[i] = sd;
+            Thread t = Thread.ofPlatform().daemon().name("ksoftirqd/" + i).unstarted(() -> loop(sd));
+            workers[i] = t;
+            sd.setWaker(() -> LockSupport.unpark(t));
+        }
+        for (Thread t : workers) {
+            t.start();
+        }
+    }
+
+    @Override
+    public Clock clock() {
+        return Clock.SYSTEM;
+    }
+
+    @Override
+    public int numCpus() {
+        return cpus.length;
+    }
+
+    @Override
+    public SoftnetData softnet(int cpu) {
+        return cpus[cpu];
+    }
+
+    @Override
+    public boolean deterministic() {
+        return false;
+    }
+
+    private void loop(SoftnetData sd) {
+        int idleRounds = 0;
+        while (running) {
+            int work = sd.netRxAction();
+            work += sd.timers().runTimers(System.nanoTime());
+            if (work > 0 || sd.hasPendingWork()) {
+                idleRounds = 0;
+                continue;
+            }
+            idleRounds++;
+            switch (idle) {
+                case SPIN -> Thread.onSpinWait();
+                case BACKOFF -> {
+                    if (idleRounds < 100) {
+                        Thread.onSpinWait();
+                    } else if (idleRounds < 200) {
+                        Thread.yield();
+                    } else {
+                        park(sd, 50_000);
+                    }
+                }
+                case PARK -> park(sd, 1_000_000);
+            }
+        }
+    }
+
+    private static void park(SoftnetData sd, long maxNs) {
+        long next = sd.timers().nextExpiryNs(true);
+        long wait = Math.min(maxNs, next == Long.MAX_VALUE ? maxNs : next - System.nanoTime());
+        if (wait > 0) {
+            sd.sleeping = true;
+            if (!sd.hasPendingWork()) {
+                LockSupport.parkNanos(wait);
+            }
+            sd.sleeping = false;
+        }
+    }
+
+    @Override
+    public void close() {
+        running = false;
+        for (Thread t : workers) {
+            LockSupport.unpark(t);
+            try {
+                t.join(1000);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
+            }
+        }
+    }
+}

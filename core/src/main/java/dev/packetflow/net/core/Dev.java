@@ -1,0 +1,239 @@
+package dev.packetflow.net.core;
+
+import dev.packetflow.net.NetStack;
+import dev.packetflow.net.sched.Qdisc;
+import dev.packetflow.trace.Trace;
+
+/**
+ * The device-independent core of both paths, {@code net/core/dev.c}.
+ *
+ * <pre>
+ * RX: driver NAPI poll ─► netif_receive_skb ─► __netif_receive_skb_core ─► taps (ptype_all)
+ *                                                                      └─► ptype_base[proto] (ip_rcv, arp_rcv)
+ * TX: dev_queue_xmit ─► __dev_queue_xmit ─► qdisc enqueue ─► qdisc_run: dequeue ─► dev_hard_start_xmit
+ *                                                         ─► taps ─► netdev_start_xmit ─► ndo_start_xmit
+ * </pre>
+ *
+ * <p>TX runs in the caller's thread down to the driver, as in Linux; the qdisc's lock serialises
+ * senders and its RUNNING flag makes one of them the one that feeds the device.
+ */
+public final class Dev {
+    private Dev() {}
+
+    // ================================================================== RX
+
+    /**
+     * Linux: {@code netif_receive_skb()}. Called from a driver's NAPI poll with data at the network
+     * header (after {@code eth_type_trans}). Returns NET_RX_SUCCESS or NET_RX_DROP.
+     */
+    public static int netifReceiveSkb(SkBuff skb) {
+        if (Trace.NETIF_RECEIVE_SKB.enabled) {
+            Trace.NETIF_RECEIVE_SKB.fire(skb.dev, skb, 0);
+        }
+        return netifReceiveSkbCore(skb);
+    }
+
+    /**
+     * Linux: {@code __netif_receive_skb_core()}. Shows the frame to the packet taps, then hands it to
+     * the handler of its ethertype. A frame nobody handles is counted in {@code rx_nohandler}.
+     */
+    static int netifReceiveSkbCore(SkBuff skb) {
+        NetDevice dev = skb.dev;
+        NetStack net = dev.net();
+        if (Trace.NETIF_RECEIVE_SKB_CORE.enabled) {
+            Trace.NETIF_RECEIVE_SKB_CORE.fire(net, dev, skb, 0);
+        }
+        if (skb.tstampNs == 0) {
+            skb.tstampNs = net.clock().nanoTime();
+        }
+        PacketTap[] taps = dev.taps;
+        if (taps.length != 0) {
+            for (PacketTap t : taps) {
+                t.tap(dev, skb, false);
+            }
+        }
+        PacketType handler = net.packetHandler(skb.protocol);
+        if (handler == null) {
+            dev.stats.inc(LinkStats64.RX_NOHANDLER);
+            Skb.kfreeSkb(skb, DropReason.UNHANDLED_PROTO);
+            return PacketType.NET_RX_DROP;
+        }
+        return handler.rcv(skb, dev);
+    }
+
+    // ================================================================== TX
+
+    /**
+     * Linux: {@code dev_queue_xmit()}. Transmits a frame (data at the Ethernet header, {@code skb.dev}
+     * set). Takes the skb in every case. Returns a NET_XMIT_* code.
+     */
+    public static int devQueueXmit(SkBuff skb) {
+        if (Trace.DEV_QUEUE_XMIT.enabled) {
+            Trace.DEV_QUEUE_XMIT.fire(skb.dev, skb, 0);
+        }
+        return devQueueXmitInner(skb);
+    }
+
+    /** Linux: {@code __dev_queue_xmit()}. */
+    private static int devQueueXmitInner(SkBuff skb) {
+        NetDevice dev = skb.dev;
+        if (Trace.__DEV_QUEUE_XMIT.enabled) {
+            Trace.__DEV_QUEUE_XMIT.fire(dev, skb, 0);
+        }
+        if (!dev.isRunning()) {
+            dev.stats.inc(LinkStats64.TX_DROPPED);
+            Skb.kfreeSkb(skb, DropReason.DEV_READY);
+            return Qdisc.NET_XMIT_DROP;
+        }
+        Qdisc q = dev.qdisc;
+        if (q.isNoQueue()) {
+            return directXmit(dev, skb);
+        }
+        return devXmitSkb(skb, q, dev);
+    }
+
+    /** Linux: {@code __dev_xmit_skb()}: enqueue, and run the qdisc unless another thread already does. */
+    private static int devXmitSkb(SkBuff skb, Qdisc q, NetDevice dev) {
+        int rc;
+        if (Trace.QDISC_ENQUEUE.enabled) {
+            Trace.QDISC_ENQUEUE.fire(dev, skb, 0);
+        }
+        synchronized (q) {
+            rc = q.enqueue(skb);
+            if (q.running) {
+                return rc;
+            }
+            q.running = true;
+        }
+        qdiscRestart(q, dev);
+        return rc;
+    }
+
+    /** Linux: {@code qdisc_run()}. Feeds queued packets to the device unless it is already being fed. */
+    public static void qdiscRun(NetDevice dev) {
+        Qdisc q = dev.qdisc;
+        if (q == null || q.isNoQueue()) {
+            return;
+        }
+        synchronized (q) {
+            if (q.running) {
+                return;
+            }
+            q.running = true;
+        }
+        qdiscRestart(q, dev);
+    }
+
+    /**
+     * Linux: {@code __qdisc_run()} / {@code qdisc_restart()} / {@code sch_direct_xmit()}. Dequeues
+     * and transmits until the queue is empty or the driver says its ring is full; then the packet the
+     * driver refused waits at the head ({@code dev_requeue_skb}) for {@code netif_wake_queue}.
+     */
+    private static void qdiscRestart(Qdisc q, NetDevice dev) {
+        for (;;) {
+            SkBuff skb;
+            synchronized (q) {
+                if (dev.txQueueStopped) {
+                    q.running = false;
+                    return;
+                }
+                skb = q.requeued;
+                if (skb != null) {
+                    q.requeued = null;
+                } else {
+                    skb = q.dequeue();
+                }
+                if (skb == null) {
+                    q.running = false;
+                    return;
+                }
+            }
+            if (Trace.QDISC_DEQUEUE.enabled) {
+                Trace.QDISC_DEQUEUE.fire(dev, skb, 0);
+            }
+            int len = skb.len();
+            int rc = devHardStartXmit(skb, dev);
+            synchronized (q) {
+                if (rc == NetDevice.NETDEV_TX_BUSY) {
+                    q.requeued = skb;
+                    q.requeues++;
+                    q.running = false;
+                    return;
+                }
+                q.packets++;
+                q.bytes += len;
+            }
+        }
+    }
+
+    /**
+     * Linux: {@code dev_hard_start_xmit()} / {@code xmit_one()}: shows the frame to the taps
+     * ({@code dev_queue_xmit_nit}) and gives it to the driver.
+     */
+    static int devHardStartXmit(SkBuff skb, NetDevice dev) {
+        if (Trace.DEV_HARD_START_XMIT.enabled) {
+            Trace.DEV_HARD_START_XMIT.fire(dev, skb, 0);
+        }
+        PacketTap[] taps = dev.taps;
+        if (taps.length != 0) {
+            for (PacketTap t : taps) {
+                t.tap(dev, skb, true);
+            }
+        }
+        return netdevStartXmit(skb, dev);
+    }
+
+    /** Linux: {@code netdev_start_xmit()} → {@code ops->ndo_start_xmit()}, then {@code net:net_dev_xmit}. */
+    static int netdevStartXmit(SkBuff skb, NetDevice dev) {
+        if (Trace.NETDEV_START_XMIT.enabled) {
+            Trace.NETDEV_START_XMIT.fire(dev, skb, 0);
+        }
+        if (Trace.NDO_START_XMIT.enabled) {
+            Trace.NDO_START_XMIT.fire(dev, skb, 0);
+        }
+        long journey = skb.journey;
+        int rc = dev.ndoStartXmit(skb);
+        if (Trace.NET_DEV_XMIT.enabled) {
+            Trace.NET_DEV_XMIT.fire(dev.net(), dev, null, rc == NetDevice.NETDEV_TX_OK ? journey : 0);
+        }
+        return rc;
+    }
+
+    /**
+     * Transmits without a qdisc (noqueue devices, XDP_TX and XDP_REDIRECT): straight to the driver;
+     * a full ring drops the frame. Linux: {@code dev_direct_xmit()} / the noqueue branch of
+     * {@code __dev_queue_xmit()}.
+     */
+    public static int directXmit(NetDevice dev, SkBuff skb) {
+        skb.dev = dev;
+        if (!dev.isRunning()) {
+            dev.stats.inc(LinkStats64.TX_DROPPED);
+            Skb.kfreeSkb(skb, DropReason.DEV_READY);
+            return Qdisc.NET_XMIT_DROP;
+        }
+        int rc = devHardStartXmit(skb, dev);
+        if (rc == NetDevice.NETDEV_TX_BUSY) {
+            dev.stats.inc(LinkStats64.TX_DROPPED);
+            Skb.kfreeSkb(skb, DropReason.FULL_RING);
+            return Qdisc.NET_XMIT_DROP;
+        }
+        return Qdisc.NET_XMIT_SUCCESS;
+    }
+
+    // ================================================================== taps
+
+    /** Adds a packet tap to {@code dev} (Linux: an AF_PACKET socket bound to it). */
+    public static AutoCloseable addTap(NetDevice dev, PacketTap tap) {
+        synchronized (dev) {
+            PacketTap[] old = dev.taps;
+            PacketTap[] n = java.util.Arrays.copyOf(old, old.length + 1);
+            n[old.length] = tap;
+            dev.taps = n;
+        }
+        return () -> {
+            synchronized (dev) {
+                dev.taps = java.util.Arrays.stream(dev.taps).filter(t -> t != tap).toArray(PacketTap[]::new);
+            }
+        };
+    }
+}

@@ -1,0 +1,110 @@
+package dev.packetflow.net.core;
+
+/**
+ * Why a packet was dropped. Every drop in the stack goes through
+ * {@link Skb#kfreeSkb(SkBuff, DropReason)} with one of these, so a drop is always counted and
+ * visible at the {@code kfree_skb} tracepoint.
+ *
+ * <p>Names are Linux's {@code SKB_DROP_REASON_*} ({@code include/net/dropreason-core.h}) without
+ * the prefix. Where Linux lumps several header faults into one reason ({@code IP_INHDR}), packetflow
+ * splits it so that each malformed field has a reason of its own; those refinements carry the Linux
+ * reason they refine as a prefix (for example {@code IP_INHDR_VERSION}) and {@link #linux()} maps
+ * them back.
+ */
+public enum DropReason {
+    NOT_SPECIFIED,
+    NO_SOCKET,
+    SOCKET_CLOSE,
+    SOCKET_FILTER,
+    SOCKET_RCVBUFF,
+    PKT_TOO_SMALL,
+    TCP_CSUM,
+    UDP_CSUM,
+    NETFILTER_DROP,
+    /** Frame addressed to another host's MAC (PACKET_OTHERHOST). */
+    OTHERHOST,
+    IP_CSUM,
+    IP_INHDR,
+    /** IP version field is not 4. Refines IP_INHDR. */
+    IP_INHDR_VERSION("IP_INHDR"),
+    /** IHL below 5 or beyond the packet. Refines IP_INHDR. */
+    IP_INHDR_IHL("IP_INHDR"),
+    /** Total length shorter than the header or longer than the frame. Refines IP_INHDR/PKT_TOO_SMALL. */
+    IP_INHDR_TOTLEN("IP_INHDR"),
+    /** TTL would reach zero while forwarding. Refines IP_INHDR (Linux counts it in InHdrErrors). */
+    IP_INHDR_TTL("IP_INHDR"),
+    IP_RPFILTER,
+    UNICAST_IN_L2_MULTICAST,
+    IP_NOPROTO,
+    PROTO_MEM,
+    SOCKET_BACKLOG,
+    IP_OUTNOROUTES,
+    NEIGH_CREATEFAIL,
+    NEIGH_FAILED,
+    NEIGH_QUEUEFULL,
+    NEIGH_DEAD,
+    QDISC_DROP,
+    CPU_BACKLOG,
+    XDP,
+    UNHANDLED_PROTO,
+    SKB_CSUM,
+    SKB_GSO_SEG,
+    DEV_HDR,
+    DEV_READY,
+    FULL_RING,
+    NOMEM,
+    HDR_TRUNC,
+    TAP_FILTER,
+    ICMP_CSUM,
+    INVALID_PROTO,
+    IP_INADDRERRORS,
+    IP_INNOROUTES,
+    IP_LOCAL_SOURCE,
+    /** Martian source address (loopback, multicast, broadcast, zeronet...). */
+    IP_INVALID_SOURCE,
+    IP_LOCALNET,
+    /** Martian destination address. */
+    IP_INVALID_DEST,
+    PKT_TOO_BIG,
+    DUP_FRAG,
+    FRAG_REASM_TIMEOUT,
+    FRAG_TOO_FAR,
+    /** Overlapping IPv4 fragments: the whole datagram is discarded (RFC 5722 practice, Linux since 4.19). */
+    IP_FRAG_OVERLAP("NOT_SPECIFIED"),
+    /** Reassembly memory above ipfrag_high_thresh. */
+    IP_FRAG_MEM("NOMEM"),
+    QUEUE_PURGE,
+    /** Wire impairment: the simulated medium lost the frame. Not a Linux reason: no host saw it. */
+    WIRE_LOSS("NOT_SPECIFIED"),
+    /** Wire impairment: the frame's FCS would not match (corrupted in flight). Linux counts rx_crc_errors. */
+    WIRE_FCS("NOT_SPECIFIED"),
+    /** Carrier down or device not up when a frame was offered to it. */
+    DEV_DOWN("DEV_READY"),
+    /** ARP packet malformed or not for us. */
+    ARP_INVALID("NOT_SPECIFIED"),
+    /** ICMP message malformed or of an unsupported type. */
+    ICMP_INVALID("NOT_SPECIFIED"),
+    /** ICMP error suppressed by icmp_ratelimit / icmp_msgs_per_sec. */
+    ICMP_RATELIMIT("NOT_SPECIFIED");
+
+    private final String linux;
+
+    DropReason() {
+        this.linux = null;
+    }
+
+    DropReason(String linux) {
+        this.linux = linux;
+    }
+
+    /** The Linux {@code SKB_DROP_REASON_*} name this reason is, or refines. */
+    public String linux() {
+        return "SKB_DROP_REASON_" + (linux == null ? name() : linux);
+    }
+
+    private static final DropReason[] VALUES = values();
+
+    public static DropReason of(int ordinal) {
+        return VALUES[ordinal];
+    }
+}

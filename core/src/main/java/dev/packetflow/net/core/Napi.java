@@ -1,0 +1,104 @@
+package dev.packetflow.net.core;
+
+import dev.packetflow.trace.Trace;
+
+/**
+ * A NAPI context: one receive queue of one device that a softnet CPU polls with a budget instead
+ * of taking an interrupt per frame.
+ *
+ * <p>Life cycle, as in the seed's {@code driver_interrupt}/{@code driver_poll}: the driver's
+ * interrupt handler masks its interrupt and calls {@link #schedule()}; the CPU's
+ * {@code net_rx_action} calls {@link Poller#poll} with a budget; a poll that does less work than
+ * its budget has drained the ring, calls {@link #complete()} and unmasks the interrupt.
+ *
+ * <p>Linux: {@code include/linux/netdevice.h struct napi_struct}, {@code net/core/dev.c}.
+ */
+public final class Napi {
+    /** The driver's poll routine (Linux: {@code napi->poll}). Returns the work done, at most budget. */
+    @FunctionalInterface
+    public interface Poller {
+        int poll(Napi napi, int budget);
+    }
+
+    /** Linux's default weight, {@code NAPI_POLL_WEIGHT}. */
+    public static final int POLL_WEIGHT = 64;
+
+    final NetDevice dev;
+    final Poller poller;
+    final int weight;
+    SoftnetData cpu;
+    /** NAPI_STATE_SCHED: set while on a poll list or being polled; guards against double scheduling. */
+    final java.util.concurrent.atomic.AtomicBoolean sched = new java.util.concurrent.atomic.AtomicBoolean();
+    /** Set when schedule() was called while a poll was running; the poll must run again. */
+    volatile boolean missed;
+    Napi nextInList;
+
+    public Napi(NetDevice dev, Poller poller) {
+        this(dev, poller, POLL_WEIGHT);
+    }
+
+    public Napi(NetDevice dev, Poller poller, int weight) {
+        this.dev = dev;
+        this.poller = poller;
+        this.weight = weight;
+    }
+
+    public NetDevice dev() {
+        return dev;
+    }
+
+    public int weight() {
+        return weight;
+    }
+
+    /** Binds this context to a CPU's softnet; a device's NAPI is bound when it is registered. */
+    public void bind(SoftnetData cpu) {
+        this.cpu = cpu;
+    }
+
+    /**
+     * Linux: {@code napi_schedule()}. Puts this context on its CPU's poll list unless it is already
+     * there. Safe to call from any thread (a veth peer transmits from the other stack's thread).
+     */
+    public void schedule() {
+        if (sched.compareAndSet(false, true)) {
+            if (dev != null && Trace.NAPI_SCHEDULE.enabled) {
+                Trace.NAPI_SCHEDULE.fire(dev, null, 0);
+            }
+            cpu.listAdd(this);
+        } else {
+            missed = true;
+        }
+    }
+
+    /**
+     * Linux: {@code napi_complete_done()}. Called by a poll that drained its ring. Returns false
+     * when a schedule raced with the poll: the context stays scheduled and the driver must not
+     * re-enable its interrupt.
+     */
+    public boolean complete() {
+        if (missed) {
+            missed = false;
+            cpu.listAdd(this);
+            return false;
+        }
+        sched.set(false);
+        if (missed) {
+            // A producer saw SCHED set just before we cleared it; take the work back.
+            missed = false;
+            if (sched.compareAndSet(false, true)) {
+                cpu.listAdd(this);
+                return false;
+            }
+        }
+        return true;
+    }
+
+    public boolean scheduled() {
+        return sched.get();
+    }
+
+    int runPoll(int budget) {
+        return poller.poll(this, budget);
+    }
+}

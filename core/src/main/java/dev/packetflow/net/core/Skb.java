@@ -1,0 +1,123 @@
+package dev.packetflow.net.core;
+
+import dev.packetflow.net.NetStack;
+import dev.packetflow.trace.Trace;
+
+/**
+ * The functions of {@code net/core/skbuff.c} that are not methods of one skb: allocation with the
+ * stack's conventions, and the two ways a packet's life ends. Every drop in packetflow goes
+ * through {@link #kfreeSkb(SkBuff, DropReason)}; every packet that reached its goal through
+ * {@link #consumeSkb(SkBuff)}.
+ */
+public final class Skb {
+    /** Linux: {@code NET_SKB_PAD}, headroom drivers leave in front of a received frame. */
+    public static final int NET_SKB_PAD = 64;
+    /**
+     * Headroom reserved on locally built packets: Ethernet (14) + IPv4 with options (60) + TCP with
+     * options (60), rounded up. Linux: {@code MAX_TCP_HEADER}.
+     */
+    public static final int MAX_HEADER = 160;
+
+    private static final DropCounters GLOBAL_DROPS = new DropCounters();
+    /** A journey id the next allocated skb takes; see {@link #followNext(long)}. */
+    private static volatile long pendingJourney;
+
+    private Skb() {}
+
+    /** Linux: {@code alloc_skb()} from the device's or the default pool. */
+    public static SkBuff allocSkb(PagePool pool, int size) {
+        return pool.alloc(size);
+    }
+
+    /**
+     * Linux: {@code netdev_alloc_skb()}: a buffer for a received frame of {@code len} bytes with
+     * {@link #NET_SKB_PAD} headroom, its {@code dev} set.
+     */
+    public static SkBuff netdevAllocSkb(NetDevice dev, int len) {
+        SkBuff skb = dev.pool().alloc(len + NET_SKB_PAD);
+        if (skb != null) {
+            skb.reserve(NET_SKB_PAD);
+            skb.dev = dev;
+        }
+        return skb;
+    }
+
+    /**
+     * Linux: {@code kfree_skb_reason()}. Ends a packet's life as a drop: counts the reason in the
+     * stack of the packet's device, fires {@code kfree_skb}, returns the buffer to its pool.
+     */
+    public static void kfreeSkb(SkBuff skb, DropReason reason) {
+        if (skb == null) {
+            return;
+        }
+        if (!skb.putUser()) {
+            return;
+        }
+        NetDevice dev = skb.dev;
+        NetStack net = dev != null ? dev.net() : null;
+        (net != null ? net.drops() : GLOBAL_DROPS).count(reason);
+        if (Trace.KFREE_SKB.enabled) {
+            Trace.KFREE_SKB.fire(net, dev, skb, reason.ordinal());
+        }
+        skb.release();
+    }
+
+    /** Drops a packet without a device (so without a stack) but still with a reason. */
+    public static void kfreeSkb(NetStack net, SkBuff skb, DropReason reason) {
+        if (skb == null || !skb.putUser()) {
+            return;
+        }
+        (net != null ? net.drops() : GLOBAL_DROPS).count(reason);
+        if (Trace.KFREE_SKB.enabled) {
+            Trace.KFREE_SKB.fire(net, skb.dev, skb, reason.ordinal());
+        }
+        skb.release();
+    }
+
+    /** Linux: {@code consume_skb()}. Ends a packet's life as a success. */
+    public static void consumeSkb(SkBuff skb) {
+        if (skb == null || !skb.putUser()) {
+            return;
+        }
+        if (Trace.CONSUME_SKB.enabled) {
+            Trace.CONSUME_SKB.fire(skb.dev, skb, 0);
+        }
+        skb.release();
+    }
+
+    /** Frees a scratch skb without any tracepoint (buffer bookkeeping, not a packet's end). */
+    static void consumeQuiet(SkBuff skb) {
+        if (skb.putUser()) {
+            skb.release();
+        }
+    }
+
+    /** Drops every skb on a list (Linux: {@code __skb_queue_purge_reason()}). */
+    public static void purge(SkBuffHead q, DropReason reason) {
+        SkBuff s;
+        while ((s = q.dequeue()) != null) {
+            kfreeSkb(s, reason);
+        }
+    }
+
+    /** Drops counted for packets that had no device, hence no stack. */
+    public static DropCounters globalDrops() {
+        return GLOBAL_DROPS;
+    }
+
+    /**
+     * Marks the next skb allocated anywhere in the process as part of journey {@code id}. The
+     * journey recorder uses it to follow a packet that a call is about to create.
+     */
+    public static void followNext(long id) {
+        pendingJourney = id;
+    }
+
+    static long takePendingJourney() {
+        long j = pendingJourney;
+        if (j != 0) {
+            pendingJourney = 0;
+        }
+        return j;
+    }
+}

@@ -1,0 +1,57 @@
+package dev.packetflow.net.core;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A packet data buffer and its reference count: the part of an skb that clones share.
+ *
+ * <p>Linux: {@code struct skb_shared_info} with {@code dataref}, plus the page the head points into.
+ * Each buffer is a fixed slice of a native chunk owned by a {@link PagePool}; it goes back to that
+ * pool when the last skb using it is freed.
+ */
+final class SkbShared {
+    private static final VarHandle DATAREF;
+
+    static {
+        try {
+            DATAREF = MethodHandles.lookup().findVarHandle(SkbShared.class, "dataref", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    final MemorySegment seg;
+    final int size;
+    final PagePool pool;
+    final int sizeClass;
+    @SuppressWarnings("unused") // accessed through DATAREF
+    private volatile int dataref;
+    /** Free-list link while the buffer is in its pool. */
+    SkbShared nextFree;
+
+    SkbShared(MemorySegment seg, PagePool pool, int sizeClass) {
+        this.seg = seg;
+        this.size = (int) seg.byteSize();
+        this.pool = pool;
+        this.sizeClass = sizeClass;
+    }
+
+    void setRef(int v) {
+        DATAREF.setRelease(this, v);
+    }
+
+    int ref() {
+        return (int) DATAREF.getAcquire(this);
+    }
+
+    void get() {
+        DATAREF.getAndAdd(this, 1);
+    }
+
+    /** Drops one reference; true when it was the last. */
+    boolean put() {
+        return (int) DATAREF.getAndAdd(this, -1) == 1;
+    }
+}

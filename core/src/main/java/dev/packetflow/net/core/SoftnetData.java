@@ -1,0 +1,160 @@
+package dev.packetflow.net.core;
+
+import dev.packetflow.trace.Trace;
+
+import dev.packetflow.kernel.time.Clock;
+import dev.packetflow.kernel.time.TimerWheel;
+
+/**
+ * Per-CPU softnet state: the list of NAPI contexts waiting to be polled and the CPU's timer wheel.
+ * One CPU's state is touched by one worker (or by the simulation's single loop); other threads only
+ * add to the poll list, through a lock-free multi-producer stack that the owner drains in order.
+ *
+ * <p>Linux: {@code include/linux/netdevice.h struct softnet_data}, {@code net/core/dev.c
+ * net_rx_action()}.
+ */
+public final class SoftnetData {
+    /** Linux's {@code net.core.netdev_budget}: frames one {@code net_rx_action} may handle. */
+    public static final int NETDEV_BUDGET = 300;
+
+    private final int cpu;
+    private final Clock clock;
+    private final TimerWheel timers = new TimerWheel();
+
+    /** Producers push here (any thread); the owner moves the entries into its local FIFO. */
+    private final java.util.concurrent.atomic.AtomicReference<Napi> incoming =
+            new java.util.concurrent.atomic.AtomicReference<>();
+    private Napi pollHead;
+    private Napi pollTail;
+
+    /** Set by a real-time worker while it parks; producers then wake it. */
+    public volatile boolean sleeping;
+    private Runnable waker;
+
+    public long processed;
+    public long timeSqueeze;
+
+    public SoftnetData(int cpu, Clock clock) {
+        this.cpu = cpu;
+        this.clock = clock;
+    }
+
+    public int cpu() {
+        return cpu;
+    }
+
+    public Clock clock() {
+        return clock;
+    }
+
+    public TimerWheel timers() {
+        return timers;
+    }
+
+    /** Adds a NAPI context to the poll list; it must already own its SCHED bit. */
+    void listAdd(Napi n) {
+        Napi head;
+        do {
+            head = incoming.get();
+            n.nextInList = head;
+        } while (!incoming.compareAndSet(head, n));
+        if (sleeping && waker != null) {
+            waker.run();
+        }
+    }
+
+    /** How a producer wakes the worker owning this CPU (real-time mode only). */
+    public void setWaker(Runnable waker) {
+        this.waker = waker;
+    }
+
+    /** Whether some NAPI context waits to be polled. */
+    public boolean hasPendingWork() {
+        return pollHead != null || incoming.get() != null;
+    }
+
+    private void drainIncoming() {
+        Napi stack = incoming.getAndSet(null);
+        if (stack == null) {
+            return;
+        }
+        // The producer side is LIFO; reverse it so contexts are polled in scheduling order.
+        Napi rev = null;
+        while (stack != null) {
+            Napi nx = stack.nextInList;
+            stack.nextInList = rev;
+            rev = stack;
+            stack = nx;
+        }
+        while (rev != null) {
+            Napi nx = rev.nextInList;
+            rev.nextInList = null;
+            if (pollTail == null) {
+                pollHead = rev;
+            } else {
+                pollTail.nextInList = rev;
+            }
+            pollTail = rev;
+            rev = nx;
+        }
+    }
+
+    private Napi pollFirst() {
+        if (pollHead == null) {
+            drainIncoming();
+        }
+        Napi n = pollHead;
+        if (n != null) {
+            pollHead = n.nextInList;
+            if (pollHead == null) {
+                pollTail = null;
+            }
+            n.nextInList = null;
+        }
+        return n;
+    }
+
+    /**
+     * Linux: {@code net_rx_action()}. Polls the scheduled NAPI contexts round-robin, each for at most
+     * its weight, until the list is empty or {@link #NETDEV_BUDGET} frames were handled. A context that
+     * used its whole weight stays scheduled and goes to the back of the list. Returns the work done.
+     */
+    public int netRxAction() {
+        int budget = NETDEV_BUDGET;
+        int total = 0;
+        drainIncoming();
+        while (budget > 0) {
+            Napi n = pollFirst();
+            if (n == null) {
+                break;
+            }
+            int weight = n.weight;
+            int work = n.runPoll(weight);
+            if (Trace.NAPI_POLL.enabled) {
+                Trace.NAPI_POLL.fire(n.dev, null, work);
+            }
+            total += work;
+            budget -= work;
+            if (work >= weight) {
+                // Budget exhausted: the driver did not complete; the context keeps SCHED.
+                drainIncoming();
+                if (pollTail == null) {
+                    pollHead = n;
+                } else {
+                    pollTail.nextInList = n;
+                }
+                pollTail = n;
+            }
+        }
+        if (budget <= 0 && hasPendingWork()) {
+            timeSqueeze++;
+        }
+        processed += total;
+        return total;
+    }
+
+    @Override
+    public String toString() {
+        return "softnet[cpu" + cpu + "]";
+    }
+}
