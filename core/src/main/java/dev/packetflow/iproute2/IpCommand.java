@@ -12,8 +12,8 @@ import java.util.List;
  * (devices exist, values are in range, names are free) and returns an {@link Action}; only then is
  * the action applied. So a bad command is rejected whole, with an {@link IllegalArgumentException}
  * whose message names the offending word, and changes nothing: where Linux's {@code ip link set}
- * may apply half of its settings before failing, this one applies none. Commands on one stack are
- * serialised.
+ * may apply half of its settings before failing, this one applies none. {@code ip} commands are
+ * serialised with each other (not with direct calls to the Java API).
  *
  * <p>Linux: iproute2 {@code ip/ip.c}, {@code ip/iplink.c}, {@code ip/ipaddress.c}.
  */
@@ -25,6 +25,13 @@ public final class IpCommand {
         "monitor", "xfrm", "mroute", "mrule", "netns", "netconf", "vrf", "sr", "nexthop", "mptcp", "ioam",
         "help", "stats",
     };
+
+    /**
+     * Serialises commands so that what one validated is still true when it applies. A lock of its
+     * own rather than the stack's monitor: applying takes the device registry's and the address
+     * table's locks, whose listeners may call back into the stack.
+     */
+    private static final Object LOCK = new Object();
 
     private IpCommand() {}
 
@@ -57,7 +64,7 @@ public final class IpCommand {
         }
         Args args = new Args(words, 1);
         Options opts = options(args);
-        synchronized (net) {
+        synchronized (LOCK) {
             return parse(net, args, opts).apply();
         }
     }
