@@ -19,7 +19,7 @@ import java.util.List;
  * that could not be delivered).
  *
  * <p>Lookup on the packet path is lock-free and allocates nothing: an open-addressing array of
- * entries keyed by their final {@code (ifindex, key)} fields, read with acquire loads, written under
+ * entries keyed by their final {@code (device, key)} fields, read with acquire loads, written under
  * the table's monitor with release stores and replaced whole (volatile) when it grows (Linux reads
  * its hash under RCU the same way). Keys are 32-bit protocol addresses, which is what IPv4 needs.
  *
@@ -186,18 +186,19 @@ public final class NeighTable implements AutoCloseable {
      * Lock-free, allocation-free, uncounted: this is the per-packet lookup.
      */
     public Neighbour lookup(NetDevice dev, int key) {
-        return find(slots, dev.ifindex(), key);
+        return find(slots, dev, key);
     }
 
-    private Neighbour find(Neighbour[] t, int ifindex, int key) {
+    /** Entries match by device identity: an ifindex alone repeats across stacks. */
+    private Neighbour find(Neighbour[] t, NetDevice dev, int key) {
         int mask = t.length - 1;
-        int i = hash(ifindex, key) & mask;
+        int i = hash(dev.ifindex(), key) & mask;
         for (;;) {
             Neighbour n = (Neighbour) SLOT.getAcquire(t, i);
             if (n == null) {
                 return null;
             }
-            if (n.key == key && n.ifindex == ifindex) {
+            if (n.key == key && n.dev == dev) {
                 return n;
             }
             i = (i + 1) & mask;
@@ -237,7 +238,7 @@ public final class NeighTable implements AutoCloseable {
             if (closed) {
                 return null;
             }
-            Neighbour n = find(slots, dev.ifindex(), key);
+            Neighbour n = find(slots, dev, key);
             if (n != null) {
                 return n;
             }
@@ -493,7 +494,7 @@ public final class NeighTable implements AutoCloseable {
             if (closed) {
                 throw new IllegalStateException("neighbour table " + id + " is closed");
             }
-            n = find(slots, dev.ifindex(), key);
+            n = find(slots, dev, key);
             if (n != null && !replace) {
                 throw new IllegalArgumentException("neighbour " + NeighInfo.addrString(key) + " dev " + dev.name()
                         + " exists");
@@ -585,12 +586,17 @@ public final class NeighTable implements AutoCloseable {
     public List<NeighInfo> dump(NetDevice dev) {
         List<NeighInfo> out = new ArrayList<>();
         for (Neighbour n : entries(dev)) {
-            synchronized (n) {
-                int st = n.nudState;
-                out.add(new NeighInfo(n.key, n.dev, (st & Neighbour.NUD_VALID) != 0 ? n.ha : -1, st));
-            }
+            out.add(info(n));
         }
         return out;
+    }
+
+    /** A consistent snapshot of one entry (Linux: {@code neigh_fill_info()}). */
+    public static NeighInfo info(Neighbour n) {
+        synchronized (n) {
+            int st = n.nudState;
+            return new NeighInfo(n.key, n.dev, (st & Neighbour.NUD_VALID) != 0 ? n.ha : -1, st);
+        }
     }
 
     /** Packs a tracepoint argument: address, new state, old state. */

@@ -68,7 +68,7 @@ public final class Neighbour {
     /** Linux's floor for neighbour timers, {@code HZ/100}. */
     static final long MIN_TIMER_NS = 10_000_000L;
 
-    /** Occupies a deleted slot of the table's open-addressing array; matches no key (ifindex 0). */
+    /** Occupies a deleted slot of the table's open-addressing array; matches nothing (no device). */
     static final Neighbour TOMBSTONE = new Neighbour();
 
     final NeighTable tbl;
@@ -487,7 +487,6 @@ public final class Neighbour {
             if ((newState & NUD_VALID) == 0) {
                 tbl.timers.delTimer(timer);
                 nudState = newState;
-                updatedNs = now;
                 invalidate = (old & (NUD_INCOMPLETE | NUD_PROBE)) != 0 && (newState & NUD_FAILED) != 0;
             } else {
                 if (lladdr < 0 && (old & NUD_VALID) == 0) {

@@ -442,12 +442,8 @@ public final class Arp implements AutoCloseable {
 
     /** The entry for {@code addr} on {@code dev}, or null. */
     public NeighInfo neighbour(int addr, NetDevice dev) {
-        for (NeighInfo i : tbl.dump(dev)) {
-            if (i.address() == addr) {
-                return i;
-            }
-        }
-        return null;
+        Neighbour n = tbl.lookup(dev, addr);
+        return n == null ? null : NeighTable.info(n);
     }
 
     /**
