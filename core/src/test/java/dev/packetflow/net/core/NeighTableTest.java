@@ -218,4 +218,19 @@ class NeighTableTest {
         assertThat(t.stats().get(NeighTable.HASH_GROWS)).isPositive();
         assertThat(t.size()).isEqualTo(500);
     }
+
+    @Test
+    void entries_areKeyedByDeviceAndAddress() {
+        var eth1 = h.a.addDevice(new dev.packetflow.drivers.net.channel.ChannelDevice("eth1", 0x02_00_00_00_01_01L));
+        h.a.devices().open(eth1);
+        h.a.arp().addPermanent(IP_B, MAC_B, h.ethA);
+        h.a.arp().addPermanent(IP_B, 0x02_00_00_00_00_0bL, eth1);
+        assertThat(h.a.arp().neighbour(IP_B, h.ethA).lladdr()).isEqualTo(MAC_B);
+        assertThat(h.a.arp().neighbour(IP_B, eth1).lladdr()).isEqualTo(0x02_00_00_00_00_0bL);
+        // b's eth0 has the same ifindex as a's, but is another device
+        assertThat(h.ethB.ifindex()).isEqualTo(h.ethA.ifindex());
+        assertThat(h.a.arp().table().lookup(h.ethB, IP_B)).isNull();
+        h.a.arp().neighDelete(IP_B, eth1);
+        assertThat(h.a.arp().neighbours()).hasSize(1);
+    }
 }
