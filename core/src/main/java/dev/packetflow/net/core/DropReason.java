@@ -82,6 +82,12 @@ public enum DropReason {
     DEV_DOWN("DEV_READY"),
     /** ARP packet malformed or not for us. */
     ARP_INVALID("NOT_SPECIFIED"),
+    /** ARP hardware/protocol type or address lengths are not Ethernet/IPv4. Refines ARP_INVALID. */
+    ARP_INVALID_HDR("NOT_SPECIFIED"),
+    /** ARP opcode is neither request (1) nor reply (2). Refines ARP_INVALID. */
+    ARP_INVALID_OP("NOT_SPECIFIED"),
+    /** ARP target is multicast/loopback or sender is a martian address. Refines ARP_INVALID. */
+    ARP_INVALID_ADDR("NOT_SPECIFIED"),
     /** ICMP message malformed or of an unsupported type. */
     ICMP_INVALID("NOT_SPECIFIED"),
     /** ICMP error suppressed by icmp_ratelimit / icmp_msgs_per_sec. */
