@@ -30,6 +30,13 @@ public final class Nstat {
     private static final Set<String> NOT_COUNTERS = Set.of(
             "IpForwarding", "IpDefaultTTL", "TcpRtoAlgorithm", "TcpRtoMin", "TcpRtoMax", "TcpMaxConn", "TcpCurrEstab");
 
+    /**
+     * The groups nstat reads: those of /proc/net/snmp and /proc/net/netstat. Other MIB groups (the
+     * neighbour table's arp_cache, from /proc/net/stat/) are not nstat's to print.
+     */
+    private static final Set<String> NSTAT_GROUPS = Set.of(
+            "Ip", "Icmp", "IcmpMsg", "Tcp", "Udp", "UdpLite", "IpExt", "TcpExt", "MPTcpExt");
+
     private Nstat() {}
 
     /** {@code nstat -a}: the counters that are not zero. */
@@ -41,6 +48,9 @@ public final class Nstat {
     public static String format(NetStack net, boolean zeros) {
         StringBuilder sb = new StringBuilder("#kernel\n");
         for (Mib m : net.mibs()) {
+            if (!NSTAT_GROUPS.contains(m.group())) {
+                continue;
+            }
             String[] fields = m.fields();
             for (int i = 0; i < fields.length; i++) {
                 String name = m.group() + fields[i];
