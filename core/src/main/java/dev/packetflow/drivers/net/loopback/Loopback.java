@@ -12,6 +12,8 @@ import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.trace.Trace;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * The loopback device {@code lo}: every frame it transmits comes back in as received, after a trip
@@ -46,7 +48,24 @@ public final class Loopback extends NetDevice {
     /** Linux: {@code net.core.netdev_max_backlog}. */
     public static final int NETDEV_MAX_BACKLOG = 1000;
 
+    private static final VarHandle BACKLOG_SCHED;
+
+    static {
+        try {
+            BACKLOG_SCHED = MethodHandles.lookup().findVarHandle(Loopback.class, "backlogSched", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final PtrRing<SkBuff> backlog;
+    /**
+     * Set while the backlog NAPI is scheduled or polling: {@code enqueue_to_backlog} schedules it
+     * only when the bit was clear ({@code __test_and_set_bit(NAPI_STATE_SCHED, ...)}), not once per
+     * frame.
+     */
+    @SuppressWarnings("unused") // through BACKLOG_SCHED
+    private volatile boolean backlogSched;
     private Napi napi;
     private long backlogDrops;
 
@@ -136,7 +155,11 @@ public final class Loopback extends NetDevice {
             Skb.kfreeSkb(skb, DropReason.CPU_BACKLOG);
             return PacketType.NET_RX_DROP;
         }
-        napi.schedule();
+        // The frame is in the ring before we test the bit; the poll clears the bit before its last look.
+        VarHandle.fullFence();
+        if (!(boolean) BACKLOG_SCHED.getVolatile(this) && BACKLOG_SCHED.compareAndSet(this, false, true)) {
+            napi.schedule();
+        }
         return PacketType.NET_RX_SUCCESS;
     }
 
@@ -161,8 +184,10 @@ public final class Loopback extends NetDevice {
             }
             Dev.netifReceiveSkb(skb);
         }
-        if (work < budget) {
-            if (n.complete() && !backlog.isEmpty()) {
+        if (work < budget && n.complete()) {
+            BACKLOG_SCHED.setVolatile(this, false);
+            VarHandle.fullFence();
+            if (!backlog.isEmpty() && BACKLOG_SCHED.compareAndSet(this, false, true)) {
                 n.schedule();
             }
         }

@@ -16,6 +16,8 @@ import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.core.Xdp;
 import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.trace.Trace;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * One end of a virtual Ethernet pair: what one end transmits, the other receives. The two ends may
@@ -47,7 +49,24 @@ public final class Veth extends NetDevice implements WireEndpoint {
     /** Linux: veth's {@code max_mtu}, {@code ETH_MAX_MTU}. */
     public static final int MAX_MTU = 65535;
 
+    private static final VarHandle NOTIFY_MASKED;
+
+    static {
+        try {
+            NOTIFY_MASKED = MethodHandles.lookup().findVarHandle(Veth.class, "rxNotifyMasked", boolean.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
     private final PtrRing<SkBuff> rxRing;
+    /**
+     * Linux: {@code rq->rx_notify_masked}. Set while our NAPI is scheduled or polling, so that
+     * producers do not call {@code napi_schedule} for every frame; cleared by the poll that drains
+     * the ring, which then re-checks it.
+     */
+    @SuppressWarnings("unused") // through NOTIFY_MASKED
+    private volatile boolean rxNotifyMasked;
     private final Xdp.Buff xdpScratch = new Xdp.Buff();
     private Veth peer;
     private Wire wire;
@@ -266,7 +285,19 @@ public final class Veth extends NetDevice implements WireEndpoint {
             Skb.kfreeSkb(skb, DropReason.FULL_RING);
             return;
         }
-        napi.schedule();
+        xdpFlush();
+    }
+
+    /**
+     * Linux: {@code __veth_xdp_flush()}. The ring write must be visible before we read the mask
+     * (smp_mb), mirroring the poll, which clears the mask before it re-reads the ring: one of the
+     * two always sees the other, so no frame is left behind unnoticed.
+     */
+    private void xdpFlush() {
+        VarHandle.fullFence();
+        if (!(boolean) NOTIFY_MASKED.getVolatile(this) && NOTIFY_MASKED.compareAndSet(this, false, true)) {
+            napi.schedule();
+        }
     }
 
     /**
@@ -309,8 +340,11 @@ public final class Veth extends NetDevice implements WireEndpoint {
             }
             Dev.netifReceiveSkb(skb);
         }
-        if (work < budget) {
-            if (n.complete() && !rxRing.isEmpty()) {
+        if (work < budget && n.complete()) {
+            // Linux: smp_store_mb(rq->rx_notify_masked, false), then look at the ring once more.
+            NOTIFY_MASKED.setVolatile(this, false);
+            VarHandle.fullFence();
+            if (!rxRing.isEmpty() && NOTIFY_MASKED.compareAndSet(this, false, true)) {
                 n.schedule();
             }
         }

@@ -105,6 +105,13 @@ public final class WireLane {
             long rBit = next();
             long rReorder = next();
             long rJitter = next();
+            // The line is busy for the frame's serialisation even if the medium then loses it.
+            long t = now;
+            if (c.rateBitsPerSec() > 0) {
+                long start = Math.max(now, busyUntilNs);
+                t = start + serialisationNs(len, c.rateBitsPerSec());
+                busyUntilNs = t;
+            }
             if (c.limit() > 0 && heap.size() >= c.limit()) {
                 overLimit++;
                 lost++;
@@ -115,7 +122,7 @@ public final class WireLane {
             }
             if (!drop) {
                 if (unit(rDup) < c.duplicateRate()) {
-                    // An independent frame, as a duplicate on a real medium is (netem clones).
+                    // An independent frame, as a duplicate on a real medium is (netem copies too).
                     dup = skb.copySkb();
                     if (dup != null) {
                         duplicated++;
@@ -125,12 +132,6 @@ public final class WireLane {
                     corrupted++;
                 }
                 if (c.timed()) {
-                    long t = now;
-                    if (c.rateBitsPerSec() > 0) {
-                        long start = Math.max(now, busyUntilNs);
-                        t = start + serialisationNs(len, c.rateBitsPerSec());
-                        busyUntilNs = t;
-                    }
                     long d = c.delayNs();
                     if (c.jitterNs() > 0) {
                         d += Math.round((2.0 * unit(rJitter) - 1.0) * c.jitterNs());
