@@ -19,8 +19,6 @@ import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.trace.Trace;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
-import java.util.LinkedHashMap;
-import java.util.Map;
 
 /**
  * A simulated Ethernet NIC: the seed's "Network Card → DMA to ring buffers → interrupt → NAPI poll"
@@ -98,20 +96,7 @@ public final class SimNic extends NetDevice implements WireEndpoint {
     /** Hardware TX engine's next descriptor; guarded by the TX lock. */
     private long txHwNext;
 
-    // ethtool -S counters; each has one writer at a time (see where they are bumped)
-    private volatile long interrupts;
-    private volatile long napiPolls;
-    private volatile long rxXdpPass;
-    private volatile long rxXdpDrop;
-    private volatile long rxXdpTx;
-    private volatile long rxXdpRedirect;
-    private volatile long rxXdpAborted;
-    private volatile long xdpTxErrors;
-    private volatile long xdpRedirectErrors;
-    private volatile long rxAllocFailed;
-    private volatile long txBusy;
-    private volatile long txStopped;
-    private volatile long txRestarts;
+    private final SimNicStats ethtool = new SimNicStats(this);
 
     /** A NIC with 256-descriptor rings; a MAC of 0 gets a random one from the stack at registration. */
     public SimNic(String name, long mac) {
@@ -352,7 +337,7 @@ public final class SimNic extends NetDevice implements WireEndpoint {
                 // smp_mb(): the stop is visible before we look again; the cleaner does the mirror image.
                 VarHandle.fullFence();
                 if (tx.free() == 0) {
-                    txBusy++;
+                    ethtool.txBusy++;
                     return NETDEV_TX_BUSY;
                 }
                 netifStartQueue();
@@ -361,7 +346,7 @@ public final class SimNic extends NetDevice implements WireEndpoint {
             if (tx.free() == 0) {
                 // Linux: netif_txq_maybe_stop(): stop now rather than refuse the next frame.
                 netifStopQueue();
-                txStopped++;
+                ethtool.txStopped++;
                 VarHandle.fullFence();
                 if (tx.free() > 0) {
                     netifStartQueue();
@@ -460,7 +445,7 @@ public final class SimNic extends NetDevice implements WireEndpoint {
         // smp_mb(): publish the freed room before reading the stop flag (xmit stops, then re-checks).
         VarHandle.fullFence();
         if (queueStopped() && isUp() && tx.free() >= txWakeThreshold) {
-            txRestarts++;
+            ethtool.txRestarts++;
             netifWakeQueue();
         }
     }
@@ -524,7 +509,7 @@ public final class SimNic extends NetDevice implements WireEndpoint {
      * is already masked (the handler won the mask), so schedule NAPI to do the work.
      */
     private void driverInterrupt(long journey) {
-        interrupts++;
+        ethtool.interrupts++;
         if (Trace.DRIVER_INTERRUPT.enabled) {
             Trace.DRIVER_INTERRUPT.fire(this, null, journey);
         }
@@ -544,7 +529,7 @@ public final class SimNic extends NetDevice implements WireEndpoint {
      */
     private int driverPoll(Napi n, int budget) {
         synchronized (pollLock) {
-            napiPolls++;
+            ethtool.napiPolls++;
             if (!ringsUp) {
                 n.complete();
                 return 0;
@@ -604,27 +589,27 @@ public final class SimNic extends NetDevice implements WireEndpoint {
             }
             switch (act) {
                 case Xdp.XDP_PASS -> {
-                    rxXdpPass++;
+                    ethtool.rxXdpPass++;
                     data = xdp.data;
                     end = xdp.dataEnd;
                 }
                 case Xdp.XDP_DROP -> {
                     // The buffer stays in its descriptor: recycled in place, no skb ever existed.
-                    rxXdpDrop++;
+                    ethtool.rxXdpDrop++;
                     return;
                 }
                 case Xdp.XDP_TX -> {
-                    rxXdpTx++;
+                    ethtool.rxXdpTx++;
                     xdpTx(i, page, journey);
                     return;
                 }
                 case Xdp.XDP_REDIRECT -> {
-                    rxXdpRedirect++;
+                    ethtool.rxXdpRedirect++;
                     xdpRedirect(i, page, journey);
                     return;
                 }
                 default -> {
-                    rxXdpAborted++;
+                    ethtool.rxXdpAborted++;
                     return;
                 }
             }
@@ -652,7 +637,7 @@ public final class SimNic extends NetDevice implements WireEndpoint {
     private SkBuff takeBuffer(int i, PagePool.Page page, int data, int len, long journey) {
         PagePool.Page fresh = pool().allocPage(rx.bufSize);
         if (fresh == null) {
-            rxAllocFailed++;
+            ethtool.rxAllocFailed++;
             stats().inc(LinkStats64.RX_DROPPED);
             net().drops().count(DropReason.NOMEM);
             return null;
@@ -667,7 +652,7 @@ public final class SimNic extends NetDevice implements WireEndpoint {
     private void xdpTx(int i, PagePool.Page page, long journey) {
         SkBuff skb = takeBuffer(i, page, xdp.data, xdp.len(), journey);
         if (skb == null) {
-            xdpTxErrors++;
+            ethtool.xdpTxErrors++;
             return;
         }
         synchronized (txLock) {
@@ -678,7 +663,7 @@ public final class SimNic extends NetDevice implements WireEndpoint {
             }
         }
         // Linux: the XDP TX ring is full; trace_xdp_exception and drop.
-        xdpTxErrors++;
+        ethtool.xdpTxErrors++;
         stats().inc(LinkStats64.TX_DROPPED);
         Skb.kfreeSkb(skb, DropReason.XDP);
     }
@@ -687,13 +672,13 @@ public final class SimNic extends NetDevice implements WireEndpoint {
     private void xdpRedirect(int i, PagePool.Page page, long journey) {
         NetDevice to = net().deviceByIndex(xdp.redirectTarget());
         if (to == null || !to.isRunning()) {
-            xdpRedirectErrors++;
+            ethtool.xdpRedirectErrors++;
             net().xdpStats().redirectErrors++;
             return; // buffer recycled in place
         }
         SkBuff skb = takeBuffer(i, page, xdp.data, xdp.len(), journey);
         if (skb == null) {
-            xdpRedirectErrors++;
+            ethtool.xdpRedirectErrors++;
             return;
         }
         skb.resetMacHeader();
@@ -734,14 +719,6 @@ public final class SimNic extends NetDevice implements WireEndpoint {
         return (boolean) IRQ_MASKED.getVolatile(this);
     }
 
-    public long interrupts() {
-        return interrupts;
-    }
-
-    public long napiPolls() {
-        return napiPolls;
-    }
-
     /** Frames in the RX ring the driver has not processed yet. */
     public int rxPending() {
         return rx.pending();
@@ -752,75 +729,8 @@ public final class SimNic extends NetDevice implements WireEndpoint {
         return tx.inUse();
     }
 
-    public long rxXdpPass() {
-        return rxXdpPass;
-    }
-
-    public long rxXdpDrop() {
-        return rxXdpDrop;
-    }
-
-    public long rxXdpTx() {
-        return rxXdpTx;
-    }
-
-    public long rxXdpRedirect() {
-        return rxXdpRedirect;
-    }
-
-    public long rxXdpAborted() {
-        return rxXdpAborted;
-    }
-
-    public long xdpTxErrors() {
-        return xdpTxErrors;
-    }
-
-    public long xdpRedirectErrors() {
-        return xdpRedirectErrors;
-    }
-
-    public long rxAllocFailed() {
-        return rxAllocFailed;
-    }
-
-    /** Times {@code ndo_start_xmit} found the ring full and returned NETDEV_TX_BUSY. */
-    public long txBusy() {
-        return txBusy;
-    }
-
-    /** Times the driver stopped its queue because the ring filled up. */
-    public long txStopped() {
-        return txStopped;
-    }
-
-    /** Times TX completion woke a stopped queue ({@code tx_restart_queue}). */
-    public long txRestarts() {
-        return txRestarts;
-    }
-
-    /** What {@code ethtool -S} prints, in that style. */
-    public Map<String, Long> ethtoolStats() {
-        Map<String, Long> m = new LinkedHashMap<>();
-        m.put("rx_packets", stats().rxPackets());
-        m.put("tx_packets", stats().txPackets());
-        m.put("rx_bytes", stats().rxBytes());
-        m.put("tx_bytes", stats().txBytes());
-        m.put("rx_missed_errors", stats().get(LinkStats64.RX_MISSED_ERRORS));
-        m.put("rx_length_errors", stats().get(LinkStats64.RX_LENGTH_ERRORS));
-        m.put("alloc_rx_page_failed", rxAllocFailed);
-        m.put("tx_busy", txBusy);
-        m.put("tx_queue_stopped", txStopped);
-        m.put("tx_restart_queue", txRestarts);
-        m.put("interrupts", interrupts);
-        m.put("napi_polls", napiPolls);
-        m.put("rx_xdp_pass", rxXdpPass);
-        m.put("rx_xdp_drop", rxXdpDrop);
-        m.put("rx_xdp_tx", rxXdpTx);
-        m.put("rx_xdp_redirect", rxXdpRedirect);
-        m.put("rx_xdp_aborted", rxXdpAborted);
-        m.put("tx_xdp_xmit_errors", xdpTxErrors);
-        m.put("rx_xdp_redirect_errors", xdpRedirectErrors);
-        return m;
+    /** {@code ethtool -S}: the driver's counters. */
+    public SimNicStats ethtool() {
+        return ethtool;
     }
 }

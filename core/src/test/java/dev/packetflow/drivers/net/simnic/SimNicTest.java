@@ -92,7 +92,7 @@ class SimNicTest {
         }
         // All 1000 are in the RX ring; the first raised the interrupt, which masked it.
         assertThat(rx.rxPending()).isEqualTo(1000);
-        assertThat(rx.interrupts()).isEqualTo(1);
+        assertThat(rx.ethtool().interrupts()).isEqualTo(1);
         assertThat(rx.irqMasked()).isTrue();
         assertThat(sink.count()).isZero();
 
@@ -120,14 +120,14 @@ class SimNicTest {
         assertThat(pollWork.get(15)).isEqualTo(1000 - 15 * 64);
         assertThat(maskedDuringPoll).hasSize(1000).containsOnly(true);
         assertThat(rx.irqMasked()).isFalse();
-        assertThat(rx.interrupts()).isEqualTo(1);
-        assertThat(rx.napiPolls()).isEqualTo(16);
+        assertThat(rx.ethtool().interrupts()).isEqualTo(1);
+        assertThat(rx.ethtool().napiPolls()).isEqualTo(16);
         assertThat(rx.rxPending()).isZero();
         assertThat(rx.stats().rxPackets()).isEqualTo(1000);
 
         // the next frame interrupts again
         FrameKit.send(p.a(), FrameKit.frame(p.a(), rx, 1000, 100));
-        assertThat(rx.interrupts()).isEqualTo(2);
+        assertThat(rx.ethtool().interrupts()).isEqualTo(2);
         sim.run();
         assertThat(sink.count()).isEqualTo(1001);
     }
@@ -147,7 +147,7 @@ class SimNicTest {
         FrameKit.send(p.a(), FrameKit.frame(p.a(), p.b(), 99, 100));
         sim.run();
         assertThat(sink.seqs()).endsWith(99);
-        assertThat(p.b().ethtoolStats()).containsEntry("rx_missed_errors", 4L);
+        assertThat(p.b().ethtool().toMap()).containsEntry("rx_missed_errors", 4L);
     }
 
     @Test
@@ -162,7 +162,7 @@ class SimNicTest {
         assertThat(tx.txInUse()).isEqualTo(8);
         assertThat(tx.queueStopped()).isTrue();
         assertThat(tx.qdisc().qlen()).isEqualTo(12);
-        assertThat(tx.txStopped()).isEqualTo(1);
+        assertThat(tx.ethtool().txStopped()).isEqualTo(1);
         assertThat(tx.stats().txPackets()).isZero(); // counted at completion, like Linux drivers
 
         sim.run();
@@ -171,8 +171,8 @@ class SimNicTest {
         assertThat(tx.queueStopped()).isFalse();
         assertThat(tx.qdisc().qlen()).isZero();
         assertThat(tx.txInUse()).isZero();
-        assertThat(tx.txRestarts()).isGreaterThanOrEqualTo(2);
-        assertThat(tx.txBusy()).isZero(); // stopped before it had to refuse a frame
+        assertThat(tx.ethtool().txRestarts()).isGreaterThanOrEqualTo(2);
+        assertThat(tx.ethtool().txBusy()).isZero(); // stopped before it had to refuse a frame
         assertThat(tx.stats().txPackets()).isEqualTo(20);
         assertThat(tx.stats().txBytes()).isEqualTo(20 * 100);
         assertThat(tx.qdisc().drops).isZero();
@@ -187,7 +187,7 @@ class SimNicTest {
         }
         int rc = Dev.directXmit(tx, FrameKit.skb(tx, FrameKit.frame(tx, p.b(), 4, 100)));
         assertThat(rc).isEqualTo(Qdisc.NET_XMIT_DROP);
-        assertThat(tx.txBusy()).isEqualTo(1);
+        assertThat(tx.ethtool().txBusy()).isEqualTo(1);
         assertThat(tx.stats().txDropped()).isEqualTo(1);
         assertThat(netA.drops().get(DropReason.FULL_RING)).isEqualTo(1);
     }
@@ -211,7 +211,7 @@ class SimNicTest {
 
         assertThat(sink.count()).isZero();
         assertThat(built[0]).isZero();
-        assertThat(p.b().rxXdpDrop()).isEqualTo(600);
+        assertThat(p.b().ethtool().rxXdpDrop()).isEqualTo(600);
         assertThat(netB.xdpStats().drop).isEqualTo(600);
         assertThat(p.b().stats().rxPackets()).isEqualTo(600);
         // no skb head and no new buffer was taken from the receiver's pool
@@ -233,7 +233,7 @@ class SimNicTest {
         assertThat(sink.frames).extracting(FrameKit.Rx::frame).containsExactly(f);
         // built around the descriptor's buffer: the XDP headroom is the skb's headroom
         assertThat(headroom).containsExactly(SimNic.RX_HEADROOM);
-        assertThat(p.b().rxXdpPass()).isEqualTo(1);
+        assertThat(p.b().ethtool().rxXdpPass()).isEqualTo(1);
     }
 
     @Test
@@ -283,7 +283,7 @@ class SimNicTest {
         assertThat(sinkA.seqs()).containsExactly(0, 1, 2);
         assertThat(sinkA.frames.get(0).frame()).isEqualTo(FrameKit.frame(p.b(), p.a(), 0, 80));
         assertThat(sinkA.frames.get(0).pktType()).isEqualTo(SkBuff.PACKET_HOST);
-        assertThat(p.b().rxXdpTx()).isEqualTo(3);
+        assertThat(p.b().ethtool().rxXdpTx()).isEqualTo(3);
         assertThat(p.b().stats().txPackets()).isEqualTo(3);
     }
 
@@ -308,13 +308,13 @@ class SimNicTest {
             assertThat(sinkB.count()).isZero();
             assertThat(sinkC.seqs()).containsExactly(1);
             assertThat(sinkC.frames.get(0).journey()).isEqualTo(77);
-            assertThat(p.b().rxXdpRedirect()).isEqualTo(1);
+            assertThat(p.b().ethtool().rxXdpRedirect()).isEqualTo(1);
 
             // a redirect to a device that does not exist is an error, the buffer is kept
             Xdp.attach(p.b(), xdp -> xdp.redirect(999));
             FrameKit.send(p.a(), FrameKit.frame(p.a(), p.b(), 2, 90));
             sim.run();
-            assertThat(p.b().xdpRedirectErrors()).isEqualTo(1);
+            assertThat(p.b().ethtool().xdpRedirectErrors()).isEqualTo(1);
             assertThat(netB.xdpStats().redirectErrors).isEqualTo(1);
         } finally {
             netC.close();
@@ -334,7 +334,7 @@ class SimNicTest {
         FrameKit.send(p.a(), FrameKit.frame(p.a(), p.b(), 2, 90));
         sim.run();
         assertThat(sink.count()).isZero();
-        assertThat(p.b().rxXdpAborted()).isEqualTo(2);
+        assertThat(p.b().ethtool().rxXdpAborted()).isEqualTo(2);
     }
 
     @Test
