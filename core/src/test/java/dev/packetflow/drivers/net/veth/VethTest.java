@@ -72,6 +72,29 @@ class VethTest {
     }
 
     @Test
+    void theSkbItselfCrosses_zeroCopy_scrubbedOfItsNamespace() {
+        Veth.Pair p = upPair(WireConditions.PERFECT, 1);
+        List<SkBuff> got = new ArrayList<>();
+        List<Object> seenSk = new ArrayList<>();
+        netB.addPacketHandler(FrameKit.ETH_P_TEST, (skb, dev) -> {
+            got.add(skb);
+            seenSk.add(skb.sk);
+            seenSk.add(skb.mark);
+            Skb.consumeSkb(skb);
+            return 0;
+        });
+        SkBuff skb = FrameKit.skb(p.a(), FrameKit.frame(p.a(), p.b(), 1, 64));
+        skb.sk = new Object();
+        skb.mark = 7;
+        long address = skb.segment().address();
+        Dev.devQueueXmit(skb);
+        assertThat(skb.segment().address()).isEqualTo(address);
+        sim.run();
+        assertThat(got).containsExactly(skb); // same head, same buffer: nothing was copied
+        assertThat(seenSk).containsExactly(null, 0);
+    }
+
+    @Test
     void pair_defaults_areLinuxVeth() {
         Veth.Pair p = Veth.pair(netA, "veth0", netB, "veth1");
         assertThat(p.a().kind()).isEqualTo("veth");
