@@ -8,7 +8,7 @@ import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
- * Finds skbs that were allocated and never freed. Off unless the system property
+ * Finds skbs (and raw page-pool buffers) that were allocated and never freed. Off unless the system property
  * {@code packetflow.leakDetection} is {@code paranoid} (the test build sets it): then every
  * allocation records where it happened, and a test's leak check can say which code leaked.
  *
@@ -18,7 +18,8 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class LeakDetector {
     public static final boolean ENABLED = "paranoid".equals(System.getProperty("packetflow.leakDetection"));
 
-    private static final Map<SkBuff, Throwable> LIVE = new ConcurrentHashMap<>();
+    /** Live skb heads and raw pages ({@link PagePool.Page}s a driver holds outside any skb). */
+    private static final Map<Object, Throwable> LIVE = new ConcurrentHashMap<>();
 
     private LeakDetector() {}
 
@@ -30,7 +31,17 @@ public final class LeakDetector {
         LIVE.remove(skb);
     }
 
-    /** Number of tracked skbs not yet freed (0 when detection is off). */
+    /** A raw buffer left the pool without an skb (a driver's RX ring holds it). */
+    static void trackPage(SkbShared page) {
+        LIVE.put(page, new Throwable("page-pool buffer allocated here"));
+    }
+
+    /** The raw buffer went back to its pool or now belongs to an skb (which is tracked instead). */
+    static void untrackPage(SkbShared page) {
+        LIVE.remove(page);
+    }
+
+    /** Number of tracked skbs and raw pages not yet freed (0 when detection is off). */
     public static int live() {
         return LIVE.size();
     }

@@ -26,6 +26,12 @@ public abstract class NetDevice {
     public static final int IFF_MULTICAST = 0x1000;
     public static final int IFF_LOWER_UP = 0x10000;
 
+    /**
+     * Linux's {@code IFF_NO_QUEUE} private flag ({@code include/linux/netdevice.h}): the device is
+     * registered with the noqueue qdisc (veth, loopback), so transmit goes straight to the driver.
+     */
+    public static final int IFF_NO_QUEUE = 1 << 21;
+
     // features, Linux's NETIF_F_* (include/linux/netdev_features.h), as bits of our own numbering
     public static final long NETIF_F_SG = 1L << 0;
     public static final long NETIF_F_IP_CSUM = 1L << 1;
@@ -54,6 +60,8 @@ public abstract class NetDevice {
     protected int maxMtu = 65535;
     protected long mac;
     int flags;
+    /** Linux's {@code dev->priv_flags}: driver properties invisible to {@code ip link}. */
+    protected int privFlags;
     private boolean carrier = true;
     protected long features;
     protected int type = ARPHRD_ETHER;
@@ -144,6 +152,22 @@ public abstract class NetDevice {
         return f;
     }
 
+    /**
+     * Sets link-type flags a driver is born with ({@code IFF_LOOPBACK}, {@code IFF_NOARP},
+     * {@code IFF_BROADCAST}, {@code IFF_MULTICAST}), as its Linux setup function does. Not for
+     * {@code IFF_UP}: the registry owns that one.
+     */
+    protected void setFlagBits(int bits) {
+        if ((bits & (IFF_UP | IFF_RUNNING | IFF_LOWER_UP)) != 0) {
+            throw new IllegalArgumentException("IFF_UP/RUNNING/LOWER_UP are state, not driver flags");
+        }
+        flags |= bits;
+    }
+
+    public int privFlags() {
+        return privFlags;
+    }
+
     public boolean isUp() {
         return (flags & IFF_UP) != 0;
     }
@@ -223,6 +247,15 @@ public abstract class NetDevice {
     /** Linux: {@code netif_stop_queue()}. Called by a driver whose TX ring is full. */
     public void netifStopQueue() {
         txQueueStopped = true;
+    }
+
+    /**
+     * Linux: {@code netif_start_queue()}. Clears the stop without kicking the qdisc: for a driver that
+     * stopped its queue in {@code ndo_start_xmit} and, re-checking, found room after all (the caller,
+     * the qdisc loop, is still running and sees the queue open again).
+     */
+    public void netifStartQueue() {
+        txQueueStopped = false;
     }
 
     /** Linux: {@code netif_wake_queue()}. The ring has room again: restart the qdisc. */

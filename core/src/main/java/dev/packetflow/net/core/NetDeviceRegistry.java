@@ -37,7 +37,8 @@ public final class NetDeviceRegistry {
         if (dev.pool == PagePool.DEFAULT) {
             dev.pool = net.pool();
         }
-        dev.qdisc = (dev.type() == NetDevice.ARPHRD_LOOPBACK) ? new NoQueue() : new PfifoFast(dev.txQueueLen());
+        boolean noQueue = dev.type() == NetDevice.ARPHRD_LOOPBACK || (dev.privFlags() & NetDevice.IFF_NO_QUEUE) != 0;
+        dev.qdisc = noQueue ? new NoQueue() : new PfifoFast(dev.txQueueLen());
         NetDevice[] a = byIndex;
         if (dev.ifindex >= a.length) {
             a = java.util.Arrays.copyOf(a, Math.max(dev.ifindex + 1, a.length * 2));

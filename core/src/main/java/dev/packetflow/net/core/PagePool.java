@@ -12,9 +12,30 @@ import java.lang.foreign.MemorySegment;
  * buffers hold a 64 KB GSO/TSO super-packet or a reassembled datagram. Chunks are allocated from an
  * automatic arena, so memory a pool never returns is still reclaimed once the pool is unreachable.
  *
+ * <p>Drivers with descriptor rings take buffers raw, as {@link Page}s: the NIC "DMA"s a frame into
+ * one, XDP looks at it, and only a frame the stack wants becomes an skb, built around the same
+ * buffer without a copy ({@link Skb#buildSkb}). A page is owned by exactly one party at a time:
+ * the pool, a driver (until it recycles the page or builds an skb from it), or the skb.
+ *
  * <p>Linux: {@code net/core/page_pool.c} for the buffers, {@code skbuff_cache} for the heads.
  */
 public final class PagePool {
+    /**
+     * A raw packet buffer held outside any skb (Linux: a {@code struct page} from
+     * {@code page_pool_dev_alloc_pages()}). Its bytes are {@link #segment()}; give it back with
+     * {@link PagePool#recyclePage(Page)} or turn it into an skb with {@link Skb#buildSkb}.
+     */
+    public sealed interface Page permits SkbShared {
+        /** The buffer's bytes; offset 0 is the start of the buffer (where the headroom begins). */
+        MemorySegment segment();
+
+        /** Size of the buffer in bytes. */
+        int size();
+
+        /** The pool the page belongs to. */
+        PagePool pool();
+    }
+
     /** Small buffer: NET_SKB_PAD + a 1514-byte frame + room for headers and a 4-byte FCS. */
     public static final int SMALL = 2048;
     /** Large buffer: a 64 KB GSO packet plus headroom. */
@@ -38,6 +59,7 @@ public final class PagePool {
     private long frees;
     private long failures;
     private int liveHeads;
+    private int livePages;
 
     public PagePool(String name, long maxBytes) {
         this.name = name;
@@ -74,6 +96,93 @@ public final class PagePool {
         }
         buf.setRef(1);
         skb.attach(buf);
+        if (LeakDetector.ENABLED) {
+            LeakDetector.track(skb);
+        }
+        return skb;
+    }
+
+    /**
+     * A raw buffer of at least {@code size} bytes for a driver's ring, or null when the pool is
+     * exhausted. Linux: {@code page_pool_dev_alloc_pages()}.
+     */
+    public Page allocPage(int size) {
+        if (size <= 0) {
+            throw new IllegalArgumentException("page size must be positive: " + size);
+        }
+        SkbShared buf;
+        synchronized (this) {
+            buf = takeBuffer(size);
+            if (buf == null) {
+                failures++;
+                return null;
+            }
+            livePages++;
+        }
+        buf.setRef(1);
+        if (LeakDetector.ENABLED) {
+            LeakDetector.trackPage(buf);
+        }
+        return buf;
+    }
+
+    /**
+     * Gives a raw page back (Linux: {@code page_pool_put_full_page()} / {@code
+     * page_pool_recycle_direct()}). The caller must not touch it afterwards.
+     */
+    public void recyclePage(Page page) {
+        SkbShared b = (SkbShared) page;
+        if (b.pool != this) {
+            throw new IllegalArgumentException(page + " belongs to " + b.pool + ", not " + this);
+        }
+        if (b.ref() != 1) {
+            throw new IllegalStateException("page recycled while " + b.ref() + " users hold it");
+        }
+        if (LeakDetector.ENABLED) {
+            LeakDetector.untrackPage(b);
+        }
+        b.setRef(0);
+        synchronized (this) {
+            livePages--;
+        }
+        freeBuffer(b);
+    }
+
+    /**
+     * An skb head around a raw page; the page's reference passes to the skb. Linux: {@code build_skb()}
+     * followed by {@code skb_reserve(headroom)} and {@code skb_put(len)}.
+     */
+    SkBuff buildSkb(SkbShared page, int headroom, int len) {
+        if (page.pool != this) {
+            throw new IllegalArgumentException("page belongs to " + page.pool + ", not " + this);
+        }
+        if (headroom < 0 || len < 0 || (long) headroom + len > page.size) {
+            throw new IllegalArgumentException("build_skb: headroom " + headroom + " + len " + len
+                    + " outside a " + page.size + "-byte page");
+        }
+        if (page.ref() != 1) {
+            throw new IllegalStateException("build_skb on a page with " + page.ref() + " users");
+        }
+        SkBuff skb;
+        synchronized (this) {
+            skb = freeHeads;
+            if (skb != null) {
+                freeHeads = skb.next;
+                skb.next = null;
+            }
+            allocs++;
+            liveHeads++;
+            livePages--;
+        }
+        if (skb == null) {
+            skb = new SkBuff(this);
+        }
+        if (LeakDetector.ENABLED) {
+            LeakDetector.untrackPage(page);
+        }
+        skb.attach(page, 0);
+        skb.data = headroom;
+        skb.tail = headroom + len;
         if (LeakDetector.ENABLED) {
             LeakDetector.track(skb);
         }
@@ -172,6 +281,11 @@ public final class PagePool {
     /** Skb heads handed out and not yet freed. */
     public synchronized int live() {
         return liveHeads;
+    }
+
+    /** Raw pages handed out ({@link #allocPage}) and neither recycled nor built into an skb. */
+    public synchronized int livePages() {
+        return livePages;
     }
 
     public synchronized long allocations() {

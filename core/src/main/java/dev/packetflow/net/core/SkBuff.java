@@ -106,6 +106,11 @@ public final class SkBuff {
     }
 
     void attach(SkbShared b) {
+        attach(b, Skb.takePendingJourney());
+    }
+
+    /** Attaches a buffer with an explicit journey (build_skb: the driver knows the frame's journey). */
+    void attach(SkbShared b, long journeyId) {
         shared = b;
         buf = b.seg;
         data = 0;
@@ -128,7 +133,7 @@ public final class SkBuff {
         sk = null;
         dst = null;
         tstampNs = 0;
-        journey = Skb.takePendingJourney();
+        journey = journeyId;
         hash = 0;
         cb0 = cb1 = cb2 = cb3 = 0;
         cbl0 = cbl1 = 0;

@@ -43,6 +43,20 @@ public final class Skb {
     }
 
     /**
+     * Linux: {@code build_skb()} + {@code skb_reserve()} + {@code skb_put()}: wraps a raw page that a
+     * driver filled (an RX descriptor's buffer) in an skb without copying: data starts
+     * {@code headroom} bytes into the page and is {@code len} bytes long. The page now belongs to the
+     * skb and returns to its pool when the skb is freed. Throws IllegalArgumentException when the
+     * frame does not fit in the page.
+     */
+    public static SkBuff buildSkb(PagePool.Page page, int headroom, int len, NetDevice dev) {
+        SkbShared b = (SkbShared) page;
+        SkBuff skb = b.pool.buildSkb(b, headroom, len);
+        skb.dev = dev;
+        return skb;
+    }
+
+    /**
      * Linux: {@code kfree_skb_reason()}. Ends a packet's life as a drop: counts the reason in the
      * stack of the packet's device, fires {@code kfree_skb}, returns the buffer to its pool.
      */

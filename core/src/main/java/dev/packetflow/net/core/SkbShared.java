@@ -9,9 +9,11 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Linux: {@code struct skb_shared_info} with {@code dataref}, plus the page the head points into.
  * Each buffer is a fixed slice of a native chunk owned by a {@link PagePool}; it goes back to that
- * pool when the last skb using it is freed.
+ * pool when the last skb using it is freed. A driver may also hold one raw, with no skb around it,
+ * as a {@link PagePool.Page} (an RX descriptor's buffer) and later wrap it with
+ * {@link Skb#buildSkb(PagePool.Page, int, int, NetDevice)}.
  */
-final class SkbShared {
+final class SkbShared implements PagePool.Page {
     private static final VarHandle DATAREF;
 
     static {
@@ -36,6 +38,21 @@ final class SkbShared {
         this.size = (int) seg.byteSize();
         this.pool = pool;
         this.sizeClass = sizeClass;
+    }
+
+    @Override
+    public MemorySegment segment() {
+        return seg;
+    }
+
+    @Override
+    public int size() {
+        return size;
+    }
+
+    @Override
+    public PagePool pool() {
+        return pool;
     }
 
     void setRef(int v) {

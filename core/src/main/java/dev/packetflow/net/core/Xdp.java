@@ -69,6 +69,20 @@ public final class Xdp {
             seg.set(SkBuff.U32, data + off, v);
         }
 
+        /**
+         * Points the view at a new frame (a driver reuses one Buff for every frame it polls):
+         * bytes {@code [data, dataEnd)} of {@code seg}, headroom from {@code hardStart}. Linux:
+         * {@code xdp_init_buff()} + {@code xdp_prepare_buff()}.
+         */
+        public void prepare(MemorySegment seg, int hardStart, int data, int dataEnd, NetDevice rxDev) {
+            this.seg = seg;
+            this.dataHardStart = hardStart;
+            this.data = data;
+            this.dataEnd = dataEnd;
+            this.rxDev = rxDev;
+            this.redirectIfindex = 0;
+        }
+
         /** Linux: {@code bpf_redirect(ifindex, 0)}. Returns XDP_REDIRECT for the program to return. */
         public int redirect(int ifindex) {
             this.redirectIfindex = ifindex;

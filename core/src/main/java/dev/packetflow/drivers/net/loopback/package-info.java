@@ -1,0 +1,4 @@
+/**
+ * The loopback device. Linux: {@code drivers/net/loopback.c}.
+ */
+package dev.packetflow.drivers.net.loopback;
