@@ -391,19 +391,21 @@ class VethTest {
         netA.devices().open(p.a());
         netB.devices().open(p.b());
         FrameKit.Sink sink = FrameKit.sink(netB);
+        // Other subsystems (neighbour gc) own timers on the same wheel: count only what the wire adds.
+        int otherTimers = netB.timers().size();
         for (int i = 0; i < 5000; i++) {
             FrameKit.send(p.a(), FrameKit.frame(p.a(), p.b(), i, 64));
             sim.virtualClock().advanceBy(1_000); // 1 µs apart
         }
         assertThat(p.a().txLane().inFlight()).isEqualTo(5000);
-        assertThat(netB.timers().size()).isEqualTo(1);
+        assertThat(netB.timers().size()).isEqualTo(otherTimers + 1);
         sim.run();
 
         assertThat(sink.count()).isEqualTo(5000);
         assertThat(sink.frames).extracting(FrameKit.Rx::timeNs).isSorted();
         assertThat(sink.seqs()).isNotEqualTo(sink.seqs().stream().sorted().toList()); // jitter reorders
         assertThat(p.a().txLane().inFlight()).isZero();
-        assertThat(netB.timers().size()).isZero();
+        assertThat(netB.timers().size()).isEqualTo(otherTimers);
     }
 
     @Test
