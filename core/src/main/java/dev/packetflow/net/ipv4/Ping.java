@@ -75,6 +75,7 @@ public final class Ping implements AutoCloseable {
     private Consumer<Reply> replyListener;
     private Consumer<Error> errorListener;
     private boolean broadcast;
+    private volatile int pmtudisc = IpOutput.IP_PMTUDISC_WANT;
     private boolean closed;
 
     private Ping(NetStack net, int id) {
@@ -104,6 +105,18 @@ public final class Ping implements AutoCloseable {
         this.broadcast = on;
     }
 
+    /**
+     * Linux: the IP_MTU_DISCOVER socket option ({@code ping -M want|dont|do}), used by sends with
+     * {@code df == false}: {@link IpOutput#IP_PMTUDISC_WANT} (the default: DF when the datagram fits
+     * the route MTU) or {@link IpOutput#IP_PMTUDISC_DONT} (never DF: routers may fragment).
+     */
+    public void setPmtuDiscovery(int mode) {
+        if (mode != IpOutput.IP_PMTUDISC_WANT && mode != IpOutput.IP_PMTUDISC_DONT) {
+            throw new IllegalArgumentException("pmtu discovery mode must be WANT or DONT (use df=true for DO): " + mode);
+        }
+        this.pmtudisc = mode;
+    }
+
     public synchronized void onReply(Consumer<Reply> l) {
         this.replyListener = l;
     }
@@ -123,7 +136,8 @@ public final class Ping implements AutoCloseable {
      *
      * @param ttl TTL, or -1 for {@code ip_default_ttl}
      * @param df true: always set DF (IP_PMTUDISC_DO), and refuse a datagram larger than the route
-     *           MTU with -EMSGSIZE; false: DF when it fits, else fragment (IP_PMTUDISC_WANT)
+     *           MTU with -EMSGSIZE; false: as {@link #setPmtuDiscovery} says (by default DF when it
+     *           fits, else fragment locally)
      * @return 0, or a negative errno: -ENETUNREACH (no route; OutNoRoutes counted), -EHOSTUNREACH,
      *         -EACCES (broadcast without {@link #setBroadcast}, or a prohibit route), -EINVAL
      *         (blackhole), -EMSGSIZE, -ENOBUFS
@@ -188,7 +202,7 @@ public final class Ping implements AutoCloseable {
             IP_PUSH_PENDING_FRAMES.fire(net, skb, 0);
         }
         return ipv4.output().ipSendSkb(skb, rt, saddr, dst, Ipv4Header.IPPROTO_ICMP, ttl, 0,
-                df ? IpOutput.IP_PMTUDISC_DO : IpOutput.IP_PMTUDISC_WANT);
+                df ? IpOutput.IP_PMTUDISC_DO : pmtudisc);
     }
 
     private static int pattern(int seq, int i) {
