@@ -44,6 +44,9 @@ public final class Ipv4 implements AutoCloseable {
 
     private final NetStack net;
     private volatile InIfaddr[] addrs = new InIfaddr[0];
+    /** The addresses and the non-zero broadcast addresses alone, for the per-packet checks. */
+    private volatile int[] localAddrs = new int[0];
+    private volatile int[] bcastAddrs = new int[0];
     private final List<Consumer<InIfaddr>> added = new ArrayList<>();
     private final List<Consumer<InIfaddr>> removed = new ArrayList<>();
 
@@ -141,7 +144,7 @@ public final class Ipv4 implements AutoCloseable {
         InIfaddr ifa = new InIfaddr(address, prefixLen, bcast, dev, scope);
         InIfaddr[] n = java.util.Arrays.copyOf(addrs, addrs.length + 1);
         n[n.length - 1] = ifa;
-        addrs = n;
+        publishAddrs(n);
         for (Consumer<InIfaddr> l : added) {
             l.accept(ifa);
         }
@@ -160,10 +163,25 @@ public final class Ipv4 implements AutoCloseable {
             throw new IllegalArgumentException("address " + InetAddr.toString(address) + " not on " + dev.name());
         }
         InIfaddr f = found;
-        addrs = java.util.Arrays.stream(addrs).filter(a -> a != f).toArray(InIfaddr[]::new);
+        publishAddrs(java.util.Arrays.stream(addrs).filter(a -> a != f).toArray(InIfaddr[]::new));
         for (Consumer<InIfaddr> l : removed) {
             l.accept(f);
         }
+    }
+
+    private void publishAddrs(InIfaddr[] n) {
+        int[] local = new int[n.length];
+        int nb = 0;
+        int[] bcast = new int[n.length];
+        for (int i = 0; i < n.length; i++) {
+            local[i] = n[i].address();
+            if (n[i].broadcast() != 0) {
+                bcast[nb++] = n[i].broadcast();
+            }
+        }
+        addrs = n;
+        localAddrs = local;
+        bcastAddrs = java.util.Arrays.copyOf(bcast, nb);
     }
 
     /** Every address, in the order added. */
@@ -209,8 +227,8 @@ public final class Ipv4 implements AutoCloseable {
 
     /** Whether {@code a} is one of this stack's addresses (on any device that is up). */
     public boolean isLocal(int a) {
-        for (InIfaddr x : addrs) {
-            if (x.address() == a) {
+        for (int x : localAddrs) {
+            if (x == a) {
                 return true;
             }
         }
@@ -229,8 +247,8 @@ public final class Ipv4 implements AutoCloseable {
 
     /** Whether {@code a} is the directed broadcast address of one of our subnets. */
     public boolean isLocalBroadcast(int a) {
-        for (InIfaddr x : addrs) {
-            if (x.broadcast() == a && a != 0) {
+        for (int x : bcastAddrs) {
+            if (x == a) {
                 return true;
             }
         }
