@@ -192,6 +192,10 @@ public final class Icmp implements NetProtocol {
             return;
         }
         Ping p = ping(IcmpHeader.identifier(skb, inner));
+        if (p != null && type == IcmpHeader.ICMP_DEST_UNREACH && code == IcmpHeader.ICMP_FRAG_NEEDED && info != 0) {
+            // Linux: ping_err() → ipv4_sk_update_pmtu(): the next request fits.
+            ipv4.route().updatePmtu(Ipv4Header.destinationAddress(skb, q), info);
+        }
         if (p != null) {
             p.deliverError(IcmpHeader.sequence(skb, inner), Ipv4Header.sourceAddress(skb, skb.networkHeader),
                     type, code, info, net.clock().nanoTime());

@@ -98,6 +98,47 @@ public final class IpMib {
         };
     }
 
+    /**
+     * The IPv4 part of {@code /proc/net/snmp} (Linux: {@code snmp_seq_show_ipstats} and
+     * {@code icmp_put}/{@code icmpmsg_put}): for each group a line of names and a line of values;
+     * IcmpMsg lists only the non-zero counters and is left out when all are zero.
+     */
+    public static String procNetSnmp(Ipv4 ipv4) {
+        StringBuilder sb = new StringBuilder();
+        group(sb, ipv4.ipMib());
+        group(sb, ipv4.icmpMib());
+        Mib m = ipv4.icmpMsgMib();
+        StringBuilder names = new StringBuilder("IcmpMsg:");
+        StringBuilder values = new StringBuilder("IcmpMsg:");
+        String[] f = m.fields();
+        boolean any = false;
+        for (int i = 0; i < f.length; i++) {
+            long v = m.get(i);
+            if (v != 0) {
+                names.append(' ').append(f[i]);
+                values.append(' ').append(v);
+                any = true;
+            }
+        }
+        if (any) {
+            sb.append(names).append('\n').append(values).append('\n');
+        }
+        return sb.toString();
+    }
+
+    private static void group(StringBuilder sb, Mib m) {
+        String[] f = m.fields();
+        sb.append(m.group()).append(':');
+        for (String name : f) {
+            sb.append(' ').append(name);
+        }
+        sb.append('\n').append(m.group()).append(':');
+        for (int i = 0; i < f.length; i++) {
+            sb.append(' ').append(m.get(i));
+        }
+        sb.append('\n');
+    }
+
     static Mib newIp() {
         return new Mib("Ip", IP);
     }

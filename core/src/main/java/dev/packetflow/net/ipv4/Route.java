@@ -49,6 +49,19 @@ public final class Route {
     final Rtable rtBrdInput = new Rtable(FibRoute.RTN_BROADCAST, Rtable.RTCF_LOCAL | Rtable.RTCF_BROADCAST,
             Rtable.INPUT_LOCAL, 0, null, 0, 0, 0, null);
 
+    /** Linux: {@code ip_rt_min_pmtu} (512 + 20 + 20) and {@code ip_rt_mtu_expires} (10 minutes). */
+    public static final int IP_RT_MIN_PMTU = 552;
+    public static final long IP_RT_MTU_EXPIRES_NS = 600_000_000_000L;
+
+    /**
+     * A learned path MTU for one destination (Linux: {@code struct fib_nh_exception}): the route it
+     * refines, and the route to use instead, identical but for its MTU.
+     */
+    private record Pmtu(int daddr, Rtable base, Rtable rt, long expiresNs) {}
+
+    /** Copy-on-write; usually empty, so output lookups pay one length test. */
+    private volatile Pmtu[] pmtus = new Pmtu[0];
+
     Route(NetStack net, Ipv4 ipv4, Fib fib) {
         this.net = net;
         this.ipv4 = ipv4;
@@ -228,8 +241,53 @@ public final class Route {
                     fl4.saddr = r.prefsrc != 0 ? r.prefsrc
                             : r.dev != null ? ipv4.selectAddress(r.dev, r.nexthop(daddr)) : 0;
                 }
+                Pmtu[] ex = pmtus;
+                if (ex.length != 0) {
+                    for (Pmtu p : ex) {
+                        if (p.daddr == daddr && p.base == r.rt && p.expiresNs - net.clock().nanoTime() > 0) {
+                            return p.rt;
+                        }
+                    }
+                }
                 return r.rt;
         }
+    }
+
+    /**
+     * Linux: {@code __ip_rt_update_pmtu()}, called by transport error handlers on ICMP
+     * "fragmentation needed" (RFC 1191): remembers a smaller path MTU towards {@code daddr} for
+     * ten minutes. An MTU below {@value #IP_RT_MIN_PMTU} is raised to it, as Linux does against
+     * forged tiny MTUs. Larger values than the current MTU are ignored.
+     */
+    public synchronized void updatePmtu(int daddr, int mtu) {
+        FibRoute r = fib.lookup(daddr);
+        if (r == null || r.type != FibRoute.RTN_UNICAST || r.dev == null) {
+            return;
+        }
+        long now = net.clock().nanoTime();
+        int current = r.rt.mtu();
+        java.util.List<Pmtu> keep = new java.util.ArrayList<>();
+        for (Pmtu p : pmtus) {
+            if (p.expiresNs - now > 0 && !(p.daddr == daddr && p.base == r.rt)) {
+                keep.add(p);
+            } else if (p.daddr == daddr && p.base == r.rt && p.expiresNs - now > 0) {
+                current = p.rt.mtu;
+            }
+        }
+        if (mtu >= current) {
+            return;
+        }
+        mtu = Math.max(mtu, IP_RT_MIN_PMTU);
+        Rtable b = r.rt;
+        keep.add(new Pmtu(daddr, b, new Rtable(b.type, b.flags, b.input, b.error, b.dev, b.gateway, b.prefsrc, mtu,
+                b.route), now + IP_RT_MTU_EXPIRES_NS));
+        pmtus = keep.toArray(new Pmtu[0]);
+    }
+
+    /** The path MTU the stack uses towards {@code daddr} now (learned or the route's), 0 if unroutable. */
+    public int pathMtu(int daddr) {
+        Rtable rt = ipRouteOutput(new Flowi4().init(daddr, 0, 0, 0));
+        return rt == null ? 0 : rt.type == FibRoute.RTN_LOCAL ? Ipv4.LOOPBACK_MTU : rt.mtu();
     }
 
     /**

@@ -172,13 +172,43 @@ class IpFragmentTest {
             assertThat(e.from()).isEqualTo(TestNet.R0);
             assertThat(n.mib(n.r, "Ip", "FragFails")).isEqualTo(1);
             assertThat(n.r.drops().get(DropReason.PKT_TOO_BIG)).isEqualTo(1);
-            // Without DF (ping -M dont) the router fragments instead.
-            ping.setPmtuDiscovery(IpOutput.IP_PMTUDISC_DONT);
+        }
+    }
+
+    @Test
+    void forwardingWithoutDf_routerFragments() {
+        try (TestNet n = new TestNet().router(); Ping ping = Ping.open(n.a, 4)) {
+            n.r.devices().setMtu(n.rEth1, 1000);
+            ping.setPmtuDiscovery(IpOutput.IP_PMTUDISC_DONT); // ping -M dont
             assertThat(ping.send(TestNet.B, 2, 1400, -1, false)).isZero();
             n.sim.run();
             assertThat(ping.replies()).extracting(Ping.Reply::seq).containsExactly(2);
+            assertThat(ping.replies().get(0).intact()).isTrue();
             assertThat(n.mib(n.r, "Ip", "FragOKs")).isEqualTo(1);
             assertThat(n.mib(n.r, "Ip", "FragCreates")).isEqualTo(2);
+            assertThat(n.mib(n.a, "Ip", "FragCreates")).isZero();
+        }
+    }
+
+    @Test
+    void pathMtuDiscovery_fragNeededLowersPathMtu_nextWantPingFragmentsLocally() {
+        try (TestNet n = new TestNet().router(); Ping ping = Ping.open(n.a, 4)) {
+            n.r.devices().setMtu(n.rEth1, 1000);
+            assertThat(n.a.ipv4().route().pathMtu(TestNet.B)).isEqualTo(1500);
+            ping.send(TestNet.B, 1, 1400); // IP_PMTUDISC_WANT: fits 1500, so DF
+            n.sim.run();
+            assertThat(ping.errors()).extracting(Ping.Error::info).containsExactly(1000);
+            assertThat(n.a.ipv4().route().pathMtu(TestNet.B)).isEqualTo(1000);
+            assertThat(n.a.ipv4().route().pathMtu(TestNet.R1)).isEqualTo(1500);
+            ping.send(TestNet.B, 2, 1400);
+            n.sim.run();
+            assertThat(ping.replies()).extracting(Ping.Reply::seq).containsExactly(2);
+            assertThat(n.mib(n.a, "Ip", "FragCreates")).isEqualTo(2);
+            // A forged tiny MTU is raised to 552; learned values expire after ten minutes.
+            n.a.ipv4().route().updatePmtu(TestNet.B, 100);
+            assertThat(n.a.ipv4().route().pathMtu(TestNet.B)).isEqualTo(Route.IP_RT_MIN_PMTU);
+            n.sim.runFor(Duration.ofMinutes(11));
+            assertThat(n.a.ipv4().route().pathMtu(TestNet.B)).isEqualTo(1500);
         }
     }
 

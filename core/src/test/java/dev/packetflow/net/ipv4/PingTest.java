@@ -29,6 +29,12 @@ class PingTest {
             assertThat(n.mib(n.a, "Icmp", "InEchoReps")).isEqualTo(1);
             assertThat(n.mib(n.a, "IcmpMsg", "OutType8")).isEqualTo(1);
             assertThat(n.mib(n.a, "IcmpMsg", "InType0")).isEqualTo(1);
+            String snmp = IpMib.procNetSnmp(n.a.ipv4());
+            assertThat(snmp).startsWith("Ip: Forwarding DefaultTTL InReceives InHdrErrors InAddrErrors ForwDatagrams "
+                    + "InUnknownProtos InDiscards InDelivers OutRequests OutDiscards OutNoRoutes ReasmTimeout ReasmReqds "
+                    + "ReasmOKs ReasmFails FragOKs FragFails FragCreates OutTransmits\nIp: 2 64 1 0 0 0 0 0 1 1 0 0 0 0 0 0 0 0 0 1\n");
+            assertThat(snmp).contains("Icmp: InMsgs InErrors InCsumErrors InDestUnreachs");
+            assertThat(snmp).endsWith("IcmpMsg: InType0 OutType8\nIcmpMsg: 1 1\n");
             // Every packet on the wire has a valid header; the forwarded copies have TTL 63.
             List<byte[]> pkts = n.ipPackets();
             assertThat(pkts).hasSize(4);
