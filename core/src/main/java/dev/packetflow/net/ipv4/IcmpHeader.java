@@ -57,6 +57,10 @@ public final class IcmpHeader {
     /** Linux: {@code NR_ICMP_UNREACH}. */
     public static final int NR_ICMP_UNREACH = 15;
 
+    // redirect codes
+    public static final int ICMP_REDIR_NET = 0;
+    public static final int ICMP_REDIR_HOST = 1;
+
     // time exceeded codes
     public static final int ICMP_EXC_TTL = 0;
     public static final int ICMP_EXC_FRAGTIME = 1;

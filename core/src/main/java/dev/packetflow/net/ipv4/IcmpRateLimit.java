@@ -34,7 +34,13 @@ final class IcmpRateLimit {
     private static final class Peer {
         long rateTokens;
         long rateLast;
+        int nRedirects;
     }
+
+    /** Linux: {@code ip_rt_redirect_number}, {@code ip_rt_redirect_load}, {@code ip_rt_redirect_silence} (jiffies). */
+    static final int IP_RT_REDIRECT_NUMBER = 9;
+    static final int IP_RT_REDIRECT_LOAD = 1000 / 50;
+    static final int IP_RT_REDIRECT_SILENCE = IP_RT_REDIRECT_LOAD << (IP_RT_REDIRECT_NUMBER + 1);
 
     private final Ipv4 ipv4;
     private final Map<Integer, Peer> peers = new LinkedHashMap<>(16, 0.75f, true) {
@@ -96,8 +102,31 @@ final class IcmpRateLimit {
         return tokenBucket(saddr, IP_RT_ERROR_COST, IP_RT_ERROR_BURST);
     }
 
-    private boolean tokenBucket(int addr, long cost, long burst) {
+    /**
+     * Linux: {@code ip_rt_send_redirect()}'s back-off: redirects to one host go out with doubling
+     * gaps (20 ms, 40 ms, ...), at most nine; after 20 s without redirected traffic from it the
+     * count starts over. Returns whether to send one now.
+     */
+    synchronized boolean redirectAllow(int saddr) {
         long now = ipv4.jiffies();
+        Peer p = peer(saddr, now);
+        if (now - (p.rateLast + IP_RT_REDIRECT_SILENCE) > 0) {
+            p.rateTokens = 0;
+            p.nRedirects = 0;
+        }
+        if (p.nRedirects >= IP_RT_REDIRECT_NUMBER) {
+            p.rateLast = now;
+            return false;
+        }
+        if (p.nRedirects == 0 || now - (p.rateLast + ((long) IP_RT_REDIRECT_LOAD << p.nRedirects)) > 0) {
+            p.rateLast = now;
+            p.nRedirects++;
+            return true;
+        }
+        return false;
+    }
+
+    private Peer peer(int addr, long now) {
         Peer p = peers.get(addr);
         if (p == null) {
             p = new Peer();
@@ -106,6 +135,12 @@ final class IcmpRateLimit {
             p.rateLast = now - 60_000;
             peers.put(addr, p);
         }
+        return p;
+    }
+
+    private boolean tokenBucket(int addr, long cost, long burst) {
+        long now = ipv4.jiffies();
+        Peer p = peer(addr, now);
         long token = p.rateTokens + (now - p.rateLast);
         p.rateLast = now;
         if (token > burst) {

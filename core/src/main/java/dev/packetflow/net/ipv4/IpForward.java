@@ -68,8 +68,24 @@ final class IpForward {
             return PacketType.NET_RX_DROP;
         }
         Ipv4Header.decreaseTtl(skb, skb.networkHeader);
+        if ((skb.cb0 & Ipv4.IPSKB_DOREDIRECT) != 0) {
+            ipRtSendRedirect(skb, rt);
+        }
         skb.cb0 |= Ipv4.IPSKB_FORWARDED;
         return Netfilter.nfHook(Netfilter.NF_INET_FORWARD, net, skb, skb.dev, rt.dev, forwardFinish);
+    }
+
+    /**
+     * Linux: {@code ip_rt_send_redirect()}. RFC 1812 5.2.7.2: tells a sender on the link that the
+     * nexthop is reachable directly (ICMP redirect for host), with Linux's back-off per sender.
+     * The packet itself is still forwarded.
+     */
+    private void ipRtSendRedirect(SkBuff skb, Rtable rt) {
+        int nh = skb.networkHeader;
+        if (ipv4.rateLimit.redirectAllow(Ipv4Header.sourceAddress(skb, nh))) {
+            ipv4.icmp().icmpSend(skb, IcmpHeader.ICMP_REDIRECT, IcmpHeader.ICMP_REDIR_HOST,
+                    rt.nexthop(Ipv4Header.destinationAddress(skb, nh)));
+        }
     }
 
     /** Linux: {@code ip_exceeds_mtu()}. */

@@ -34,6 +34,8 @@ import java.util.function.Consumer;
 public final class Ipv4 implements AutoCloseable {
     /** IPCB flags in {@code skb.cb0}, Linux's IPSKB_*. */
     public static final int IPSKB_FORWARDED = 1;
+    /** The router should tell the sender about a better first hop (Linux: IPSKB_DOREDIRECT). */
+    public static final int IPSKB_DOREDIRECT = 0x20;
     /** Set on reassembled datagrams whose largest fragment had DF (Linux: IPSKB_FRAG_PMTU). */
     public static final int IPSKB_FRAG_PMTU = 0x40;
     /** Stands for {@code skb->ignore_df}: the sender allows local fragmentation despite DF. */
@@ -67,6 +69,8 @@ public final class Ipv4 implements AutoCloseable {
     public volatile int icmpMsgsBurst = 50;
     public volatile int icmpEchoIgnoreAll = 0;
     public volatile int icmpEchoIgnoreBroadcasts = 1;
+    /** {@code conf.all.send_redirects}: a router sends ICMP redirects (RFC 1812 5.2.7.2). */
+    public volatile int sendRedirects = 1;
     /** 0: honour "fragmentation needed" messages (path MTU discovery on). */
     public volatile int ipNoPmtuDisc = 0;
 

@@ -134,12 +134,26 @@ public final class Route {
                 if (ipv4.isLocal(saddr)) {
                     return localSource();
                 }
+                if (r.dev == dev && ipv4.sendRedirects != 0 && onLink(dev, saddr)) {
+                    // Linux __mkroute_input(): leaving by the interface it came in on, to a sender
+                    // on that link: the sender could have used the nexthop directly.
+                    skb.cb0 |= Ipv4.IPSKB_DOREDIRECT;
+                }
                 skb.dst = r.rt;
                 return null;
             default:
                 stats.inc(IN_MARTIAN_DST);
                 return DropReason.IP_INVALID_DEST;
         }
+    }
+
+    private boolean onLink(NetDevice dev, int addr) {
+        for (InIfaddr ifa : ipv4.addresses()) {
+            if (ifa.dev() == dev && ifa.onLink(addr)) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private DropReason brdInput(SkBuff skb, int saddr, Rtable rt) {

@@ -118,4 +118,39 @@ class IcmpRulesTest {
                     org.assertj.core.groups.Tuple.tuple(3, IcmpHeader.ICMP_HOST_UNREACH));
         }
     }
+
+    @Test
+    void forwardingBackOutTheSameLink_sendsRedirectsWithBackoff_andStillForwards() {
+        try (TestNet n = new TestNet().router(); Ping ping = Ping.open(n.a, 1)) {
+            // A second router on A's link, reached through R: R should redirect A to it.
+            int other = InetAddr.parse("198.18.0.253");
+            n.r.ipv4().fib().routeAdd(RouteSpec.to(InetAddr.parse("198.19.0.0"), 16).via(other));
+            n.r.arp().addPermanent(other, dev.packetflow.net.ethernet.Eth.localMac(0x99), n.rEth0);
+            int far = InetAddr.parse("198.19.0.1");
+            for (int i = 0; i < 30; i++) {
+                ping.send(far, i, 8);
+                n.sim.runFor(java.time.Duration.ofMillis(5));
+            }
+            n.sim.run();
+            assertThat(n.mib(n.r, "Ip", "ForwDatagrams")).isEqualTo(30);
+            // Requests every 5 ms for 150 ms; the k-th redirect waits 20 ms << k after the previous
+            // one: sent at 0, 45 (> 40) and 130 ms (> 45 + 80); the next would be after 290 ms.
+            assertThat(n.mib(n.r, "Icmp", "OutRedirects")).isEqualTo(3);
+            assertThat(n.mib(n.a, "Icmp", "InRedirects")).isEqualTo(3);
+            byte[] first = n.ipPackets().get(1); // R's redirect follows A's first request
+            IcmpRepr r = IcmpRepr.parse(first, 20, first.length - 20);
+            assertThat(r.type()).isEqualTo(IcmpHeader.ICMP_REDIRECT);
+            assertThat(r.code()).isEqualTo(IcmpHeader.ICMP_REDIR_HOST);
+            assertThat(r.rest()).isEqualTo(other);
+            n.r.ipv4().sendRedirects = 0;
+            n.sim.runFor(java.time.Duration.ofSeconds(30));
+            ping.send(far, 99, 8);
+            n.sim.run();
+            assertThat(n.mib(n.r, "Icmp", "OutRedirects")).isEqualTo(3);
+            n.r.ipv4().sendRedirects = 1;
+            ping.send(far, 100, 8); // 30 s of silence reset the back-off
+            n.sim.run();
+            assertThat(n.mib(n.r, "Icmp", "OutRedirects")).isEqualTo(4);
+        }
+    }
 }
