@@ -47,6 +47,8 @@ public final class Icmp implements NetProtocol {
     private final Mib icmp;
     private final Mib icmpMsg;
     private final Map<Integer, Ping> pings = new HashMap<>();
+    /** Route lookup key reused by replies and errors (guarded by itself: RX may run on several CPUs). */
+    private final Flowi4 fl4 = new Flowi4();
 
     Icmp(NetStack net, Ipv4 ipv4) {
         this.net = net;
@@ -268,8 +270,11 @@ public final class Icmp implements NetProtocol {
             }
             applyRatelimit = true;
         }
-        Flowi4 fl4 = new Flowi4().init(daddr, saddr, 0, Ipv4Header.IPPROTO_ICMP);
-        Rtable ort = ipv4.route().ipRouteOutput(fl4);
+        Rtable ort;
+        synchronized (fl4) {
+            ort = ipv4.route().ipRouteOutput(fl4.init(daddr, saddr, 0, Ipv4Header.IPPROTO_ICMP));
+            saddr = fl4.saddr;
+        }
         if (ort == null || !xrlimAllow(ort, daddr, applyRatelimit)) {
             return;
         }
@@ -294,7 +299,7 @@ public final class Icmp implements NetProtocol {
         IcmpHeader.fillChecksum(skb, o, len);
         skb.journey = req.journey;
         icmpOutCount(type);
-        ipv4.output().ipSendSkb(skb, ort, fl4.saddr, daddr, Ipv4Header.IPPROTO_ICMP, -1,
+        ipv4.output().ipSendSkb(skb, ort, saddr, daddr, Ipv4Header.IPPROTO_ICMP, -1,
                 Ipv4Header.tos(req, nh), IpOutput.IP_PMTUDISC_DONT);
     }
 
@@ -384,8 +389,11 @@ public final class Icmp implements NetProtocol {
         if (IcmpHeader.isError(type)) {
             tos = (tos & 0x1e) | IPTOS_PREC_INTERNETCONTROL;
         }
-        Flowi4 fl4 = new Flowi4().init(origSrc, saddr, 0, Ipv4Header.IPPROTO_ICMP);
-        Rtable ort = ipv4.route().ipRouteOutput(fl4);
+        Rtable ort;
+        synchronized (fl4) {
+            ort = ipv4.route().ipRouteOutput(fl4.init(origSrc, saddr, 0, Ipv4Header.IPPROTO_ICMP));
+            saddr = fl4.saddr;
+        }
         if (ort == null || !xrlimAllow(ort, origSrc, applyRatelimit)) {
             return;
         }
@@ -395,8 +403,8 @@ public final class Icmp implements NetProtocol {
             return;
         }
         int dataLen = Math.min(skbIn.tail - nh, room);
-        if (fl4.saddr == 0) {
-            fl4.saddr = INADDR_DUMMY;
+        if (saddr == 0) {
+            saddr = INADDR_DUMMY;
         }
         int len = IcmpHeader.LEN + dataLen;
         SkBuff skb = net.pool().alloc(Skb.MAX_HEADER + len);
@@ -413,7 +421,7 @@ public final class Icmp implements NetProtocol {
         IcmpHeader.fillChecksum(skb, o, len);
         skb.journey = skbIn.journey;
         icmpOutCount(type);
-        ipv4.output().ipSendSkb(skb, ort, fl4.saddr, origSrc, Ipv4Header.IPPROTO_ICMP, -1, tos,
+        ipv4.output().ipSendSkb(skb, ort, saddr, origSrc, Ipv4Header.IPPROTO_ICMP, -1, tos,
                 IpOutput.IP_PMTUDISC_DONT);
     }
 
