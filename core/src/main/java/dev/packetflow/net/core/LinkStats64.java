@@ -16,7 +16,7 @@ public final class LinkStats64 {
         "tx_dropped", "multicast", "collisions", "rx_length_errors", "rx_over_errors", "rx_crc_errors",
         "rx_frame_errors", "rx_fifo_errors", "rx_missed_errors", "tx_aborted_errors", "tx_carrier_errors",
         "tx_fifo_errors", "tx_heartbeat_errors", "tx_window_errors", "rx_compressed", "tx_compressed",
-        "rx_nohandler",
+        "rx_nohandler", "rx_otherhost_dropped",
     };
 
     public static final int RX_PACKETS = 0;
@@ -43,6 +43,8 @@ public final class LinkStats64 {
     public static final int RX_COMPRESSED = 21;
     public static final int TX_COMPRESSED = 22;
     public static final int RX_NOHANDLER = 23;
+    /** Frames for another host's MAC dropped by the IP layer (Linux 5.19+). */
+    public static final int RX_OTHERHOST_DROPPED = 24;
 
     private static final VarHandle ARR = MethodHandles.arrayElementVarHandle(long[].class);
     private final long[] v = new long[NAMES.length];

@@ -1,0 +1,257 @@
+package dev.packetflow.net.ipv4;
+
+import dev.packetflow.net.NetStack;
+import dev.packetflow.net.core.DropReason;
+import dev.packetflow.net.core.LinkStats64;
+import dev.packetflow.net.core.Mib;
+import dev.packetflow.net.core.NetDevice;
+import dev.packetflow.net.core.PacketType;
+import dev.packetflow.net.core.SkBuff;
+import dev.packetflow.net.core.Skb;
+import dev.packetflow.net.netfilter.Netfilter;
+import dev.packetflow.trace.Trace;
+import dev.packetflow.trace.Tracepoint;
+
+/**
+ * The IPv4 receive path, one method per kernel function and each behind its tracepoint:
+ *
+ * <pre>
+ * ip_rcv ─► ip_rcv_core (validate) ─► NF_INET_PRE_ROUTING ─► ip_rcv_finish ─► ip_route_input
+ *    ─► dst_input ─┬─► ip_local_deliver ─► [ip_defrag] ─► NF_INET_LOCAL_IN ─► ip_local_deliver_finish
+ *                  │                                        ─► inet_protos[proto].handler (icmp_rcv, udp_rcv...)
+ *                  ├─► ip_forward (IpForward)
+ *                  └─► ip_error (no route: ICMP unreachable)
+ * </pre>
+ *
+ * Every malformed packet is dropped with its own reason and counted as Linux counts it. Nothing
+ * on this path allocates.
+ *
+ * <p>Linux: {@code net/ipv4/ip_input.c}, {@code route.c ip_error()}.
+ */
+final class IpInput {
+    static final Tracepoint IP_ERROR = Trace.point("ip_error");
+
+    private final NetStack net;
+    private final Ipv4 ipv4;
+    private final Mib ip;
+    private final Mib ipExt;
+    private final Netfilter.OkFn rcvFinish = this::ipRcvFinish;
+    private final Netfilter.OkFn localDeliverFinish = this::ipLocalDeliverFinish;
+
+    IpInput(NetStack net, Ipv4 ipv4) {
+        this.net = net;
+        this.ipv4 = ipv4;
+        this.ip = ipv4.ipMib;
+        this.ipExt = ipv4.ipExtMib;
+    }
+
+    /**
+     * Linux: {@code ip_rcv()}, the ETH_P_IP packet handler. Validates the header, then passes the
+     * packet through NF_INET_PRE_ROUTING to {@link #ipRcvFinish}.
+     */
+    int ipRcv(SkBuff skb, NetDevice dev) {
+        if (Trace.IP_RCV.enabled) {
+            Trace.IP_RCV.fire(dev, skb, 0);
+        }
+        if (!ipRcvCore(skb, dev)) {
+            return PacketType.NET_RX_DROP;
+        }
+        return Netfilter.nfHook(Netfilter.NF_INET_PRE_ROUTING, net, skb, dev, null, rcvFinish);
+    }
+
+    /**
+     * Linux: {@code ip_rcv_core()}. RFC 1122 3.2.1.1-3.2.1.2 header checks, in the kernel's order;
+     * each failure has its own drop reason and counter:
+     * <ul>
+     * <li>frame for another host's MAC: OTHERHOST (device {@code rx_otherhost_dropped})
+     * <li>shorter than 20 bytes: PKT_TOO_SMALL, InHdrErrors
+     * <li>version not 4: IP_INHDR_VERSION, InHdrErrors
+     * <li>IHL below 5 or beyond the packet: IP_INHDR_IHL, InHdrErrors
+     * <li>bad header checksum: IP_CSUM, InCsumErrors and InHdrErrors
+     * <li>total length beyond the packet: IP_INHDR_TOTLEN, InTruncatedPkts
+     * <li>total length shorter than the header: IP_INHDR_TOTLEN, InHdrErrors
+     * </ul>
+     * Link-layer padding beyond the total length is trimmed. Returns false when the packet was dropped.
+     */
+    boolean ipRcvCore(SkBuff skb, NetDevice dev) {
+        if (skb.pktType == SkBuff.PACKET_OTHERHOST) {
+            dev.stats().inc(LinkStats64.RX_OTHERHOST_DROPPED);
+            Skb.kfreeSkb(skb, DropReason.OTHERHOST);
+            return false;
+        }
+        if (skb.pktType == SkBuff.PACKET_LOOPBACK) {
+            // Looped back by ourselves: keep the output route (lo keeps skb_dst) and look local.
+            skb.pktType = SkBuff.PACKET_HOST;
+        } else {
+            skb.dst = null;
+        }
+        int len = skb.len();
+        ip.inc(IpMib.IN_RECEIVES);
+        ipExt.add(IpMib.EXT_IN_OCTETS, len);
+        int nh = skb.data;
+        skb.networkHeader = nh;
+        if (len < Ipv4Header.MIN_LEN) {
+            return inhdrError(skb, DropReason.PKT_TOO_SMALL);
+        }
+        int vihl = skb.u8(nh);
+        if ((vihl >>> 4) != 4) {
+            return inhdrError(skb, DropReason.IP_INHDR_VERSION);
+        }
+        int hl = (vihl & 0x0f) << 2;
+        if (hl < Ipv4Header.MIN_LEN || hl > len) {
+            return inhdrError(skb, DropReason.IP_INHDR_IHL);
+        }
+        ipExt.inc(IpMib.EXT_IN_NOECT_PKTS + (skb.u8(nh + Ipv4Header.TOS) & 3));
+        if (InetChecksum.ipFastCsum(skb, nh, hl >>> 2) != 0) {
+            ipExt.inc(IpMib.EXT_IN_CSUM_ERRORS);
+            return inhdrError(skb, DropReason.IP_CSUM);
+        }
+        int tot = skb.u16(nh + Ipv4Header.TOT_LEN);
+        if (tot > len) {
+            ipExt.inc(IpMib.EXT_IN_TRUNCATED_PKTS);
+            Skb.kfreeSkb(skb, DropReason.IP_INHDR_TOTLEN);
+            return false;
+        }
+        if (tot < hl) {
+            return inhdrError(skb, DropReason.IP_INHDR_TOTLEN);
+        }
+        if (tot < len) {
+            skb.trim(tot);
+        }
+        skb.transportHeader = nh + hl;
+        skb.cb0 = 0;
+        skb.cb1 = 0;
+        return true;
+    }
+
+    private boolean inhdrError(SkBuff skb, DropReason reason) {
+        ip.inc(IpMib.IN_HDR_ERRORS);
+        Skb.kfreeSkb(skb, reason);
+        return false;
+    }
+
+    /**
+     * Linux: {@code ip_rcv_finish()} / {@code ip_rcv_finish_core()}. Routes the packet unless it
+     * already carries a route (looped back), then calls {@code dst_input}.
+     */
+    int ipRcvFinish(NetStack net, SkBuff skb) {
+        if (Trace.IP_RCV_FINISH.enabled) {
+            Trace.IP_RCV_FINISH.fire(net, skb, 0);
+        }
+        if (skb.dst == null) {
+            int nh = skb.networkHeader;
+            DropReason r = ipv4.route().ipRouteInput(skb, skb.u32(nh + Ipv4Header.DADDR),
+                    skb.u32(nh + Ipv4Header.SADDR), skb.dev);
+            if (r != null) {
+                Skb.kfreeSkb(skb, r);
+                return PacketType.NET_RX_DROP;
+            }
+        }
+        Rtable rt = (Rtable) skb.dst;
+        if (rt.type == FibRoute.RTN_BROADCAST) {
+            ipExt.inc(IpMib.EXT_IN_BCAST_PKTS);
+            ipExt.add(IpMib.EXT_IN_BCAST_OCTETS, skb.len());
+        }
+        return dstInput(skb, rt);
+    }
+
+    /** Linux: {@code dst_input()}: calls the route's input function. */
+    int dstInput(SkBuff skb, Rtable rt) {
+        switch (rt.input) {
+            case Rtable.INPUT_LOCAL:
+                return ipLocalDeliver(skb);
+            case Rtable.INPUT_FORWARD:
+                return ipv4.forward.ipForward(skb);
+            default:
+                return ipError(skb, rt);
+        }
+    }
+
+    /**
+     * Linux: {@code ip_local_deliver()}. Reassembles fragments ({@code ip_defrag}), then passes the
+     * whole datagram through NF_INET_LOCAL_IN to {@link #ipLocalDeliverFinish}.
+     */
+    int ipLocalDeliver(SkBuff skb) {
+        if (Trace.IP_LOCAL_DELIVER.enabled) {
+            Trace.IP_LOCAL_DELIVER.fire(net, skb, 0);
+        }
+        if (Ipv4Header.isFragment(skb, skb.networkHeader)) {
+            skb = ipv4.defrag.ipDefrag(skb);
+            if (skb == null) {
+                return PacketType.NET_RX_SUCCESS;
+            }
+        }
+        return Netfilter.nfHook(Netfilter.NF_INET_LOCAL_IN, net, skb, skb.dev, null, localDeliverFinish);
+    }
+
+    /**
+     * Linux: {@code ip_local_deliver_finish()} → {@code ip_protocol_deliver_rcu()}. Pulls the IP
+     * header and hands the packet to its protocol's handler. An unknown protocol gets an ICMP
+     * protocol unreachable (RFC 1122 3.2.2.1) and is counted in InUnknownProtos.
+     */
+    int ipLocalDeliverFinish(NetStack net, SkBuff skb) {
+        if (Trace.IP_LOCAL_DELIVER_FINISH.enabled) {
+            Trace.IP_LOCAL_DELIVER_FINISH.fire(net, skb, 0);
+        }
+        int nh = skb.networkHeader;
+        skb.pull(Ipv4Header.headerLength(skb, nh));
+        skb.transportHeader = skb.data;
+        int protocol = skb.u8(nh + Ipv4Header.PROTOCOL);
+        NetProtocol p = ipv4.protocol(protocol);
+        if (p != null) {
+            ip.inc(IpMib.IN_DELIVERS);
+            return p.handler(skb);
+        }
+        ip.inc(IpMib.IN_UNKNOWN_PROTOS);
+        ipv4.icmp().icmpSend(skb, IcmpHeader.ICMP_DEST_UNREACH, IcmpHeader.ICMP_PROT_UNREACH, 0);
+        Skb.kfreeSkb(skb, DropReason.IP_NOPROTO);
+        return PacketType.NET_RX_DROP;
+    }
+
+    /**
+     * Linux: {@code ip_error()}, the input function of error routes. A host (forwarding off) counts
+     * InAddrErrors or InNoRoutes and drops silently; a router answers with ICMP destination
+     * unreachable (net unreachable for no route, host unreachable for an unreachable route,
+     * communication prohibited for a prohibit route; a blackhole stays silent), limited per source
+     * by its own token bucket (one per second, burst five).
+     */
+    int ipError(SkBuff skb, Rtable rt) {
+        if (IP_ERROR.enabled) {
+            IP_ERROR.fire(net, skb, rt.error);
+        }
+        DropReason reason = DropReason.NOT_SPECIFIED;
+        if (ipv4.ipForward() == 0) {
+            if (rt.error == Errno.EHOSTUNREACH) {
+                reason = DropReason.IP_INADDRERRORS;
+                ip.inc(IpMib.IN_ADDR_ERRORS);
+            } else if (rt.error == Errno.ENETUNREACH) {
+                reason = DropReason.IP_INNOROUTES;
+                ipExt.inc(IpMib.EXT_IN_NO_ROUTES);
+            }
+            Skb.kfreeSkb(skb, reason);
+            return PacketType.NET_RX_DROP;
+        }
+        int code;
+        switch (rt.error) {
+            case Errno.EHOSTUNREACH:
+                code = IcmpHeader.ICMP_HOST_UNREACH;
+                break;
+            case Errno.ENETUNREACH:
+                code = IcmpHeader.ICMP_NET_UNREACH;
+                reason = DropReason.IP_INNOROUTES;
+                ipExt.inc(IpMib.EXT_IN_NO_ROUTES);
+                break;
+            case Errno.EACCES:
+                code = IcmpHeader.ICMP_PKT_FILTERED;
+                break;
+            default:
+                Skb.kfreeSkb(skb, reason);
+                return PacketType.NET_RX_DROP;
+        }
+        if (ipv4.rateLimit.ipErrorAllow(skb.u32(skb.networkHeader + Ipv4Header.SADDR))) {
+            ipv4.icmp().icmpSend(skb, IcmpHeader.ICMP_DEST_UNREACH, code, 0);
+        }
+        Skb.kfreeSkb(skb, reason);
+        return PacketType.NET_RX_DROP;
+    }
+}

@@ -1,0 +1,241 @@
+package dev.packetflow.net.ipv4;
+
+import dev.packetflow.net.NetStack;
+import dev.packetflow.net.core.DropReason;
+import dev.packetflow.net.core.Mib;
+import dev.packetflow.net.core.NetDevice;
+import dev.packetflow.net.core.SkBuff;
+import dev.packetflow.net.core.Skb;
+import dev.packetflow.net.ethernet.Eth;
+import dev.packetflow.net.netfilter.Netfilter;
+import dev.packetflow.trace.Trace;
+import dev.packetflow.trace.Tracepoint;
+
+/**
+ * The IPv4 send path, shared by locally generated and forwarded packets:
+ *
+ * <pre>
+ * ip_queue_xmit | ip_send_skb ─► ip_local_out ─► __ip_local_out (tot_len, checksum)
+ *   ─► NF_INET_LOCAL_OUT ─► dst_output ─► ip_output ─► NF_INET_POST_ROUTING ─► ip_finish_output
+ *   ─► [ip_fragment if larger than the MTU] ─► ip_finish_output2 ─► neigh_output ─► dev_queue_xmit
+ * ip_forward_finish ─► dst_output ─► ...
+ * </pre>
+ *
+ * <h2>Entry points for transport protocols</h2>
+ * Route first with {@link Route#ipRouteOutput(Flowi4)} (which also picks the source address the
+ * transport checksum needs), build the transport header at {@code skb.data} with at least
+ * {@link Skb#MAX_HEADER} bytes of headroom, then call {@link #ipSendSkb} (datagram protocols, ID
+ * chosen by the stack) or {@link #ipQueueXmit} (connected sockets that keep their own ID counter).
+ * Both take the skb in every case and return 0 or a negative errno.
+ *
+ * <p>{@code pmtudisc} is the socket's IP_MTU_DISCOVER mode, Linux's IP_PMTUDISC_*: DONT (no DF,
+ * fragment locally), WANT (DF when the datagram fits the path MTU, else fragment locally), DO
+ * (always DF; a datagram larger than the MTU is refused in ip_fragment with ICMP "fragmentation
+ * needed" to ourselves and FragFails).
+ *
+ * <p>Linux: {@code net/ipv4/ip_output.c}.
+ */
+public final class IpOutput {
+    public static final int IP_PMTUDISC_DONT = 0;
+    public static final int IP_PMTUDISC_WANT = 1;
+    public static final int IP_PMTUDISC_DO = 2;
+    public static final int IP_PMTUDISC_PROBE = 3;
+
+    public static final Tracepoint IP_SEND_SKB = Trace.point("ip_send_skb");
+    public static final Tracepoint IP_QUEUE_XMIT = Trace.point("ip_queue_xmit");
+    public static final Tracepoint LOOPBACK_XMIT = Trace.point("loopback_xmit");
+
+    /** Headroom an output device needs for its link header (Linux: LL_RESERVED_SPACE for Ethernet). */
+    static final int LL_RESERVED_SPACE = 16;
+
+    private final NetStack net;
+    private final Ipv4 ipv4;
+    private final Mib ip;
+    private final Mib ipExt;
+    private final Netfilter.OkFn dstOutput = this::dstOutput;
+    private final Netfilter.OkFn finishOutput = this::ipFinishOutput;
+
+    IpOutput(NetStack net, Ipv4 ipv4) {
+        this.net = net;
+        this.ipv4 = ipv4;
+        this.ip = ipv4.ipMib;
+        this.ipExt = ipv4.ipExtMib;
+    }
+
+    /**
+     * Linux: {@code ip_send_skb()} after {@code ip_make_skb()}: the datagram path (UDP, ping, ICMP).
+     * Prepends the IP header to the transport packet at {@code skb.data} and sends it along
+     * {@code rt}. The identification comes from the per-destination generator, or is 0 for an
+     * unfragmentable (DO) datagram, as Linux's {@code ip_select_ident_segs()} does for
+     * unconnected sockets.
+     *
+     * @param ttl time to live, or -1 for {@code ip_default_ttl}
+     * @param tos type-of-service octet
+     * @param pmtudisc IP_PMTUDISC_DONT/WANT/DO/PROBE
+     * @return 0, or a negative errno when the packet was dropped
+     */
+    public int ipSendSkb(SkBuff skb, Rtable rt, int saddr, int daddr, int protocol, int ttl, int tos, int pmtudisc) {
+        if (IP_SEND_SKB.enabled) {
+            IP_SEND_SKB.fire(net, skb, protocol);
+        }
+        return buildAndSend(skb, rt, saddr, daddr, protocol, ttl, tos, pmtudisc, -1);
+    }
+
+    /**
+     * Linux: {@code ip_queue_xmit()}: the connected-socket path (TCP). Like {@link #ipSendSkb} but
+     * with the identification supplied by the caller (Linux: the socket's {@code inet_id}).
+     */
+    public int ipQueueXmit(SkBuff skb, Rtable rt, int saddr, int daddr, int protocol, int ttl, int tos,
+                           int pmtudisc, int id) {
+        if (IP_QUEUE_XMIT.enabled) {
+            IP_QUEUE_XMIT.fire(net, skb, protocol);
+        }
+        return buildAndSend(skb, rt, saddr, daddr, protocol, ttl, tos, pmtudisc, id & 0xffff);
+    }
+
+    /**
+     * Routes and sends in one call, for callers without a route at hand (slow paths, tests). The
+     * same as {@link Route#ipRouteOutput} then {@link #ipSendSkb}; counts OutNoRoutes when there is
+     * no route. Allocates a {@link Flowi4}.
+     */
+    public int ipSendSkb(SkBuff skb, int saddr, int daddr, int protocol, int ttl, int tos, int pmtudisc) {
+        Flowi4 fl4 = new Flowi4().init(daddr, saddr, 0, protocol);
+        Rtable rt = ipv4.route().ipRouteOutput(fl4);
+        if (rt == null) {
+            if (fl4.err == -Errno.ENETUNREACH) {
+                ip.inc(IpMib.OUT_NO_ROUTES);
+            }
+            Skb.kfreeSkb(net, skb, DropReason.IP_OUTNOROUTES);
+            return fl4.err;
+        }
+        return ipSendSkb(skb, rt, fl4.saddr, daddr, protocol, ttl, tos, pmtudisc);
+    }
+
+    private int buildAndSend(SkBuff skb, Rtable rt, int saddr, int daddr, int protocol, int ttl, int tos,
+                             int pmtudisc, int id) {
+        if (rt == null || rt.input == Rtable.INPUT_ERROR) {
+            throw new IllegalArgumentException("no usable route: " + rt);
+        }
+        int len = skb.len() + Ipv4Header.MIN_LEN;
+        int mtu = rt.type == FibRoute.RTN_LOCAL ? Ipv4.LOOPBACK_MTU : rt.mtu();
+        boolean df = pmtudisc >= IP_PMTUDISC_DO || (pmtudisc == IP_PMTUDISC_WANT && len <= mtu);
+        boolean ignoreDf = pmtudisc < IP_PMTUDISC_DO;
+        if (skb.headroom() < Ipv4Header.MIN_LEN + LL_RESERVED_SPACE && !skb.cow(Ipv4Header.MIN_LEN + LL_RESERVED_SPACE)) {
+            Skb.kfreeSkb(net, skb, DropReason.NOMEM);
+            return -Errno.ENOBUFS;
+        }
+        skb.transportHeader = skb.data;
+        int o = skb.push(Ipv4Header.MIN_LEN);
+        skb.networkHeader = o;
+        if (id < 0) {
+            id = df && !ignoreDf ? 0 : ipv4.idents.select(daddr, saddr, protocol, 1);
+        }
+        skb.setU8(o, 0x45);
+        skb.setU8(o + Ipv4Header.TOS, tos);
+        skb.setU16(o + Ipv4Header.ID, id);
+        skb.setU16(o + Ipv4Header.FRAG_OFF, df ? Ipv4Header.IP_DF : 0);
+        skb.setU8(o + Ipv4Header.TTL, ttl < 0 ? ipv4.ipDefaultTtl() : ttl);
+        skb.setU8(o + Ipv4Header.PROTOCOL, protocol);
+        skb.setU32(o + Ipv4Header.SADDR, saddr);
+        skb.setU32(o + Ipv4Header.DADDR, daddr);
+        skb.dst = rt;
+        skb.cb0 = ignoreDf ? Ipv4.IPSKB_IGNORE_DF : 0;
+        skb.cb1 = 0;
+        return ipLocalOut(skb);
+    }
+
+    /**
+     * Linux: {@code ip_local_out()}. Sends a complete datagram (data at its IP header, route in
+     * {@code skb.dst}) built by this host.
+     */
+    public int ipLocalOut(SkBuff skb) {
+        if (Trace.IP_LOCAL_OUT.enabled) {
+            Trace.IP_LOCAL_OUT.fire(net, skb, 0);
+        }
+        return ipLocalOutInner(skb);
+    }
+
+    /**
+     * Linux: {@code __ip_local_out()}. Sets the total length and header checksum, counts
+     * OutRequests, and passes the packet through NF_INET_LOCAL_OUT to {@code dst_output}.
+     */
+    int ipLocalOutInner(SkBuff skb) {
+        if (Trace.__IP_LOCAL_OUT.enabled) {
+            Trace.__IP_LOCAL_OUT.fire(net, skb, 0);
+        }
+        ip.inc(IpMib.OUT_REQUESTS);
+        int o = skb.data;
+        skb.networkHeader = o;
+        skb.setU16(o + Ipv4Header.TOT_LEN, skb.len());
+        Ipv4Header.fillChecksum(skb, o);
+        skb.protocol = Eth.ETH_P_IP;
+        Rtable rt = (Rtable) skb.dst;
+        return Netfilter.nfHook(Netfilter.NF_INET_LOCAL_OUT, net, skb, null, rt.dev, dstOutput);
+    }
+
+    /** Linux: {@code dst_output()}: the route's output function, {@code ip_output} for IPv4 routes. */
+    int dstOutput(NetStack net, SkBuff skb) {
+        if (Trace.DST_OUTPUT.enabled) {
+            Trace.DST_OUTPUT.fire(net, skb, 0);
+        }
+        return ipOutput(skb);
+    }
+
+    /** Linux: {@code ip_output()}: sets the output device and passes through NF_INET_POST_ROUTING. */
+    int ipOutput(SkBuff skb) {
+        Rtable rt = (Rtable) skb.dst;
+        NetDevice indev = skb.dev;
+        NetDevice dev = rt.dev;
+        if (Trace.IP_OUTPUT.enabled) {
+            Trace.IP_OUTPUT.fire(net, dev, skb, 0);
+        }
+        skb.dev = dev;
+        skb.protocol = Eth.ETH_P_IP;
+        return Netfilter.nfHook(Netfilter.NF_INET_POST_ROUTING, net, skb, indev, dev, finishOutput);
+    }
+
+    /**
+     * Linux: {@code ip_finish_output()} / {@code __ip_finish_output()}: fragments a datagram larger
+     * than the route's MTU (or one reassembled from fragments, to keep their sizes), else goes on to
+     * {@code ip_finish_output2}.
+     */
+    int ipFinishOutput(NetStack net, SkBuff skb) {
+        if (Trace.IP_FINISH_OUTPUT.enabled) {
+            Trace.IP_FINISH_OUTPUT.fire(net, skb, 0);
+        }
+        Rtable rt = (Rtable) skb.dst;
+        int mtu = rt.type == FibRoute.RTN_LOCAL ? Ipv4.LOOPBACK_MTU : rt.mtu();
+        if (skb.len() > mtu || skb.cb1 != 0) {
+            return ipv4.fragment.ipFragment(skb, mtu);
+        }
+        return ipFinishOutput2(skb);
+    }
+
+    /**
+     * Linux: {@code ip_finish_output2()}: counts the transmission (OutTransmits, OutOctets) and hands
+     * the packet to the neighbour layer for the route's nexthop. Packets to our own addresses go
+     * to the loopback instead.
+     */
+    int ipFinishOutput2(SkBuff skb) {
+        Rtable rt = (Rtable) skb.dst;
+        NetDevice dev = rt.dev;
+        if (Trace.IP_FINISH_OUTPUT2.enabled) {
+            Trace.IP_FINISH_OUTPUT2.fire(net, dev, skb, 0);
+        }
+        int len = skb.len();
+        ip.inc(IpMib.OUT_TRANSMITS);
+        ipExt.add(IpMib.EXT_OUT_OCTETS, len);
+        if (rt.type == FibRoute.RTN_BROADCAST) {
+            ipExt.inc(IpMib.EXT_OUT_BCAST_PKTS);
+            ipExt.add(IpMib.EXT_OUT_BCAST_OCTETS, len);
+        } else if (rt.type == FibRoute.RTN_LOCAL && dev.type() != NetDevice.ARPHRD_LOOPBACK) {
+            if (LOOPBACK_XMIT.enabled) {
+                LOOPBACK_XMIT.fire(net, dev, skb, 0);
+            }
+            ipv4.loopbackXmit(skb);
+            return 0;
+        }
+        int nexthop = rt.nexthop(skb.u32(skb.data + Ipv4Header.DADDR));
+        return net.arp().neighOutput(skb, dev, nexthop);
+    }
+}
