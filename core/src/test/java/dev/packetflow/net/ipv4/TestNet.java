@@ -48,6 +48,8 @@ final class TestNet implements AutoCloseable {
 
     NetStack stack(String name) {
         NetStack s = NetStack.create(sim, name);
+        // These tests count the frames IPv4 sends; keep ARP's address announcements out of them.
+        s.arp().setGratuitousArpOnAddressAdd(false);
         stacks.add(s);
         return s;
     }

@@ -240,7 +240,7 @@ class SimNicTest {
     void xdpPass_withAdjustedHead_passesTheShortenedFrame() {
         SimNic.Pair p = upPair();
         List<byte[]> seen = new ArrayList<>();
-        netB.addPacketHandler(0x0800, (skb, dev) -> {
+        netB.addPacketHandler(0x88B6, (skb, dev) -> { // IEEE 802 local experimental 2
             seen.add(skb.toByteArray());
             Skb.consumeSkb(skb);
             return 0;
@@ -251,7 +251,7 @@ class SimNicTest {
                 xdp.setU8(k + 4, xdp.u8(k));
             }
             xdp.data += 4;
-            xdp.setU16(12, 0x0800);
+            xdp.setU16(12, 0x88B6);
             return Xdp.XDP_PASS;
         });
         FrameKit.send(p.a(), FrameKit.frame(p.a(), p.b(), 1, 100));
