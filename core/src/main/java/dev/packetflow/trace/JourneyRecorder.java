@@ -147,10 +147,19 @@ public final class JourneyRecorder implements AutoCloseable {
                 n != null ? n.clock().nanoTime() : -1, realNs, arg));
     }
 
+    /** Journeys are added with increasing ids, so the array is sorted: binary search. */
     private static Journey find(Journey[] js, long id) {
-        for (Journey j : js) {
-            if (j.id() == id) {
-                return j;
+        int lo = 0;
+        int hi = js.length - 1;
+        while (lo <= hi) {
+            int mid = (lo + hi) >>> 1;
+            long m = js[mid].id();
+            if (m < id) {
+                lo = mid + 1;
+            } else if (m > id) {
+                hi = mid - 1;
+            } else {
+                return js[mid];
             }
         }
         return null;

@@ -44,8 +44,16 @@ public final class SeedDiagram {
         return "Link Layer";
     }
 
-    /** The journey as the seed's diagrams, one block per stack crossed. */
+    /** The journey as the seed's diagrams, one block per stack crossed, with its own stage times. */
     public static String render(Journey j) {
+        return render(j, null);
+    }
+
+    /**
+     * Like {@link #render(Journey)}, but with the time of stage {@code i} taken from
+     * {@code spentNs[i]} (for example medians over many journeys along the same path; -1 for none).
+     */
+    public static String render(Journey j, long[] spentNs) {
         List<Journey.Stage> stages = j.stages();
         StringBuilder sb = new StringBuilder();
         int nameW = 8;
@@ -69,9 +77,11 @@ public final class SeedDiagram {
             boolean sameStackNext = i + 1 < stages.size() && stages.get(i + 1).stack().equals(s.stack());
             String spent = "";
             if (sameStackNext) {
-                long d = stages.get(i + 1).realNs() - s.realNs();
-                total += d;
-                spent = duration(d);
+                long d = spentNs != null ? (i < spentNs.length ? spentNs[i] : -1) : stages.get(i + 1).realNs() - s.realNs();
+                if (d >= 0) {
+                    total += d;
+                    spent = duration(d);
+                }
             }
             if (prevLayer != null && !layer.equals(prevLayer)) {
                 sb.append(String.format(Locale.ROOT, "  %-16s   ↓%n", ""));
@@ -89,6 +99,40 @@ public final class SeedDiagram {
         sb.append(String.format(Locale.ROOT, "  %d stages, %s of stack time measured between stages%n",
                 stages.size(), duration(total)));
         return sb.toString();
+    }
+
+    /**
+     * For each stage position of {@code like}, the median real time from that stage to the next one
+     * in the same stack, over every place in {@code samples} where the same two stages follow each
+     * other in a stack of the same name; -1 where there is no such interval.
+     */
+    public static long[] medianStageTimes(Journey like, List<Journey> samples) {
+        java.util.Map<String, List<Long>> byPair = new java.util.HashMap<>();
+        for (Journey j : samples) {
+            List<Journey.Stage> st = j.stages();
+            for (int i = 0; i + 1 < st.size(); i++) {
+                if (st.get(i).stack().equals(st.get(i + 1).stack())) {
+                    byPair.computeIfAbsent(key(st, i), k -> new java.util.ArrayList<>())
+                            .add(st.get(i + 1).realNs() - st.get(i).realNs());
+                }
+            }
+        }
+        List<Journey.Stage> ref = like.stages();
+        long[] out = new long[ref.size()];
+        java.util.Arrays.fill(out, -1);
+        for (int i = 0; i + 1 < ref.size(); i++) {
+            List<Long> v = byPair.get(key(ref, i));
+            if (v != null && !v.isEmpty()) {
+                List<Long> sorted = new java.util.ArrayList<>(v);
+                java.util.Collections.sort(sorted);
+                out[i] = sorted.get(sorted.size() / 2);
+            }
+        }
+        return out;
+    }
+
+    private static String key(List<Journey.Stage> st, int i) {
+        return st.get(i).stack() + '|' + st.get(i).name() + '|' + st.get(i + 1).name();
     }
 
     private static String dev(Journey.Stage s) {

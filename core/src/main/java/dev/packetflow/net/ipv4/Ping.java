@@ -153,9 +153,6 @@ public final class Ping implements AutoCloseable {
             throw new IllegalStateException("ping endpoint closed");
         }
         Ipv4 ipv4 = net.ipv4();
-        if (PING_V4_SENDMSG.enabled) {
-            PING_V4_SENDMSG.fire(net, null, seq);
-        }
         if (!broadcast && (InetAddr.isLbcast(dst) || ipv4.isLocalBroadcast(dst))) {
             return -Errno.EACCES;
         }
@@ -183,6 +180,11 @@ public final class Ping implements AutoCloseable {
         SkBuff skb = net.pool().alloc(Skb.MAX_HEADER + len);
         if (skb == null) {
             return -Errno.ENOBUFS;
+        }
+        // Linux builds the datagram inside ping_v4_sendmsg (ip_append_data); the stage fires once the
+        // skb exists so that a journey following this packet starts here.
+        if (PING_V4_SENDMSG.enabled) {
+            PING_V4_SENDMSG.fire(net, skb, seq);
         }
         skb.reserve(Skb.MAX_HEADER);
         int o = skb.put(len);
