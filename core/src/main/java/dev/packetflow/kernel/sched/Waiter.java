@@ -16,12 +16,12 @@ import java.util.concurrent.locks.LockSupport;
  *
  * <pre>{@code
  * Waiter w = Waiter.current();
- * w.begin(POLLIN | POLLERR);
+ * w.begin(POLLIN | POLLERR, kernel, timers, deadlineNs);
  * try {
  *     for (;;) {
  *         w.prepareExclusive(sk.wq());          // on the queue before the condition is checked
  *         if (condition) break;
- *         int r = w.sleep(kernel, timers, deadlineNs);
+ *         int r = w.sleep();
  *         if (r != Waiter.WOKEN) ...            // TIMED_OUT or INTERRUPTED
  *     }
  * } finally {
@@ -35,7 +35,9 @@ import java.util.concurrent.locks.LockSupport;
  * without a time limit and a {@link TimerList} armed on the stack's timer wheel at the virtual
  * deadline wakes it, when the simulation loop reaches that instant. A thread blocked in virtual time
  * therefore wakes only through stack events and virtual timers, never through the passing of real
- * time, which keeps runs deterministic.
+ * time, which keeps runs deterministic. The timer is armed in {@link #begin}, before the waiter
+ * can be seen on any wait queue: whoever drives the simulation after seeing a thread blocked
+ * cannot move virtual time past a deadline that is not armed yet.
  */
 public final class Waiter extends WaitEntry {
     /** {@link #sleep} results. */
@@ -56,6 +58,8 @@ public final class Waiter extends WaitEntry {
     private boolean active;
     private TimerList timer;
     private TimerWheel timerWheel;
+    private Kernel kernel;
+    private long deadlineNs;
 
     private Waiter() {
         this.thread = Thread.currentThread();
@@ -73,16 +77,25 @@ public final class Waiter extends WaitEntry {
 
     /**
      * Starts a blocking wait for events in {@code keyMask} (poll bits; wake-ups for other events
-     * pass this waiter by). Must be paired with {@link #end} in a {@code finally}.
+     * pass this waiter by), ending at {@code deadlineNs} on {@code kernel}'s clock
+     * ({@link #FOREVER}: no limit). In a simulation the deadline's timer is armed on {@code timers}
+     * here. Must be paired with {@link #end} in a {@code finally}.
      */
-    public void begin(int keyMask) {
+    public void begin(int keyMask, Kernel kernel, TimerWheel timers, long deadlineNs) {
         if (active) {
             throw new IllegalStateException("nested blocking wait on " + thread);
         }
         active = true;
         this.keyMask = keyMask;
+        this.kernel = kernel;
+        this.deadlineNs = deadlineNs;
         woken = false;
         gen++;
+        if (kernel.deterministic() && deadlineNs != FOREVER) {
+            timer = new TimerList(Waiter::expire, new Timeout(this, gen));
+            timerWheel = timers;
+            timers.modTimer(timer, deadlineNs);
+        }
     }
 
     /** Linux: {@code prepare_to_wait_exclusive()}: (re)queue on {@code wq} and forget old wake-ups. */
@@ -122,18 +135,12 @@ public final class Waiter extends WaitEntry {
     }
 
     /**
-     * Linux: {@code schedule_timeout()}. Parks until woken, until {@code deadlineNs} on the kernel's
-     * clock ({@link #FOREVER}: no limit), or until the thread is interrupted. Returns {@link #WOKEN},
-     * {@link #TIMED_OUT} or {@link #INTERRUPTED}. In a simulation the deadline is a timer on
-     * {@code timers} (armed once per {@link #begin}); see the class comment.
+     * Linux: {@code schedule_timeout()}. Parks until woken, until the deadline given to
+     * {@link #begin}, or until the thread is interrupted. Returns {@link #WOKEN},
+     * {@link #TIMED_OUT} or {@link #INTERRUPTED}.
      */
-    public int sleep(Kernel kernel, TimerWheel timers, long deadlineNs) {
+    public int sleep() {
         boolean virtual = kernel.deterministic();
-        if (virtual && deadlineNs != FOREVER && timer == null) {
-            timer = new TimerList(Waiter::expire, new Timeout(this, gen));
-            timerWheel = timers;
-            timers.modTimer(timer, deadlineNs);
-        }
         for (;;) {
             if (woken) {
                 return WOKEN;
@@ -167,6 +174,7 @@ public final class Waiter extends WaitEntry {
             timer = null;
             timerWheel = null;
         }
+        kernel = null;
         active = false;
     }
 

@@ -74,8 +74,8 @@ public final class Datagram {
                 // __skb_wait_for_more_packets()
                 if (w == null) {
                     w = Waiter.current();
-                    w.begin(POLLIN | POLLERR | POLLRDNORM);
-                    timeo = Waiter.deadline(sk.net.clock().nanoTime(), timeo);
+                    w.begin(POLLIN | POLLERR | POLLRDNORM, sk.net.kernel(), sk.net.timers(),
+                            Waiter.deadline(sk.net.clock().nanoTime(), timeo));
                 }
                 w.prepareExclusive(sk.wq());
                 if (sk.pendingError() != 0 || sk.receiveQueueLen() != 0) {
@@ -94,7 +94,7 @@ public final class Datagram {
                     msg.err = Errno.EBADF.neg();
                     return null;
                 }
-                int r = w.sleep(sk.net.kernel(), sk.net.timers(), timeo);
+                int r = w.sleep();
                 if (r == Waiter.INTERRUPTED) {
                     msg.err = Errno.EINTR.neg();
                     return null;

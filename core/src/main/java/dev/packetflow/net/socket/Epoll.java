@@ -363,14 +363,14 @@ public final class Epoll extends OpenFile {
                 }
                 if (w == null) {
                     w = Waiter.current();
-                    w.begin(-1);
+                    w.begin(-1, net.kernel(), net.timers(), deadline);
                 }
                 w.prepareExclusive(wq);
                 if (rdCount != 0) {
                     wq.remove(w);
                     continue;
                 }
-                int r = w.sleep(net.kernel(), net.timers(), deadline);
+                int r = w.sleep();
                 if (r == Waiter.INTERRUPTED) {
                     return Errno.EINTR.neg();
                 }

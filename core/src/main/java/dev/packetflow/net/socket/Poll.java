@@ -56,7 +56,7 @@ final class Poll {
             for (;;) {
                 if (register) {
                     w = Waiter.current();
-                    w.begin(-1);
+                    w.begin(-1, net.kernel(), net.timers(), deadline);
                     entries = new PollEntry[nfds];
                     queues = new dev.packetflow.kernel.sched.WaitQueue[nfds];
                 } else if (w != null) {
@@ -93,7 +93,7 @@ final class Poll {
                 if (count > 0 || timedOut) {
                     return count;
                 }
-                int r = w.sleep(net.kernel(), net.timers(), deadline);
+                int r = w.sleep();
                 if (r == Waiter.INTERRUPTED) {
                     return Errno.EINTR.neg();
                 }

@@ -441,15 +441,15 @@ public class Sock implements SkBuff.Destructor {
                 }
                 if (w == null) {
                     w = Waiter.current();
-                    w.begin(WRITABLE_KEY | POLLERR | POLLHUP);
-                    timeo = Waiter.deadline(net.clock().nanoTime(), timeo);
+                    w.begin(WRITABLE_KEY | POLLERR | POLLHUP, net.kernel(), net.timers(),
+                            Waiter.deadline(net.clock().nanoTime(), timeo));
                 }
                 // sock_wait_for_wmem(): on the queue first, then re-check, then sleep
                 w.prepareExclusive(wq);
                 if (wmemAlloc() < sndbuf || err != 0 || (shutdown & SEND_SHUTDOWN) != 0 || dead) {
                     continue;
                 }
-                int r = w.sleep(net.kernel(), net.timers(), timeo);
+                int r = w.sleep();
                 if (r == Waiter.INTERRUPTED) {
                     msg.err = Errno.EINTR.neg();
                     return null;
