@@ -217,10 +217,10 @@ public class Sock implements SkBuff.Destructor {
         this.prot = prot;
         this.type = type;
         this.protocol = protocol;
-        SocketLayer sl = net.sockets();
-        this.rcvbuf = sl.rmemDefault();
-        this.sndbuf = sl.wmemDefault();
-        this.busyPollUs = sl.busyRead();
+        NetCoreSysctl sysctl = net.sockets().sysctl();
+        this.rcvbuf = sysctl.rmemDefault();
+        this.sndbuf = sysctl.wmemDefault();
+        this.busyPollUs = sysctl.busyRead();
     }
 
     // ================================================================ accessors

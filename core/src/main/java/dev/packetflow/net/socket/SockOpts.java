@@ -58,14 +58,14 @@ public final class SockOpts {
             }
             case SO_DONTROUTE -> sk.localroute = valbool;
             case SO_BROADCAST -> sk.broadcast = valbool;
-            case SO_SNDBUF -> setSndbuf(sk, minU32(val, sl.wmemMax()));
+            case SO_SNDBUF -> setSndbuf(sk, minU32(val, sl.sysctl().wmemMax()));
             case SO_SNDBUFFORCE -> {
                 if (!sl.privileged()) {
                     return Errno.EPERM.neg();
                 }
                 setSndbuf(sk, Math.max(val, 0));
             }
-            case SO_RCVBUF -> setRcvbuf(sk, minU32(val, sl.rmemMax()));
+            case SO_RCVBUF -> setRcvbuf(sk, minU32(val, sl.sysctl().rmemMax()));
             case SO_RCVBUFFORCE -> {
                 if (!sl.privileged()) {
                     return Errno.EPERM.neg();

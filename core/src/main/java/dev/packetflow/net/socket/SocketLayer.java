@@ -44,13 +44,6 @@ import static dev.packetflow.net.socket.Uapi.*;
  * {@code ip_unprivileged_port_start} are refused as Linux refuses them to ordinary users.
  */
 public final class SocketLayer implements AutoCloseable {
-    /** {@code net.core.rmem_default}, {@code wmem_default}, {@code rmem_max}, {@code wmem_max}. */
-    public static final int RMEM_DEFAULT = 212992;
-    public static final int WMEM_DEFAULT = 212992;
-    public static final int RMEM_MAX = 212992;
-    public static final int WMEM_MAX = 212992;
-    /** {@code net.core.somaxconn}. */
-    public static final int SOMAXCONN = 4096;
     /** Default {@code RLIMIT_NOFILE}; see the class comment. */
     public static final int DEFAULT_RLIMIT_NOFILE = 1 << 20;
 
@@ -72,13 +65,8 @@ public final class SocketLayer implements AutoCloseable {
     private final NetStack net;
     private final FdTable fds = new FdTable(DEFAULT_RLIMIT_NOFILE);
     private volatile InetProtosw[] protosw = new InetProtosw[0];
-    private volatile int rmemDefault = RMEM_DEFAULT;
-    private volatile int wmemDefault = WMEM_DEFAULT;
-    private volatile int rmemMax = RMEM_MAX;
-    private volatile int wmemMax = WMEM_MAX;
-    private volatile int somaxconn = SOMAXCONN;
-    private volatile int busyRead;
     private volatile boolean privileged = true;
+    private final NetCoreSysctl sysctl = new NetCoreSysctl();
 
     public SocketLayer(NetStack net) {
         this.net = net;
@@ -188,7 +176,7 @@ public final class SocketLayer implements AutoCloseable {
         if (!(f instanceof Socket sock) || sock.sk == null) {
             return f == null || f instanceof Socket ? Errno.EBADF.neg() : Errno.ENOTSOCK.neg();
         }
-        int max = somaxconn;
+        int max = sysctl.somaxconn();
         if (Integer.compareUnsigned(backlog, max) > 0) {
             backlog = max;
         }
@@ -823,61 +811,9 @@ public final class SocketLayer implements AutoCloseable {
         privileged = p;
     }
 
-    /** {@code net.core.rmem_default}: a new socket's SO_RCVBUF. */
-    public int rmemDefault() {
-        return rmemDefault;
+    /** The stack's {@code net.core} socket sysctls (buffer sizes, somaxconn, busy_read). */
+    public NetCoreSysctl sysctl() {
+        return sysctl;
     }
 
-    public void setRmemDefault(int v) {
-        rmemDefault = checkMin("net.core.rmem_default", v, Sock.SOCK_MIN_RCVBUF);
-    }
-
-    public int wmemDefault() {
-        return wmemDefault;
-    }
-
-    public void setWmemDefault(int v) {
-        wmemDefault = checkMin("net.core.wmem_default", v, Sock.SOCK_MIN_SNDBUF);
-    }
-
-    /** {@code net.core.rmem_max}: the cap on SO_RCVBUF (before doubling). */
-    public int rmemMax() {
-        return rmemMax;
-    }
-
-    public void setRmemMax(int v) {
-        rmemMax = checkMin("net.core.rmem_max", v, Sock.SOCK_MIN_RCVBUF);
-    }
-
-    public int wmemMax() {
-        return wmemMax;
-    }
-
-    public void setWmemMax(int v) {
-        wmemMax = checkMin("net.core.wmem_max", v, Sock.SOCK_MIN_SNDBUF);
-    }
-
-    public int somaxconn() {
-        return somaxconn;
-    }
-
-    public void setSomaxconn(int v) {
-        somaxconn = checkMin("net.core.somaxconn", v, 0);
-    }
-
-    /** {@code net.core.busy_read}: the SO_BUSY_POLL of new sockets, µs. */
-    public int busyRead() {
-        return busyRead;
-    }
-
-    public void setBusyRead(int us) {
-        busyRead = checkMin("net.core.busy_read", us, 0);
-    }
-
-    private static int checkMin(String name, int v, int min) {
-        if (v < min) {
-            throw new IllegalArgumentException(name + " must be at least " + min + ": " + v);
-        }
-        return v;
-    }
 }

@@ -500,6 +500,41 @@ class SocketLayerTest {
         assertThat(sys.sock(fd).boundDevIf).isZero();
     }
 
+    @Test
+    void listenAndAccept_onDatagramSocket_returnEopnotsuppAndLeakNoDescriptor() {
+        int fd = boundUdp(A, 5000);
+        assertThat(sys.listen(fd, 10)).isEqualTo(-Errno.EOPNOTSUPP.code);
+        assertThat(sys.accept(fd, new SockAddrIn[1])).isEqualTo(-Errno.EOPNOTSUPP.code);
+        assertThat(sys.accept4(fd, null, 0x1)).isEqualTo(-Errno.EINVAL.code);
+        assertThat(sys.openFds()).containsExactly(fd);
+    }
+
+    @Test
+    void netCoreSysctls_setNewSocketDefaults_andRejectBadValues() {
+        sys.sysctl().setRmemDefault(65536);
+        sys.sysctl().setWmemDefault(32768);
+        int fd = udp();
+        assertThat(sys.sock(fd).rcvbuf).isEqualTo(65536);
+        assertThat(sys.sock(fd).sndbuf).isEqualTo(32768);
+        org.assertj.core.api.Assertions.assertThatThrownBy(() -> sys.sysctl().setRmemMax(100))
+                .isInstanceOf(IllegalArgumentException.class);
+        assertThat(sys.sysctl().rmemMax()).isEqualTo(NetCoreSysctl.RMEM_MAX);
+    }
+
+    @Test
+    void queuedPacket_marksItsDeviceForBusyPolling() {
+        int fd = boundUdp(A, 5000);
+        Sock sk = sys.sock(fd);
+        var skb = LoopDgram.datagram(net, new byte[1], B, 1);
+        skb.dev = net.device("eth0");
+        sk.sockQueueRcvSkb(skb);
+        assertThat(sk.napiDev).isSameAs(net.device("eth0"));
+        assertThat(net.device("eth0").napis()).hasSize(1);
+        // in virtual time busy polling is recorded but never runs (it would depend on thread timing)
+        assertThat(sys.setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, 50)).isZero();
+        assertThat(BusyPoll.skCanBusyLoop(sk)).isFalse();
+    }
+
     // ================================================================ close
 
     @Test
