@@ -39,6 +39,8 @@ public final class NetStack implements AutoCloseable {
     private volatile int[] ptypeProtos = new int[0];
     private final dev.packetflow.net.ipv4.Ipv4 ipv4;
     private final dev.packetflow.net.ipv4.Arp arp;
+    private final dev.packetflow.net.ipv4.LocalPorts localPorts;
+    private final dev.packetflow.net.socket.SocketLayer sockets;
     private boolean closed;
 
     private NetStack(Kernel kernel, String name, int cpu, long seed) {
@@ -50,6 +52,9 @@ public final class NetStack implements AutoCloseable {
         this.devices = new NetDeviceRegistry(this);
         this.ipv4 = new dev.packetflow.net.ipv4.Ipv4(this);
         this.arp = new dev.packetflow.net.ipv4.Arp(this);
+        // A random source of its own, so adding sockets does not shift the stack's other random draws.
+        this.localPorts = new dev.packetflow.net.ipv4.LocalPorts(new Random(seed ^ name.hashCode() ^ 0x9e3779b97f4a7c15L));
+        this.sockets = new dev.packetflow.net.socket.SocketLayer(this);
     }
 
     /** A new stack called {@code name} whose timers run on CPU 0 of {@code kernel}. */
@@ -114,6 +119,16 @@ public final class NetStack implements AutoCloseable {
 
     public dev.packetflow.net.ipv4.Arp arp() {
         return arp;
+    }
+
+    /** The BSD socket calls of this stack: descriptors, sockets, poll and epoll. */
+    public dev.packetflow.net.socket.SocketLayer sockets() {
+        return sockets;
+    }
+
+    /** {@code net.ipv4.ip_local_port_range} and ephemeral port selection, shared by UDP and TCP. */
+    public dev.packetflow.net.ipv4.LocalPorts localPorts() {
+        return localPorts;
     }
 
     // ------------------------------------------------------------------ devices
@@ -206,6 +221,7 @@ public final class NetStack implements AutoCloseable {
             return;
         }
         closed = true;
+        sockets.close();
         devices.closeAll();
         for (int i = onClose.size() - 1; i >= 0; i--) {
             try {

@@ -41,6 +41,9 @@ public final class Napi {
         this.dev = dev;
         this.poller = poller;
         this.weight = weight;
+        if (dev != null) {
+            dev.addNapi(this);
+        }
     }
 
     public NetDevice dev() {
@@ -96,6 +99,24 @@ public final class Napi {
 
     public boolean scheduled() {
         return sched.get();
+    }
+
+    /**
+     * Linux: {@code net/core/dev.c napi_busy_loop()}, one round: an application thread that set
+     * {@code SO_BUSY_POLL} polls this context itself instead of sleeping until softnet delivers.
+     * Takes the context only if nobody holds it (not scheduled, not being polled), exactly as Linux
+     * skips a NAPI that is {@code NAPIF_STATE_SCHED}; a poll that used the whole budget did not
+     * complete and is handed back to softnet ({@code busy_poll_stop}). Returns the work done.
+     */
+    public int busyPoll(int budget) {
+        if (cpu == null || !sched.compareAndSet(false, true)) {
+            return 0;
+        }
+        int work = poller.poll(this, budget);
+        if (work >= budget) {
+            cpu.listAdd(this);
+        }
+        return work;
     }
 
     int runPoll(int budget) {

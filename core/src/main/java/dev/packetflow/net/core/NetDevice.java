@@ -75,6 +75,7 @@ public abstract class NetDevice {
     volatile PacketTap[] taps = PacketTap.NONE;
     PagePool pool = PagePool.DEFAULT;
     int cpu;
+    private volatile Napi[] napis = new Napi[0];
 
     protected NetDevice(String name) {
         this.name = name;
@@ -238,6 +239,17 @@ public abstract class NetDevice {
 
     public SoftnetData softnet() {
         return net.kernel().softnet(cpu);
+    }
+
+    /** The device's NAPI contexts (Linux: {@code dev->napi_list}); busy polling uses them. Do not modify. */
+    public Napi[] napis() {
+        return napis;
+    }
+
+    synchronized void addNapi(Napi n) {
+        Napi[] a = java.util.Arrays.copyOf(napis, napis.length + 1);
+        a[a.length - 1] = n;
+        napis = a;
     }
 
     public Xdp.Program xdpProgram() {

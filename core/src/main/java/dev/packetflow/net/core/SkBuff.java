@@ -96,6 +96,33 @@ public final class SkBuff {
     public long cbl0;
     public long cbl1;
 
+    /**
+     * Memory this packet costs its owner, in bytes (Linux: {@code skb->truesize}): the size of its
+     * buffer (the pool's size class, {@link PagePool#SMALL} or {@link PagePool#LARGE}, not the packet
+     * length) plus {@link #SKB_HEAD_TRUESIZE} for the head. Socket receive and send buffers
+     * ({@code SO_RCVBUF}, {@code SO_SNDBUF}) are charged this, so a 1-byte datagram costs as much as a
+     * full frame, as in Linux.
+     */
+    public int truesize;
+    /**
+     * Run once when the packet is freed, by whoever frees it (Linux: {@code skb->destructor}); a
+     * socket uses it to give back send-buffer space ({@code sock_wfree}). Not inherited by clones.
+     */
+    public Destructor destructor;
+
+    /** Linux: the {@code skb->destructor} function type. */
+    @FunctionalInterface
+    public interface Destructor {
+        void destruct(SkBuff skb);
+    }
+
+    /**
+     * What the head adds to {@link #truesize}: Linux's {@code SKB_DATA_ALIGN(sizeof(struct sk_buff))}
+     * on x86-64, so that a small buffer's truesize, 2304, is what Linux charges for a frame received
+     * into a 2 KB fragment (and is Linux's {@code SOCK_MIN_RCVBUF}).
+     */
+    public static final int SKB_HEAD_TRUESIZE = 256;
+
     /** Queue links (Linux: {@code skb->next}, {@code skb->prev}); owned by whatever list holds the skb. */
     public SkBuff next;
     public SkBuff prev;
@@ -137,6 +164,8 @@ public final class SkBuff {
         hash = 0;
         cb0 = cb1 = cb2 = cb3 = 0;
         cbl0 = cbl1 = 0;
+        truesize = b.size + SKB_HEAD_TRUESIZE;
+        destructor = null;
         next = null;
         prev = null;
         users = 1;
@@ -392,6 +421,8 @@ public final class SkBuff {
         cb3 = o.cb3;
         cbl0 = o.cbl0;
         cbl1 = o.cbl1;
+        truesize = o.truesize;
+        destructor = null;
         next = null;
         prev = null;
         users = 1;
@@ -405,6 +436,11 @@ public final class SkBuff {
 
     /** Called by {@link Skb} when the last user frees this head. */
     void release() {
+        Destructor d = destructor;
+        if (d != null) {
+            destructor = null;
+            d.destruct(this);
+        }
         SkbShared b = shared;
         shared = null;
         buf = null;

@@ -127,6 +127,15 @@ public final class Skb {
         pendingJourney = id;
     }
 
+    /**
+     * The journey id the next allocated skb will take, without taking it (0: none). A stage that
+     * runs before its packet exists (the {@code sendto} system call) passes this as its
+     * tracepoint's {@code arg}, so the journey starts where the application called.
+     */
+    public static long pendingJourney() {
+        return pendingJourney;
+    }
+
     static long takePendingJourney() {
         long j = pendingJourney;
         if (j != 0) {

@@ -1,0 +1,57 @@
+package dev.packetflow.net.socket;
+
+import dev.packetflow.net.core.Napi;
+import dev.packetflow.net.core.NetDevice;
+
+/**
+ * Busy polling ({@code SO_BUSY_POLL}): a receiver that finds its queue empty polls the NAPI
+ * context of the device its packets come from, in its own thread, for up to {@code busy_poll} µs,
+ * instead of going to sleep and waiting for softnet to deliver and wake it. It trades a core for
+ * the latency of a wake-up.
+ *
+ * <p>The hook is small: the sock remembers the device of the last packet it received
+ * ({@link Sock#sockQueueRcvSkb}, Linux's {@code sk_mark_napi_id()}); the loop calls
+ * {@link Napi#busyPoll} on that device's contexts, which polls only a context softnet is not
+ * already polling. Only in real time: in a simulation every packet is delivered by the simulation
+ * loop, and an application thread polling devices would make runs depend on thread timing, so the
+ * socket option is accepted and recorded but has no effect.
+ *
+ * <p>Linux: {@code include/net/busy_poll.h sk_busy_loop()}, {@code net/core/dev.c napi_busy_loop()}.
+ */
+final class BusyPoll {
+    /** Linux: {@code BUSY_POLL_BUDGET}. */
+    static final int BUSY_POLL_BUDGET = 8;
+
+    private BusyPoll() {}
+
+    /** Linux: {@code sk_can_busy_loop()}. */
+    static boolean skCanBusyLoop(Sock sk) {
+        return sk.busyPollUs != 0 && !sk.net.kernel().deterministic() && !Thread.currentThread().isInterrupted();
+    }
+
+    /**
+     * Linux: {@code sk_busy_loop()}. Polls until a packet is queued, {@code busy_poll} µs passed or,
+     * for a non-blocking call, after one round. Returns whether the queue is non-empty.
+     */
+    static boolean skBusyLoop(Sock sk, boolean nonblock) {
+        NetDevice dev = sk.napiDev;
+        if (dev == null) {
+            return false;
+        }
+        Napi[] napis = dev.napis();
+        long start = sk.net.clock().nanoTime();
+        long limitNs = sk.busyPollUs * 1000L;
+        for (;;) {
+            for (Napi n : napis) {
+                n.busyPoll(BUSY_POLL_BUDGET);
+            }
+            if (sk.receiveQueueLen() != 0) {
+                return true;
+            }
+            if (nonblock || sk.net.clock().nanoTime() - start >= limitNs) {
+                return false;
+            }
+            Thread.onSpinWait();
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.packetflow.net.core;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.packetflow.kernel.Simulation;
+import org.junit.jupiter.api.Test;
+
+/** {@link Napi#busyPoll}: an application thread polls a NAPI context only when softnet does not hold it. */
+class NapiBusyPollTest {
+    final Simulation sim = new Simulation(1);
+    int ring;
+    int polled;
+
+    Napi napi(int budgetUse) {
+        Napi n = new Napi(null, (napi, budget) -> {
+            int work = Math.min(Math.min(ring, budget), budgetUse);
+            ring -= work;
+            polled += work;
+            if (work < budget) {
+                napi.complete();
+            }
+            return work;
+        });
+        n.bind(sim.softnet(0));
+        return n;
+    }
+
+    @Test
+    void busyPoll_idleContext_isPolledInTheCallersThreadAndCompleted() {
+        Napi n = napi(Integer.MAX_VALUE);
+        ring = 3;
+        assertThat(n.busyPoll(8)).isEqualTo(3);
+        assertThat(polled).isEqualTo(3);
+        assertThat(n.scheduled()).isFalse();
+        assertThat(sim.softnet(0).hasPendingWork()).isFalse();
+    }
+
+    @Test
+    void busyPoll_contextScheduledForSoftnet_isLeftAlone() {
+        Napi n = napi(Integer.MAX_VALUE);
+        ring = 3;
+        n.schedule();
+        assertThat(n.busyPoll(8)).isZero();
+        assertThat(polled).isZero();
+        sim.run();
+        assertThat(polled).isEqualTo(3);
+    }
+
+    @Test
+    void busyPoll_usingWholeBudget_handsTheContextBackToSoftnet() {
+        Napi n = napi(Integer.MAX_VALUE);
+        ring = 20;
+        assertThat(n.busyPoll(8)).isEqualTo(8);
+        assertThat(n.scheduled()).isTrue();
+        assertThat(sim.softnet(0).hasPendingWork()).isTrue();
+        sim.run();
+        assertThat(polled).isEqualTo(20);
+        assertThat(n.scheduled()).isFalse();
+    }
+}
