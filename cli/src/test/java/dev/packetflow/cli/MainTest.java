@@ -1,0 +1,53 @@
+package dev.packetflow.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import org.junit.jupiter.api.Test;
+import picocli.CommandLine;
+
+class MainTest {
+    private record Run(int code, String out, String err) {}
+
+    private static Run run(String... args) {
+        CommandLine cl = Main.commandLine();
+        StringWriter out = new StringWriter();
+        StringWriter err = new StringWriter();
+        cl.setOut(new PrintWriter(out));
+        cl.setErr(new PrintWriter(err));
+        int code = cl.execute(args);
+        return new Run(code, out.toString(), err.toString());
+    }
+
+    @Test
+    void everyCommandHasHelp() {
+        for (String cmd : new String[] {"demo", "bench"}) {
+            Run r = run(cmd, "--help");
+            assertThat(r.code()).isZero();
+            assertThat(r.out()).contains("Usage: packetflow " + cmd);
+        }
+        assertThat(run("--help").out()).contains("demo").contains("bench");
+    }
+
+    @Test
+    void unknownOption_printsUsageAndExitsNonZero() {
+        Run r = run("demo", "--bogus");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("Unknown option: '--bogus'").contains("Usage: packetflow demo");
+    }
+
+    @Test
+    void unknownCommand_exitsNonZero() {
+        Run r = run("frobnicate");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("frobnicate");
+    }
+
+    @Test
+    void badOptionValue_isAUsageError() {
+        Run r = run("demo", "--count", "1");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("--count");
+    }
+}
