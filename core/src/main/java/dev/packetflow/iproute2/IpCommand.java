@@ -5,8 +5,7 @@ import java.util.List;
 
 /**
  * The {@code ip} command of iproute2, run against one stack: {@code ip link}, {@code ip addr},
- * and (hooks for now) {@code ip route} and {@code ip neigh}, with iproute2's syntax, abbreviations
- * and output layout.
+ * {@code ip route} and {@code ip neigh}, with iproute2's syntax, abbreviations and output layout.
  *
  * <p>A command runs in two phases. The parser reads every word and checks it against the stack
  * (devices exist, values are in range, names are free) and returns an {@link Action}; only then is
@@ -15,7 +14,8 @@ import java.util.List;
  * may apply half of its settings before failing, this one applies none. {@code ip} commands are
  * serialised with each other (not with direct calls to the Java API).
  *
- * <p>Linux: iproute2 {@code ip/ip.c}, {@code ip/iplink.c}, {@code ip/ipaddress.c}.
+ * <p>Linux: iproute2 {@code ip/ip.c}, {@code ip/iplink.c}, {@code ip/ipaddress.c}, {@code ip/iproute.c},
+ * {@code ip/ipneigh.c}.
  */
 public final class IpCommand {
     /** Objects in iproute2's order, which decides what an abbreviation means ({@code ip r} is route). */

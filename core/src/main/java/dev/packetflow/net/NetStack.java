@@ -198,7 +198,9 @@ public final class NetStack implements AutoCloseable {
 
     /**
      * Runs an {@code ip} command against this stack, as {@code ip netns exec NAME ip ...} would:
-     * {@code exec("ip addr add 198.18.0.1/24 dev eth0")}. Returns what the command prints. A bad
+     * {@code ip link}, {@code ip addr}, {@code ip route} and {@code ip neigh}, e.g.
+     * {@code exec("ip addr add 198.18.0.1/24 dev eth0")}, {@code exec("ip route add default via 198.18.0.254")},
+     * {@code exec("ip neigh show dev eth0")}. Returns what the command prints, in iproute2's layout. A bad
      * command is rejected whole with an {@link IllegalArgumentException} naming the offending word
      * and changes nothing.
      */

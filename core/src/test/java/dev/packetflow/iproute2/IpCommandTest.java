@@ -279,14 +279,6 @@ class IpCommandTest {
             ip link show eth0 eth1                            | unknown argument "eth1"
             ip link add veth0 type veth                       | "link add" is not supported
             ip rule show                                      | "rule" is not supported
-            ip route add 198.18.1.0/24 via 198.18.0.254       | "route add" is not available yet
-            ip route                                          | "route show" is not available yet
-            ip r get 198.18.0.1                               | "route get" is not available yet
-            ip route del 198.18.1.0/24                        | "route del" is not available yet
-            ip neigh show                                     | "neigh show" is not available yet
-            ip n add 198.18.0.2 lladdr 02:00:00:00:00:02 dev eth0 | "neigh add" is not available yet
-            ip neighbour flush dev eth0                       | "neigh flush" is not available yet
-            ip neighbor del 198.18.0.2 dev eth0               | "neigh del" is not available yet
             """)
     void badCommand_isRejectedWhole_namingTheBadWord_andChangesNothing(String command, String message) {
         String before = state();

@@ -83,6 +83,21 @@ public final class Fib {
      * the reason (the messages follow iproute2/kernel wording) otherwise. Returns the new route.
      */
     public synchronized FibRoute routeAdd(RouteSpec s) {
+        return newRoute(s, false);
+    }
+
+    /**
+     * Linux: {@code inet_rtm_newroute()} with NLM_F_CREATE|NLM_F_REPLACE, what {@code ip route replace}
+     * does: the route with the spec's destination, prefix length and metric, if there is one, is
+     * replaced by the new route in one step (lookups never see the table without either);
+     * otherwise the route is added. The new route is checked as {@link #routeAdd} checks it, against
+     * the table as it is (the old route still in it); on error nothing changes.
+     */
+    public synchronized FibRoute routeReplace(RouteSpec s) {
+        return newRoute(s, true);
+    }
+
+    private FibRoute newRoute(RouteSpec s, boolean replace) {
         FibTable t = tableOf(s.table());
         if (s.prefixLen() < 0 || s.prefixLen() > 32) {
             throw new IllegalArgumentException("Error: Invalid prefix length " + s.prefixLen() + ".");
@@ -139,14 +154,25 @@ public final class Fib {
             throw new IllegalArgumentException("Error: Invalid mtu " + s.mtu() + ".");
         }
         int metric = Math.max(0, s.metric());
+        FibRoute old = null;
         for (FibRoute r : t.all()) {
             if (r.dst == s.dst() && r.prefixLen == s.prefixLen() && r.metric == metric) {
-                throw new IllegalArgumentException("RTNETLINK answers: File exists");
+                if (!replace) {
+                    throw new IllegalArgumentException("RTNETLINK answers: File exists");
+                }
+                old = r;
+                break;
             }
         }
         FibRoute r = new FibRoute(t.id(), type, s.dst(), s.prefixLen(), gw, dev, metric, s.prefsrc(), s.protocol(),
                 scope, s.mtu());
-        insert(t, r);
+        if (old != null) {
+            List<FibRoute> l = new ArrayList<>(List.of(t.all()));
+            l.set(l.indexOf(old), r);
+            t.publish(l);
+        } else {
+            insert(t, r);
+        }
         return r;
     }
 
