@@ -78,10 +78,11 @@ public final class Demo {
                     }
                 }
             }
-            configure(a, r, b);
             out.printf("packetflow demo (seed %d): host A — router R — host B, virtual time%n", seed);
             out.printf("  A eth0 %s/24 ── %s/24 eth0 R eth1 %s/24 ── %s/24 eth0 B%n", A_ADDR, R_ADDR_0, R_ADDR_1, B_ADDR);
-            out.printf("  wires: %s propagation, 1 Gbit/s; R forwards (net.ipv4.ip_forward=1)%n%n", "5 µs");
+            out.printf("  wires: veth pairs, %s propagation, 1 Gbit/s%n%n", "5 µs");
+            configure(a, r, b, out);
+            out.println();
             sim.runFor(Duration.ofMillis(10)); // let the address announcements (gratuitous ARP) settle
 
             int dst = InetAddr.parse(B_ADDR);
@@ -172,17 +173,32 @@ public final class Demo {
     }
 
     static void configure(NetStack a, NetStack r, NetStack b) {
-        a.exec("ip link set eth0 up");
-        a.exec("ip addr add " + A_ADDR + "/24 dev eth0");
-        a.ipv4().fib().routeAdd(dev.packetflow.net.ipv4.RouteSpec.defaultRoute().via(InetAddr.parse(R_ADDR_0)));
-        r.exec("ip link set eth0 up");
-        r.exec("ip link set eth1 up");
-        r.exec("ip addr add " + R_ADDR_0 + "/24 dev eth0");
-        r.exec("ip addr add " + R_ADDR_1 + "/24 dev eth1");
+        configure(a, r, b, null);
+    }
+
+    /** Configures the topology with the commands a Linux user would type; prints them when {@code out} is set. */
+    static void configure(NetStack a, NetStack r, NetStack b, PrintStream out) {
+        run(out, a, "ip link set eth0 up");
+        run(out, a, "ip addr add " + A_ADDR + "/24 dev eth0");
+        run(out, a, "ip route add default via " + R_ADDR_0);
+        run(out, r, "ip link set eth0 up");
+        run(out, r, "ip link set eth1 up");
+        run(out, r, "ip addr add " + R_ADDR_0 + "/24 dev eth0");
+        run(out, r, "ip addr add " + R_ADDR_1 + "/24 dev eth1");
         r.ipv4().setIpForward(1);
-        b.exec("ip link set eth0 up");
-        b.exec("ip addr add " + B_ADDR + "/24 dev eth0");
-        b.ipv4().fib().routeAdd(dev.packetflow.net.ipv4.RouteSpec.defaultRoute().via(InetAddr.parse(R_ADDR_1)));
+        if (out != null) {
+            out.println("R# sysctl -w net.ipv4.ip_forward=1");
+        }
+        run(out, b, "ip link set eth0 up");
+        run(out, b, "ip addr add " + B_ADDR + "/24 dev eth0");
+        run(out, b, "ip route add default via " + R_ADDR_1);
+    }
+
+    private static void run(PrintStream out, NetStack s, String cmd) {
+        if (out != null) {
+            out.println(s.name() + "# " + cmd);
+        }
+        s.exec(cmd);
     }
 
     private static void printProbe(PrintStream out, Ping ping, int seq) {
