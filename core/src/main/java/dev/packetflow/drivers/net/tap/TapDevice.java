@@ -15,8 +15,6 @@ import dev.packetflow.trace.Trace;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.nio.file.Files;
-import java.nio.file.Path;
 
 /**
  * A real wire: an Ethernet device whose other end is a TAP interface of the Linux kernel, so that
@@ -59,7 +57,7 @@ import java.nio.file.Path;
  * on the kernel side survive a down/up; {@link #close()} releases the interface, and a TAP that
  * packetflow created (not persistent) disappears with it.
  *
- * <p><b>Offloads.</b> With {@link Builder#vnetHdr(boolean)} every frame carries a
+ * <p><b>Offloads.</b> With {@link TapBuilder#vnetHdr(boolean)} every frame carries a
  * {@link VirtioNetHdr}: on TX a {@code CHECKSUM_PARTIAL} skb goes out as {@code NEEDS_CSUM} (the
  * device advertises {@code NETIF_F_HW_CSUM}); on RX, {@code DATA_VALID} becomes
  * {@code CHECKSUM_UNNECESSARY} and {@code NEEDS_CSUM} frames get their checksum completed in
@@ -77,11 +75,8 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     /** Headroom in front of each received frame (the vnet header sits at its end). */
     static final int RX_HEADROOM = Skb.NET_SKB_PAD;
     private static final int VLAN_HLEN = 4;
-    private static final long TAG_TUN = 1;
-    private static final long TAG_KICK = 2;
-    private static final int WAIT_EVENTS = 4;
 
-    /** How {@link Builder#open()} treats an existing interface of the requested name. */
+    /** How {@link TapBuilder#open()} treats an existing interface of the requested name. */
     public enum Mode {
         /** Attach to an existing TAP (typically persistent, from {@code ip tuntap add}); fail otherwise. */
         ATTACH,
@@ -98,7 +93,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     private final boolean irqThreadWanted;
     private final Arena arena = Arena.ofShared();
     private final Object ctlLock = new Object();
-    /** Set once, under ctlLock, waitLock and armLock, when the files are closed. */
+    /** Set once, under ctlLock, when the files are closed. */
     private volatile boolean closed;
 
     // RX: the softnet worker, under rxLock
@@ -122,25 +117,12 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     /** write() said EAGAIN: the queue is stopped until epoll reports EPOLLOUT. */
     private volatile boolean txBlocked;
 
-    // the interrupt: an epoll set (tun fd, eventfd), under armLock for epoll_ctl
-    private final Object armLock = new Object();
-    private final int epfd;
-    private final int kickFd;
-    private final MemorySegment armErrno = LibC.errnoSegment(arena);
-    private final MemorySegment armEvent = arena.allocate(LibC.epollEventLayout());
-    private final Object waitLock = new Object();
-    private final MemorySegment waitErrno = LibC.errnoSegment(arena);
-    private final MemorySegment waitEvents = arena.allocate(LibC.EPOLL_EVENT_SIZE * WAIT_EVENTS, 8);
-    private final MemorySegment kickBuf = arena.allocate(8, 8);
-    private final MemorySegment kickErrno = LibC.errnoSegment(arena);
-    private Thread irqThread;
-    private volatile boolean irqStop;
+    // the interrupt: epoll on the tun fd, a thread waiting on it in real time
+    private final TapIrq irq;
     private Napi napi;
 
     // kernel interface state
     private int kernelMtu;
-    /** Set by the poll when a frame did not fit: the kernel's MTU grew; re-read it soon. */
-    private volatile boolean syncMtuSoon;
     /** The kernel interface was deleted under us (read/ioctl say EBADFD): nothing more will flow. */
     private volatile boolean gone;
 
@@ -151,7 +133,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     private long rxTruncated;
     private long txBusy;
 
-    private TapDevice(String name, TunFile tun, int vnetHdrLen, long mac, boolean irqThread) {
+    TapDevice(String name, TunFile tun, int vnetHdrLen, long mac, boolean irqThread) {
         super(name);
         this.tun = tun;
         this.fd = tun.fd();
@@ -173,29 +155,11 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             this.mtu = k;
         }
         updateRxFrameMax();
-        this.epfd = LibC.epollCreate1(armErrno, LibC.O_CLOEXEC);
-        if (epfd < 0) {
+        try {
+            this.irq = new TapIrq(arena, fd, name);
+        } catch (RuntimeException e) {
             arena.close();
-            throw TapException.callFailed("epoll_create1", name, -epfd);
-        }
-        this.kickFd = LibC.eventfd(armErrno, 0, LibC.O_NONBLOCK | LibC.O_CLOEXEC);
-        if (kickFd < 0) {
-            LibC.close(armErrno, epfd);
-            arena.close();
-            throw TapException.callFailed("eventfd", name, -kickFd);
-        }
-        // The eventfd is always armed; the tun fd starts disarmed (ONESHOT with no events) until ndo_open.
-        LibC.setEpollEvent(armEvent, 0, LibC.EPOLLIN, TAG_KICK);
-        int rc = LibC.epollCtl(armErrno, epfd, LibC.EPOLL_CTL_ADD, kickFd, armEvent);
-        if (rc == 0) {
-            LibC.setEpollEvent(armEvent, 0, LibC.EPOLLONESHOT, TAG_TUN);
-            rc = LibC.epollCtl(armErrno, epfd, LibC.EPOLL_CTL_ADD, fd, armEvent);
-        }
-        if (rc < 0) {
-            LibC.close(armErrno, kickFd);
-            LibC.close(armErrno, epfd);
-            arena.close();
-            throw TapException.callFailed("epoll_ctl", name, -rc);
+            throw e;
         }
     }
 
@@ -213,151 +177,8 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     }
 
     /** Everything configurable: name, mode, vnet header, MAC, clone-device path, interrupt thread. */
-    public static Builder builder(NetStack net) {
-        return new Builder(net);
-    }
-
-    /** Opens a {@link TapDevice}. */
-    public static final class Builder {
-        private final NetStack net;
-        private String name;
-        private Mode mode = Mode.ATTACH_OR_CREATE;
-        private int vnetHdrSize;
-        private long mac;
-        private String path = TunFile.DEFAULT_PATH;
-        private Boolean irqThread;
-
-        private Builder(NetStack net) {
-            if (net == null) {
-                throw new IllegalArgumentException("a TAP device needs a stack");
-            }
-            this.net = net;
-        }
-
-        /** The interface name (at most 15 characters); null or a pattern with {@code %d} lets the kernel pick. */
-        public Builder name(String n) {
-            this.name = n;
-            return this;
-        }
-
-        public Builder mode(Mode m) {
-            if (m == null) {
-                throw new IllegalArgumentException("mode must not be null");
-            }
-            this.mode = m;
-            return this;
-        }
-
-        /** {@code IFF_VNET_HDR} with a 10-byte {@code virtio_net_hdr} and checksum offload both ways. */
-        public Builder vnetHdr(boolean on) {
-            this.vnetHdrSize = on ? VirtioNetHdr.SIZE : 0;
-            return this;
-        }
-
-        /** {@code IFF_VNET_HDR} with a header of 10 bytes, or 12 ({@code virtio_net_hdr_mrg_rxbuf}); 0 for none. */
-        public Builder vnetHdrSize(int size) {
-            if (size != 0 && size != VirtioNetHdr.SIZE && size != VirtioNetHdr.SIZE_MRG_RXBUF) {
-                throw new IllegalArgumentException("vnet header size must be 0, 10 or 12, not " + size);
-            }
-            this.vnetHdrSize = size;
-            return this;
-        }
-
-        /** Our MAC address; by default a random locally administered one from the stack's generator. */
-        public Builder mac(long m) {
-            long v = m & 0xffff_ffff_ffffL;
-            if ((v & 0x0100_0000_0000L) != 0 || v == 0) {
-                throw new IllegalArgumentException("not a unicast MAC address: " + Eth.macToString(v));
-            }
-            this.mac = v;
-            return this;
-        }
-
-        /** The clone device, {@code /dev/net/tun} unless a container maps it elsewhere. */
-        public Builder path(String p) {
-            if (p == null || p.isEmpty()) {
-                throw new IllegalArgumentException("path must not be empty");
-            }
-            this.path = p;
-            return this;
-        }
-
-        /**
-         * Whether a {@code tap-irq/NAME} thread waits for readiness. Default: yes in real time, no
-         * under a deterministic kernel (call {@link TapDevice#pollEvents(int)} there).
-         */
-        public Builder irqThread(boolean on) {
-            this.irqThread = on;
-            return this;
-        }
-
-        /**
-         * Opens {@code /dev/net/tun}, attaches or creates the interface, sets up offloads and
-         * registers the device (down) in the stack. On failure nothing is left behind.
-         *
-         * @throws TapException when the kernel refuses; the message is for the user
-         * @throws IllegalArgumentException for a bad name or one taken in the stack
-         */
-        public TapDevice open() {
-            TunFile.checkName(name);
-            boolean pattern = name == null || name.isEmpty() || name.indexOf('%') >= 0;
-            if (!pattern && net.device(name) != null) {
-                throw new IllegalArgumentException("device " + name + " already exists in " + net.name());
-            }
-            if (mode == Mode.ATTACH) {
-                if (pattern) {
-                    throw new IllegalArgumentException("attaching needs the name of an existing TAP, not " + name);
-                }
-                if (!Files.exists(Path.of("/sys/class/net", name, "tun_flags"))) {
-                    throw new TapException("cannot attach TAP device " + name + ": no such TUN/TAP interface"
-                            + " (create it with: ip tuntap add dev " + name + " mode tap)", LibC.ENODEV);
-                }
-            }
-            int flags = (vnetHdrSize != 0 ? TunFile.IFF_VNET_HDR : 0) | (mode == Mode.CREATE ? TunFile.IFF_TUN_EXCL : 0);
-            TunFile f = TunFile.open(path, name, flags);
-            try {
-                String actual = f.name();
-                if (actual == null) {
-                    throw TapException.callFailed("TUNGETIFF", name, LibC.EBADFD);
-                }
-                if (net.device(actual) != null) {
-                    throw new IllegalArgumentException("device " + actual + " already exists in " + net.name());
-                }
-                int rc;
-                if (vnetHdrSize != 0) {
-                    rc = f.setVnetHdrSize(vnetHdrSize);
-                    if (rc < 0) {
-                        throw TapException.callFailed("TUNSETVNETHDRSZ", actual, -rc);
-                    }
-                    rc = f.setOffload(TunFile.TUN_F_CSUM);
-                } else {
-                    // A persistent TAP may keep offloads from an earlier user; without a vnet header
-                    // we could not tell a partial checksum from a complete one.
-                    rc = f.setOffload(0);
-                }
-                if (rc < 0) {
-                    throw TapException.callFailed("TUNSETOFFLOAD", actual, -rc);
-                }
-                long kmac = f.kernelMac();
-                long m = mac;
-                while (m == 0 || m == kmac) {
-                    m = Eth.localMac(net.random().nextLong());
-                }
-                boolean thread = irqThread != null ? irqThread : !net.kernel().deterministic();
-                TapDevice dev = new TapDevice(actual, f, vnetHdrSize, m, thread);
-                try {
-                    net.addDevice(dev);
-                } catch (RuntimeException e) {
-                    dev.releaseFds();
-                    throw e;
-                }
-                net.onClose(dev);
-                return dev;
-            } catch (RuntimeException e) {
-                f.close();
-                throw e;
-            }
-        }
+    public static TapBuilder builder(NetStack net) {
+        return new TapBuilder(net);
     }
 
     // ------------------------------------------------------------------ net_device_ops
@@ -389,11 +210,9 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
                 txBlocked = false;
             }
             netifStartQueue();
-            rearm();
+            irq.arm(false);
             if (irqThreadWanted) {
-                irqStop = false;
-                irqThread = Thread.ofPlatform().daemon().name("tap-irq/" + name()).unstarted(this::irqLoop);
-                irqThread.start();
+                irq.start(name(), irqHandler, SYNC_INTERVAL_MS);
             }
         }
     }
@@ -406,7 +225,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     @Override
     protected void ndoStop() {
         synchronized (ctlLock) {
-            stopIrqThread();
+            irq.stop();
             synchronized (rxLock) {
                 rxEnabled = false;
                 if (rxPage != null) {
@@ -418,7 +237,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
                 txEnabled = false;
                 txBlocked = false;
             }
-            disarm();
+            irq.disarm();
             if (!closed) {
                 tun.setCarrier(false);
             }
@@ -497,7 +316,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
                 txBusy++;
                 netifStopQueue();
                 txBlocked = true;
-                rearm();
+                irq.arm(true);
                 return NETDEV_TX_BUSY;
             }
         }
@@ -578,7 +397,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             rearm = rxEnabled && !gone;
         }
         if (work < budget && n.complete() && rearm) {
-            rearm();
+            irq.arm(txBlocked);
         }
         return work;
     }
@@ -610,7 +429,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             stats().inc(LinkStats64.RX_LENGTH_ERRORS);
             stats().inc(LinkStats64.RX_ERRORS);
             net().drops().count(DropReason.PKT_TOO_BIG);
-            syncMtuSoon = true;
+            irq.requestPeriodic();
             return 1;
         }
         if (Trace.RX_DMA.enabled) {
@@ -722,27 +541,18 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
 
     // ------------------------------------------------------------------ the interrupt
 
-    /** Arms the tun fd for one readiness report: input, and output while the TX queue waits. */
-    private void rearm() {
-        synchronized (armLock) {
-            if (closed) {
-                return;
-            }
-            int ev = LibC.EPOLLIN | LibC.EPOLLONESHOT | (txBlocked ? LibC.EPOLLOUT : 0);
-            LibC.setEpollEvent(armEvent, 0, ev, TAG_TUN);
-            LibC.epollCtl(armErrno, epfd, LibC.EPOLL_CTL_MOD, fd, armEvent);
+    /** What the interrupt thread calls; a field, so that starting the thread allocates nothing per event. */
+    private final TapIrq.Handler irqHandler = new TapIrq.Handler() {
+        @Override
+        public void interrupt(int events) {
+            TapDevice.this.interrupt(events);
         }
-    }
 
-    private void disarm() {
-        synchronized (armLock) {
-            if (closed) {
-                return;
-            }
-            LibC.setEpollEvent(armEvent, 0, LibC.EPOLLONESHOT, TAG_TUN);
-            LibC.epollCtl(armErrno, epfd, LibC.EPOLL_CTL_MOD, fd, armEvent);
+        @Override
+        public void periodic() {
+            syncLinkState();
         }
-    }
+    };
 
     /**
      * The interrupt handler: input (or an error) schedules NAPI, whose completion re-arms the fd;
@@ -760,7 +570,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         if ((events & (LibC.EPOLLIN | LibC.EPOLLERR | LibC.EPOLLHUP)) != 0) {
             napi.schedule();
         } else {
-            rearm();
+            irq.arm(txBlocked);
         }
     }
 
@@ -770,75 +580,18 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
      * deterministic mode, where no interrupt thread runs: call it, then run the simulation.
      */
     public boolean pollEvents(int timeoutMs) {
-        int events;
-        synchronized (waitLock) {
-            if (closed || !isUp()) {
-                return false;
-            }
-            events = waitOnce(timeoutMs);
+        if (closed || !isUp()) {
+            return false;
         }
-        if (syncMtuSoon) {
+        int events = irq.waitOnce(timeoutMs);
+        if (irq.periodicRequested()) {
             syncLinkState();
         }
-        if (events > 0) {
+        if (events != 0) {
             interrupt(events);
             return true;
         }
         return false;
-    }
-
-    /** One epoll_wait: the tun fd's events, 0 on timeout, -1 when kicked (shutdown). */
-    private int waitOnce(int timeoutMs) {
-        int n = LibC.epollWait(waitErrno, epfd, waitEvents, WAIT_EVENTS, timeoutMs);
-        int events = 0;
-        boolean kicked = false;
-        for (int i = 0; i < n; i++) {
-            if (LibC.epollData(waitEvents, i) == TAG_KICK) {
-                kicked = true;
-                LibC.read(waitErrno, kickFd, kickBuf.address(), 8);
-            } else {
-                events |= LibC.epollEvents(waitEvents, i);
-            }
-        }
-        return kicked && events == 0 ? -1 : events;
-    }
-
-    /** The {@code tap-irq/NAME} thread: blocks in epoll_wait; see the class comment. */
-    private void irqLoop() {
-        long nextSyncNs = System.nanoTime() + SYNC_INTERVAL_MS * 1_000_000L;
-        while (!irqStop) {
-            long waitMs = Math.max(0, (nextSyncNs - System.nanoTime()) / 1_000_000L);
-            int events;
-            synchronized (waitLock) {
-                events = waitOnce((int) Math.min(waitMs, SYNC_INTERVAL_MS));
-            }
-            if (irqStop) {
-                break;
-            }
-            if (events > 0) {
-                interrupt(events);
-            }
-            if (syncMtuSoon || System.nanoTime() - nextSyncNs >= 0) {
-                syncLinkState();
-                nextSyncNs = System.nanoTime() + SYNC_INTERVAL_MS * 1_000_000L;
-            }
-        }
-    }
-
-    private void stopIrqThread() {
-        Thread t = irqThread;
-        if (t == null) {
-            return;
-        }
-        irqStop = true;
-        kickBuf.set(ValueLayout.JAVA_LONG, 0, 1L);
-        LibC.write(kickErrno, kickFd, kickBuf.address(), 8);
-        try {
-            t.join(5_000);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
-        irqThread = null;
     }
 
     // ------------------------------------------------------------------ link state
@@ -857,7 +610,6 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     }
 
     private void syncLinkStateLocked() {
-        syncMtuSoon = false;
         LinkControl.State st = link.state();
         int k = st.mtu();
         if (k >= minMtu && k <= maxMtu && k != kernelMtu) {
@@ -904,17 +656,10 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         }
     }
 
-    private void releaseFds() {
-        // Wake anyone in epoll_wait (pollEvents from another thread) before taking its lock.
-        kickBuf.set(ValueLayout.JAVA_LONG, 0, 1L);
-        LibC.write(kickErrno, kickFd, kickBuf.address(), 8);
-        synchronized (waitLock) {
-            synchronized (armLock) {
-                closed = true;
-                LibC.close(armErrno, kickFd);
-                LibC.close(armErrno, epfd);
-            }
-        }
+    /** Closes every file (also used by the builder when registration fails). */
+    void releaseFds() {
+        closed = true;
+        irq.close();
         tun.close();
         arena.close();
     }
@@ -960,8 +705,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
 
     /** Whether the interrupt thread is running. */
     public boolean irqThreadRunning() {
-        Thread t = irqThread;
-        return t != null && t.isAlive();
+        return irq.running();
     }
 
     /** Readiness reports handled (interrupts). */

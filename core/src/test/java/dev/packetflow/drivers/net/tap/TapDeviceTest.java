@@ -73,7 +73,7 @@ class TapDeviceTest {
     }
 
     /** Creates the TAP, moves it into the namespace, configures both ends and brings ours up. */
-    TapDevice openTap(TapDevice.Builder b) {
+    TapDevice openTap(TapBuilder b) {
         tap = b.name(tapName).mode(TapDevice.Mode.CREATE).open();
         ns.moveIn(tapName);
         ns.exec("sysctl", "-qw", "net.ipv6.conf." + tapName + ".disable_ipv6=1").check();
