@@ -3,6 +3,7 @@ package dev.packetflow.drivers.net.tap;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.packetflow.kernel.RealTimeKernel;
+import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.Dev;
 import dev.packetflow.net.core.NeighInfo;
@@ -13,6 +14,8 @@ import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.net.ipv4.InetAddr;
 import dev.packetflow.testing.KernelNetns;
+import java.io.File;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -186,6 +189,31 @@ class TapDeviceTest {
         assertThat(net.devices().all()).isEmpty();
     }
 
+    @Test
+    void withoutCapNetAdmin_openFails_withPermissionMessage_notAStackTrace() {
+        KernelNetns.requireRoot("setpriv");
+        String java = Path.of(System.getProperty("java.home"), "bin", "java").toString();
+        String cp = codeSource(TapDevice.class) + File.pathSeparator + codeSource(TapOpenProbe.class);
+
+        KernelNetns.Result r = KernelNetns.run(Duration.ofSeconds(30), "setpriv", "--bounding-set", "-net_admin",
+                "--inh-caps", "-net_admin", java, "--enable-native-access=ALL-UNNAMED", "-cp", cp,
+                TapOpenProbe.class.getName(), tapName);
+
+        assertThat(r.exit()).as(r.output()).isEqualTo(3);
+        assertThat(r.output()).contains("error: cannot attach TAP device " + tapName + ": EPERM (Operation not permitted)")
+                .contains("needs CAP_NET_ADMIN (run as root)")
+                .doesNotContain("\tat ");
+        assertThat(KernelNetns.run("ip", "link", "show", tapName).exit()).isNotZero();
+    }
+
+    static String codeSource(Class<?> c) {
+        try {
+            return Path.of(c.getProtectionDomain().getCodeSource().getLocation().toURI()).toString();
+        } catch (java.net.URISyntaxException e) {
+            throw new AssertionError(e);
+        }
+    }
+
     // ------------------------------------------------------------------ frames both ways
 
     @Test
@@ -252,6 +280,41 @@ class TapDeviceTest {
         assertThat(KernelNetns.await(() -> countUdpTo(9) >= 200, WAIT)).as("200 datagrams received").isTrue();
         assertThat(countUdpTo(9)).isEqualTo(200);
         assertThat(tap.rxPolls() - pollsBefore).isPositive();
+    }
+
+    @Test
+    void deterministicKernel_noThread_pollEventsLetsFramesIn() {
+        KernelNetns.requireRoot("bash");
+        Simulation sim = new Simulation(3);
+        NetStack simNet = NetStack.create(sim, "sim");
+        try {
+            TapDevice t = TapDevice.builder(simNet).name(tapName).mode(TapDevice.Mode.CREATE).open();
+            ns.moveIn(tapName);
+            ns.exec("sysctl", "-qw", "net.ipv6.conf." + tapName + ".disable_ipv6=1").check();
+            ns.ip("addr", "add", "198.18.0.1/24", "dev", tapName).check();
+            ns.ip("link", "set", tapName, "up").check();
+            ns.ip("neigh", "replace", "198.18.0.2", "lladdr", Eth.macToString(t.mac()), "dev", tapName, "nud",
+                    "permanent").check();
+            List<byte[]> got = new CopyOnWriteArrayList<>();
+            Dev.addTap(t, (dev, skb, outgoing) -> {
+                if (!outgoing) {
+                    got.add(skb.toByteArray());
+                }
+            });
+            simNet.devices().open(t);
+            assertThat(t.irqThreadRunning()).isFalse();
+
+            ns.exec("bash", "-c", "for i in 1 2 3; do echo -n d$i > /dev/udp/198.18.0.2/9; done").check();
+
+            for (int i = 0; i < 50 && got.size() < 3; i++) {
+                t.pollEvents(100);
+                sim.run();
+            }
+            assertThat(got).hasSize(3);
+            assertThat(t.interrupts()).isPositive();
+        } finally {
+            simNet.close();
+        }
     }
 
     // ------------------------------------------------------------------ MTU, carrier, shutdown
