@@ -132,6 +132,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     private long rxAllocFailed;
     private long rxTruncated;
     private long txBusy;
+    private long txWakes;
 
     TapDevice(String name, TunFile tun, int vnetHdrLen, long mac, boolean irqThread) {
         super(name);
@@ -551,8 +552,21 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         @Override
         public void periodic() {
             syncLinkState();
+            txTimeout();
         }
     };
+
+    /**
+     * Linux: {@code dev_watchdog()} → {@code ndo_tx_timeout}. A queue stopped on EAGAIN is woken by
+     * EPOLLOUT; should that never come (a send buffer set so small that the kernel never calls the
+     * file writable), the once-a-second tick restarts the queue and lets write() try again.
+     */
+    private void txTimeout() {
+        if (txBlocked) {
+            txBlocked = false;
+            netifWakeQueue();
+        }
+    }
 
     /**
      * The interrupt handler: input (or an error) schedules NAPI, whose completion re-arms the fd;
@@ -564,6 +578,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             Trace.DRIVER_INTERRUPT.fire(this, null, events);
         }
         if ((events & LibC.EPOLLOUT) != 0 && txBlocked) {
+            txWakes++;
             txBlocked = false;
             netifWakeQueue();
         }
@@ -728,8 +743,22 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         return rxTruncated;
     }
 
+    /**
+     * Limits the bytes of our frames the kernel may hold before {@code write()} says EAGAIN
+     * ({@code TUNSETSNDBUF}; unlimited by default). Returns 0 or -errno. For tests of the TX
+     * queue's stop and wake.
+     */
+    int setKernelSndBuf(int bytes) {
+        return tun.setSndBuf(bytes);
+    }
+
     /** Times {@code write()} said EAGAIN and the queue stopped. */
     public long txBusy() {
         return txBusy;
+    }
+
+    /** Times EPOLLOUT woke a stopped queue. */
+    public long txWakes() {
+        return txWakes;
     }
 }

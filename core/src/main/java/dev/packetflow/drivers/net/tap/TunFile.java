@@ -39,6 +39,7 @@ final class TunFile implements AutoCloseable {
     static final long TUNSETPERSIST = 0x400454cbL;
     static final long TUNSETOFFLOAD = 0x400454d0L;
     static final long TUNGETIFF = 0x800454d2L;
+    static final long TUNSETSNDBUF = 0x400454d4L;
     static final long TUNSETVNETHDRSZ = 0x400454d8L;
     static final long TUNSETCARRIER = 0x400454e2L;
     static final long TUNGETDEVNETNS = 0x54e3L;
@@ -170,6 +171,18 @@ final class TunFile implements AutoCloseable {
         }
         intArg.set(ValueLayout.JAVA_INT, 0, on ? 1 : 0);
         return LibC.ioctl(cap, fd, TUNSETCARRIER, intArg);
+    }
+
+    /**
+     * Linux: {@code TUNSETSNDBUF}: how many bytes of written frames the kernel may hold before
+     * {@code write()} says EAGAIN (default: unlimited). Returns 0 or -errno.
+     */
+    synchronized int setSndBuf(int bytes) {
+        if (closed) {
+            return -LibC.EBADF;
+        }
+        intArg.set(ValueLayout.JAVA_INT, 0, bytes);
+        return LibC.ioctl(cap, fd, TUNSETSNDBUF, intArg);
     }
 
     /** Linux: {@code TUNSETPERSIST}. Returns 0 or -errno. */

@@ -15,6 +15,7 @@ import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.net.ipv4.InetAddr;
 import dev.packetflow.testing.KernelNetns;
 import java.io.File;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
@@ -315,6 +316,58 @@ class TapDeviceTest {
         } finally {
             simNet.close();
         }
+    }
+
+    @Test
+    void kernelRefusesWrites_queueStopsOnEagain_andEpolloutWakesIt_nothingLost() throws Exception {
+        KernelNetns.requireRoot("taskset");
+        org.junit.jupiter.api.Assumptions.assumeTrue(Runtime.getRuntime().availableProcessors() >= 2,
+                "needs two CPUs to keep frames in flight");
+        openTap();
+        // A 4 KB send buffer: write() says EAGAIN while the kernel still holds two earlier frames,
+        // and epoll reports EPOLLOUT once it holds none (sock_writeable(): below half the buffer).
+        // The kernel would consume each frame inside write(); with RPS steering frames to CPU 1 and
+        // this thread pinned to CPU 0 they wait in CPU 1's backlog for a moment instead.
+        assertThat(tap.setKernelSndBuf(4096)).isZero();
+        ns.exec("sh", "-c", "echo 2 > /sys/class/net/" + tapName + "/queues/rx-0/rps_cpus").check();
+        String tid = Files.readSymbolicLink(Path.of("/proc/thread-self")).getFileName().toString();
+        KernelNetns.run("taskset", "-pc", "0", tid).check();
+        long kernelRx0 = kernelRxPackets();
+        int sent = 0;
+        try {
+            for (int batch = 0; batch < 20 && tap.txBusy() == 0; batch++) {
+                for (int i = 0; i < 200; i++) {
+                    SkBuff skb = Skb.allocSkb(tap.pool(), Skb.MAX_HEADER + 1514);
+                    skb.reserve(Skb.MAX_HEADER);
+                    int off = skb.put(1514);
+                    skb.setU48(off, tap.kernelMac());
+                    skb.setU48(off + 6, tap.mac());
+                    skb.setU16(off + 12, 0x88B5);
+                    skb.dev = tap;
+                    Dev.devQueueXmit(skb);
+                    sent++;
+                }
+            }
+        } finally {
+            KernelNetns.run("taskset", "-pc", "0-" + (Runtime.getRuntime().availableProcessors() - 1), tid);
+        }
+        int total = sent;
+
+        assertThat(tap.txBusy()).as("write() said EAGAIN at least once").isPositive();
+        assertThat(KernelNetns.await(() -> kernelRxPackets() - kernelRx0 >= total, WAIT))
+                .as("every frame reached the kernel").isTrue();
+        assertThat(tap.qdisc().requeues).as("the refused frame waited at the head of the qdisc").isPositive();
+        assertThat(tap.txWakes()).as("EPOLLOUT woke the queue").isPositive();
+        assertThat(tap.stats().txPackets()).isGreaterThanOrEqualTo(total);
+        assertThat(tap.stats().txDropped()).isZero();
+        assertThat(tap.queueStopped()).isFalse();
+    }
+
+    long kernelRxPackets() {
+        String out = ns.ip("-s", "link", "show", tapName).check();
+        Matcher m = Pattern.compile("RX:[^\\n]*\\n\\s+(\\d+)\\s+(\\d+)").matcher(out);
+        assertThat(m.find()).as(out).isTrue();
+        return Long.parseLong(m.group(2));
     }
 
     // ------------------------------------------------------------------ MTU, carrier, shutdown
