@@ -131,6 +131,10 @@ public final class TapBuilder {
                 throw TapException.callFailed("TUNSETOFFLOAD", actual, -rc);
             }
             long kmac = f.kernelMac();
+            if (mac != 0 && mac == kmac) {
+                throw new IllegalArgumentException("MAC " + Eth.macToString(mac)
+                        + " is the kernel interface's own; packetflow's end needs another");
+            }
             long m = mac;
             while (m == 0 || m == kmac) {
                 m = Eth.localMac(net.random().nextLong());

@@ -225,8 +225,9 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
      */
     @Override
     protected void ndoStop() {
+        // Not under ctlLock: the thread may be waiting for it (a link-state resync) as we join it.
+        irq.stop();
         synchronized (ctlLock) {
-            irq.stop();
             synchronized (rxLock) {
                 rxEnabled = false;
                 if (rxPage != null) {
@@ -409,6 +410,11 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
      */
     private int receiveOne(int budget) {
         PagePool.Page page = rxPage;
+        if (page != null && page.size() < RX_HEADROOM + rxFrameMax) {
+            // The MTU grew since this page was taken: a frame might not fit.
+            pool().recyclePage(page);
+            rxPage = page = null;
+        }
         if (page == null) {
             page = pool().allocPage(RX_HEADROOM + rxFrameMax);
             if (page == null) {
@@ -599,7 +605,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             return false;
         }
         int events = irq.waitOnce(timeoutMs);
-        if (irq.periodicRequested()) {
+        if (irq.takePeriodicRequest()) {
             syncLinkState();
         }
         if (events != 0) {
@@ -654,20 +660,17 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
      */
     @Override
     public void close() {
-        synchronized (ctlLock) {
-            if (closed) {
-                return;
-            }
+        if (closed) {
+            return;
         }
         if (isUp() && net() != null) {
             net().devices().close(this);
         }
+        ndoStop(); // if it was down already: harmless, and stops a thread left by a failed open
         synchronized (ctlLock) {
-            if (closed) {
-                return;
+            if (!closed) {
+                releaseFds();
             }
-            ndoStop();
-            releaseFds();
         }
     }
 

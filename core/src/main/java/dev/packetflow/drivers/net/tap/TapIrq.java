@@ -148,8 +148,11 @@ final class TapIrq {
         }
     }
 
-    boolean periodicRequested() {
-        return periodicRequested;
+    /** Whether {@link #requestPeriodic()} was called since the last time; clears the request. */
+    boolean takePeriodicRequest() {
+        boolean r = periodicRequested;
+        periodicRequested = false;
+        return r;
     }
 
     /** Starts {@code tap-irq/NAME}: waits, hands readiness to {@code h}, calls {@code periodic}. */
@@ -175,8 +178,7 @@ final class TapIrq {
             if (events != 0) {
                 h.interrupt(events);
             }
-            if (periodicRequested || System.nanoTime() - nextNs >= 0) {
-                periodicRequested = false;
+            if (takePeriodicRequest() || System.nanoTime() - nextNs >= 0) {
                 h.periodic();
                 nextNs = System.nanoTime() + periodNs;
             }

@@ -413,6 +413,22 @@ class TapDeviceTest {
     }
 
     @Test
+    void kernelMtuGrowsUnannounced_firstBigFrameMayBeLost_laterOnesArriveWhole() {
+        KernelNetns.requireRoot("ping");
+        openTap();
+        ns.ip("neigh", "replace", "198.18.0.2", "lladdr", Eth.macToString(tap.mac()), "dev", tapName, "nud", "permanent")
+                .check();
+
+        ns.ip("link", "set", tapName, "mtu", "9000").check();
+        ns.exec("ping", "-c", "4", "-i", "0.5", "-W", "1", "-M", "do", "-s", "8972", "198.18.0.2");
+
+        assertThat(KernelNetns.await(() -> received.stream().anyMatch(f -> f.length == 9014 && isIcmpEcho(f, 8)), WAIT))
+                .isTrue();
+        assertThat(tap.mtu()).isEqualTo(9000);
+        assertThat(tap.stats().get(dev.packetflow.net.core.LinkStats64.RX_LENGTH_ERRORS)).isEqualTo(tap.rxTruncated());
+    }
+
+    @Test
     void downHere_isNoCarrierThere_andUpAgainKeepsKernelConfig() {
         openTap();
         assertThat(KernelNetns.await(() -> ns.ip("link", "show", tapName).output().contains("LOWER_UP"), WAIT)).isTrue();
