@@ -55,11 +55,14 @@ public final class KernelNetns implements AutoCloseable {
                 missing.add("the '" + c + "' command");
             }
         }
+        if (cmds.contains("arping") && which("arping") != null && !run("arping", "-V").output().contains("iputils")) {
+            missing.add("iputils' arping (the installed one is another: apt-get install iputils-arping)");
+        }
         if (missing.isEmpty()) {
             return;
         }
         String msg = "kernel interop test needs " + String.join(", ", missing)
-                + " (run as root with iproute2 installed; CI installs: iproute2 iputils-ping iputils-arping)";
+                + " (run as root; CI installs: iproute2 iputils-ping iputils-arping util-linux)";
         if ("true".equalsIgnoreCase(System.getenv("CI"))) {
             Assertions.fail("CI=true, so this is a failure, not a skip: " + msg);
         }
