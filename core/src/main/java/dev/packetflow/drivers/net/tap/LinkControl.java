@@ -13,7 +13,7 @@ import java.nio.charset.StandardCharsets;
  * <p>Those ioctls look the name up in the socket's network namespace, and a TAP may be moved to
  * another namespace after we attached ({@code ip link set tap0 netns NS}; the file stays valid).
  * So each operation uses a socket created in the interface's current namespace, found with
- * {@code TUNGETDEVNETNS} (Linux 5.2+): when that is not our own, a short-lived helper thread
+ * {@code TUNGETDEVNETNS} (newer kernels): when that is not our own, a short-lived helper thread
  * enters it with {@code setns(CLONE_NEWNET)} (which affects only the calling thread), does the
  * ioctls and ends. The socket is closed right after: an open socket would keep the namespace
  * alive after {@code ip netns del}, and with it the interface. When the namespace cannot be

@@ -105,7 +105,8 @@ public final class TapBuilder {
                         + " (create it with: ip tuntap add dev " + name + " mode tap)", LibC.ENODEV);
             }
         }
-        int flags = (vnetHdrSize != 0 ? TunFile.IFF_VNET_HDR : 0) | (mode == TapDevice.Mode.CREATE ? TunFile.IFF_TUN_EXCL : 0);
+        int flags = (vnetHdrSize != 0 ? TunFile.IFF_VNET_HDR : 0)
+                | (mode == TapDevice.Mode.CREATE ? TunFile.IFF_TUN_EXCL : 0);
         TunFile f = TunFile.open(path, name, flags);
         try {
             String actual = f.name();

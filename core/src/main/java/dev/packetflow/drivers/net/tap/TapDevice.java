@@ -53,9 +53,9 @@ import java.lang.foreign.ValueLayout;
  * kernel's ({@code SIOCSIFMTU}, when permitted); its carrier is on while the kernel interface is
  * administratively up ({@code write()} to a TAP that is down fails with {@code EIO}). Going down
  * here does not delete the kernel interface: it turns the kernel interface's carrier off
- * ({@code TUNSETCARRIER}, Linux 4.18+), like pulling a cable, so addresses and routes configured
- * on the kernel side survive a down/up; {@link #close()} releases the interface, and a TAP that
- * packetflow created (not persistent) disappears with it.
+ * ({@code TUNSETCARRIER}; kernels without it keep carrier while attached), like pulling a cable,
+ * so addresses and routes configured on the kernel side survive a down/up; {@link #close()}
+ * releases the interface, and a TAP that packetflow created (not persistent) disappears with it.
  *
  * <p><b>Offloads.</b> With {@link TapBuilder#vnetHdr(boolean)} every frame carries a
  * {@link VirtioNetHdr}: on TX a {@code CHECKSUM_PARTIAL} skb goes out as {@code NEEDS_CSUM} (the
@@ -201,7 +201,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
                 throw new IllegalStateException(name() + ": the TAP device was closed");
             }
             syncLinkStateLocked();
-            // EINVAL/ENOTTY before Linux 4.18: the kernel side then has carrier while we are attached.
+            // Kernels without TUNSETCARRIER say EINVAL: their side then has carrier while we are attached.
             tun.setCarrier(true);
             synchronized (rxLock) {
                 rxEnabled = true;

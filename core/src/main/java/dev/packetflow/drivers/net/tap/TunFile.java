@@ -163,7 +163,7 @@ final class TunFile implements AutoCloseable {
 
     /**
      * Linux: {@code TUNSETCARRIER} ({@code tun_net_change_carrier()}): the kernel interface's
-     * carrier. Returns 0 or -errno (EINVAL or ENOTTY before Linux 4.18).
+     * carrier. Returns 0 or -errno (EINVAL on kernels without the ioctl).
      */
     synchronized int setCarrier(boolean on) {
         if (closed) {
@@ -207,7 +207,7 @@ final class TunFile implements AutoCloseable {
     }
 
     /**
-     * A new file descriptor for the network namespace the interface is in now (Linux 5.2+,
+     * A new file descriptor for the network namespace the interface is in now (newer kernels;
      * {@code TUNGETDEVNETNS}), or -errno. The caller closes it.
      */
     synchronized int devNetns() {
