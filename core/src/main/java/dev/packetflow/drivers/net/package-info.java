@@ -8,6 +8,8 @@
  *       (or within one); the skb itself crosses.
  *   <li>{@link dev.packetflow.drivers.net.simnic.SimNic}: a simulated NIC with descriptor rings,
  *       DMA, an interrupt and native XDP: the seed's hardware boxes.
+ *   <li>{@link dev.packetflow.drivers.net.tap.TapDevice}: a real wire to the Linux kernel's own
+ *       stack through a TAP interface ({@code /dev/net/tun}, bound with FFM).
  *   <li>{@link dev.packetflow.drivers.net.channel.ChannelDevice}: frames in and out of a test.
  * </ul>
  *

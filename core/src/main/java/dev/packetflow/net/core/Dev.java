@@ -157,6 +157,12 @@ public final class Dev {
                 if (rc == NetDevice.NETDEV_TX_BUSY) {
                     q.requeued = skb;
                     q.requeues++;
+                    if (!dev.txQueueStopped) {
+                        // Woken (from another thread) while the driver was refusing: that wake's
+                        // qdisc_run saw us running and left the work to us. Linux: the requeue's
+                        // __netif_schedule() runs the qdisc again.
+                        continue;
+                    }
                     q.running = false;
                     return;
                 }

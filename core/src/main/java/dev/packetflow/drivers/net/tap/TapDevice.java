@@ -1,0 +1,767 @@
+package dev.packetflow.drivers.net.tap;
+
+import dev.packetflow.net.NetStack;
+import dev.packetflow.net.core.Dev;
+import dev.packetflow.net.core.DropReason;
+import dev.packetflow.net.core.LinkStats64;
+import dev.packetflow.net.core.Napi;
+import dev.packetflow.net.core.NetDevice;
+import dev.packetflow.net.core.PagePool;
+import dev.packetflow.net.core.SkBuff;
+import dev.packetflow.net.core.Skb;
+import dev.packetflow.net.core.Xdp;
+import dev.packetflow.net.ethernet.Eth;
+import dev.packetflow.trace.Trace;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A real wire: an Ethernet device whose other end is a TAP interface of the Linux kernel, so that
+ * packetflow and the kernel's own stack exchange frames. What packetflow transmits, the kernel
+ * receives on its TAP interface; what the kernel sends out of that interface, packetflow receives.
+ *
+ * <pre>
+ *  TX (caller's thread):  dev_queue_xmit ─► pfifo_fast ─► ndo_start_xmit ─► [virtio_net_hdr] + frame
+ *                         ─► write()/writev() on the tun fd ─► kernel: tun_get_user ─► its stack
+ *  RX: kernel stack ─► tap's tun_net_xmit ─► tun fd readable ─► epoll_wait returns in "tap-irq/NAME"
+ *        (the interrupt: driver_interrupt) ─► napi_schedule ─► softnet worker: tap poll (budget):
+ *        read() straight into a page-pool page ─► [vnet header: checksum state] ─► native XDP
+ *        ─► build_skb (no copy) ─► eth_type_trans ─► netif_receive_skb ... until EAGAIN
+ *        ─► napi_complete ─► re-arm the fd in epoll (the interrupt unmasked)
+ * </pre>
+ *
+ * <p><b>Readiness without spinning.</b> The tun fd is non-blocking and sits in an epoll set with
+ * {@code EPOLLONESHOT}: it reports readiness once, then stays disarmed while NAPI drains it (the
+ * interrupt is masked); the poll re-arms it only when {@code read()} said {@code EAGAIN} and
+ * {@code napi_complete} succeeded. Re-arming a level-triggered registration reports a frame that
+ * arrived in between at once, so nothing is left behind. An eventfd in the same set wakes the
+ * waiter for shutdown.
+ *
+ * <p><b>Threading.</b> In real-time mode ({@code RealTimeKernel}) each TAP has one platform daemon
+ * thread, {@code tap-irq/NAME}, that blocks in {@code epoll_wait} and only schedules NAPI, wakes
+ * the TX queue on {@code EPOLLOUT}, and once a second ({@link #SYNC_INTERVAL_MS}) re-reads the
+ * kernel interface's MTU and state. The NAPI poll (all receive work) runs on the stack's softnet
+ * worker; transmit runs in the sending thread. Receive state is guarded by the poll lock, transmit
+ * state by the TX lock (lock order: poll lock, then TX lock, as a received ARP request is answered
+ * from the poll); {@code ndo_stop} takes both, so it waits for a poll or a write in progress. In
+ * deterministic mode ({@code Simulation}) no thread is started: the program calls
+ * {@link #pollEvents(int)} to let readiness in, then runs the simulation.
+ *
+ * <p><b>Link state.</b> The device has a MAC of its own (the kernel interface has another one);
+ * its MTU follows the kernel interface's ({@code SIOCGIFMTU}) and changing ours changes the
+ * kernel's ({@code SIOCSIFMTU}, when permitted); its carrier is on while the kernel interface is
+ * administratively up ({@code write()} to a TAP that is down fails with {@code EIO}). Going down
+ * here does not delete the kernel interface: it turns the kernel interface's carrier off
+ * ({@code TUNSETCARRIER}; kernels without it keep carrier while attached), like pulling a cable,
+ * so addresses and routes configured on the kernel side survive a down/up; {@link #close()}
+ * releases the interface, and a TAP that packetflow created (not persistent) disappears with it.
+ *
+ * <p><b>Offloads.</b> With {@link TapBuilder#vnetHdr(boolean)} every frame carries a
+ * {@link VirtioNetHdr}: on TX a {@code CHECKSUM_PARTIAL} skb goes out as {@code NEEDS_CSUM} (the
+ * device advertises {@code NETIF_F_HW_CSUM}); on RX, {@code DATA_VALID} becomes
+ * {@code CHECKSUM_UNNECESSARY} and {@code NEEDS_CSUM} frames get their checksum completed in
+ * software ({@code TUNSETOFFLOAD(TUN_F_CSUM)} lets the kernel send them). Segmentation offloads
+ * are not negotiated yet.
+ *
+ * <p>Linux: {@code drivers/net/tun.c} seen from user space (as QEMU's or a VPN's TAP backend
+ * uses it); statistics are counted as by a NIC driver, from this side.
+ */
+public final class TapDevice extends NetDevice implements AutoCloseable {
+    /** Linux: tun's {@code max_mtu}, {@code MAX_MTU - hard_header_len}. */
+    public static final int MAX_MTU = 65535 - Eth.ETH_HLEN;
+    /** How often the interrupt thread re-reads the kernel interface's MTU and state. */
+    public static final int SYNC_INTERVAL_MS = 1000;
+    /** Headroom in front of each received frame (the vnet header sits at its end). */
+    static final int RX_HEADROOM = Skb.NET_SKB_PAD;
+    private static final int VLAN_HLEN = 4;
+
+    /** How {@link TapBuilder#open()} treats an existing interface of the requested name. */
+    public enum Mode {
+        /** Attach to an existing TAP (typically persistent, from {@code ip tuntap add}); fail otherwise. */
+        ATTACH,
+        /** Create a new TAP; fail with {@code EBUSY} if the name is taken. */
+        CREATE,
+        /** Attach if it exists, create it otherwise (Linux's own TUNSETIFF behaviour). */
+        ATTACH_OR_CREATE
+    }
+
+    private final TunFile tun;
+    private final LinkControl link;
+    private final int fd;
+    private final int vnetHdrLen;
+    private final boolean irqThreadWanted;
+    private final Arena arena = Arena.ofShared();
+    private final Object ctlLock = new Object();
+    /** Set once, under ctlLock, when the files are closed. */
+    private volatile boolean closed;
+
+    // RX: the softnet worker, under rxLock
+    private final Object rxLock = new Object();
+    private final MemorySegment rxErrno = LibC.errnoSegment(arena);
+    private final Xdp.Buff xdp = new Xdp.Buff();
+    /** A page waiting for the next frame (kept across polls: an EAGAIN costs no allocation). */
+    private PagePool.Page rxPage;
+    /** Where a frame goes when the pool has no page: it must be read to be dropped. */
+    private MemorySegment rxDiscard;
+    private boolean rxEnabled;
+    private volatile int rxFrameMax;
+
+    // TX: sending threads, under txLock
+    private final Object txLock = new Object();
+    private final MemorySegment txErrno = LibC.errnoSegment(arena);
+    private final MemorySegment txHdr;
+    /** {@code struct iovec[2]}: the vnet header, then the frame. */
+    private final MemorySegment txIov;
+    private boolean txEnabled;
+    /** write() said EAGAIN: the queue is stopped until epoll reports EPOLLOUT. */
+    private volatile boolean txBlocked;
+
+    // the interrupt: epoll on the tun fd, a thread waiting on it in real time
+    private final TapIrq irq;
+    private Napi napi;
+
+    // kernel interface state
+    private int kernelMtu;
+    /** The kernel interface was deleted under us (read/ioctl say EBADFD): nothing more will flow. */
+    private volatile boolean gone;
+
+    // driver counters (ethtool -S style); each written by one thread
+    private long interrupts;
+    private long rxPolls;
+    private long rxAllocFailed;
+    private long rxTruncated;
+    private long txBusy;
+    private long txWakes;
+
+    TapDevice(String name, TunFile tun, int vnetHdrLen, long mac, boolean irqThread) {
+        super(name);
+        this.tun = tun;
+        this.fd = tun.fd();
+        this.link = new LinkControl(tun);
+        this.vnetHdrLen = vnetHdrLen;
+        this.irqThreadWanted = irqThread;
+        setMac(mac);
+        this.minMtu = 68;
+        this.maxMtu = MAX_MTU;
+        setFlagBits(IFF_BROADCAST | IFF_MULTICAST);
+        this.features = vnetHdrLen != 0 ? NETIF_F_HW_CSUM | NETIF_F_RXCSUM : 0;
+        this.txHdr = arena.allocate(Math.max(vnetHdrLen, 1), 8);
+        this.txIov = arena.allocate(32, 8);
+        txIov.set(ValueLayout.JAVA_LONG, 0, txHdr.address());
+        txIov.set(ValueLayout.JAVA_LONG, 8, vnetHdrLen);
+        int k = link.mtu();
+        if (k >= minMtu && k <= maxMtu) {
+            kernelMtu = k;
+            this.mtu = k;
+        }
+        updateRxFrameMax();
+        try {
+            this.irq = new TapIrq(arena, fd, name);
+        } catch (RuntimeException e) {
+            arena.close();
+            throw e;
+        }
+    }
+
+    // ------------------------------------------------------------------ opening
+
+    /**
+     * {@code TapDevice.open(net, "tap0")}: attaches to the TAP called {@code name} or creates it
+     * (plain frames, no vnet header), registered in {@code net} under the same name, down.
+     *
+     * @throws TapException when the kernel refuses (permission, busy, no /dev/net/tun); its
+     *     message says what to do
+     */
+    public static TapDevice open(NetStack net, String name) {
+        return builder(net).name(name).open();
+    }
+
+    /** Everything configurable: name, mode, vnet header, MAC, clone-device path, interrupt thread. */
+    public static TapBuilder builder(NetStack net) {
+        return new TapBuilder(net);
+    }
+
+    // ------------------------------------------------------------------ net_device_ops
+
+    @Override
+    protected void onRegister() {
+        napi = new Napi(this, TapDevice::poll);
+        napi.bind(softnet());
+    }
+
+    /**
+     * Linux: {@code ndo_open}. Reads the kernel interface's MTU and state, gives it carrier
+     * ({@code TUNSETCARRIER}), arms the fd and starts the interrupt thread.
+     */
+    @Override
+    protected void ndoOpen() {
+        synchronized (ctlLock) {
+            if (closed) {
+                throw new IllegalStateException(name() + ": the TAP device was closed");
+            }
+            syncLinkStateLocked();
+            // Kernels without TUNSETCARRIER say EINVAL: their side then has carrier while we are attached.
+            tun.setCarrier(true);
+            synchronized (rxLock) {
+                rxEnabled = true;
+            }
+            synchronized (txLock) {
+                txEnabled = true;
+                txBlocked = false;
+            }
+            netifStartQueue();
+            irq.arm(false);
+            if (irqThreadWanted) {
+                irq.start(name(), irqHandler, SYNC_INTERVAL_MS);
+            }
+        }
+    }
+
+    /**
+     * Linux: {@code ndo_stop}. Stops the interrupt thread, waits for a poll or write in progress,
+     * disarms the fd, turns the kernel interface's carrier off and gives back the spare page.
+     * The file stays open (see {@link #close()}).
+     */
+    @Override
+    protected void ndoStop() {
+        // Not under ctlLock: the thread may be waiting for it (a link-state resync) as we join it.
+        irq.stop();
+        synchronized (ctlLock) {
+            synchronized (rxLock) {
+                rxEnabled = false;
+                if (rxPage != null) {
+                    pool().recyclePage(rxPage);
+                    rxPage = null;
+                }
+            }
+            synchronized (txLock) {
+                txEnabled = false;
+                txBlocked = false;
+            }
+            irq.disarm();
+            if (!closed) {
+                tun.setCarrier(false);
+            }
+        }
+    }
+
+    /**
+     * Linux: {@code ndo_change_mtu}. Sets the kernel interface's MTU too ({@code SIOCSIFMTU}).
+     * Without the permission for that (or with the interface in a namespace we cannot enter) only
+     * our MTU changes, until the kernel's changes next. A value the kernel rejects changes nothing.
+     */
+    @Override
+    protected void ndoChangeMtu(int newMtu) {
+        synchronized (ctlLock) {
+            int rc = closed ? -LibC.EBADF : link.setMtu(newMtu);
+            if (rc == 0) {
+                kernelMtu = newMtu;
+            } else if (rc != -LibC.EPERM && rc != -LibC.EACCES && rc != -LibC.ENODEV && rc != -LibC.EBADFD
+                    && rc != -LibC.EBADF) {
+                throw new IllegalArgumentException("the kernel refused MTU " + newMtu + " for " + name() + ": "
+                        + LibC.errnoName(-rc) + " (" + LibC.strerror(-rc) + ")");
+            }
+            super.ndoChangeMtu(newMtu);
+            updateRxFrameMax();
+        }
+    }
+
+    @Override
+    public String kind() {
+        return "tap";
+    }
+
+    /**
+     * Linux: {@code ndo_start_xmit}; in the kernel this is where {@code tun_get_user()} takes over.
+     * Writes the frame from the skb's own memory ({@code write}, or {@code writev} with the vnet
+     * header from a preallocated buffer). {@code EAGAIN}: the queue stops and
+     * {@code NETDEV_TX_BUSY} keeps the skb in the qdisc until epoll reports {@code EPOLLOUT}.
+     * {@code EIO}: the kernel interface is down; the frame is lost, counted as a carrier error,
+     * and our carrier goes off.
+     */
+    @Override
+    protected int ndoStartXmit(SkBuff skb) {
+        int len = skb.len();
+        long n;
+        synchronized (txLock) {
+            if (!txEnabled) {
+                stats().inc(LinkStats64.TX_DROPPED);
+                Skb.kfreeSkb(skb, DropReason.DEV_READY);
+                return NETDEV_TX_OK;
+            }
+            if (len < Eth.ETH_HLEN) {
+                // tun_get_user() would say EINVAL.
+                stats().inc(LinkStats64.TX_DROPPED);
+                Skb.kfreeSkb(skb, DropReason.PKT_TOO_SMALL);
+                return NETDEV_TX_OK;
+            }
+            long addr = skb.segment().address() + skb.data;
+            if (vnetHdrLen == 0) {
+                if (skb.ipSummed == SkBuff.CHECKSUM_PARTIAL && !checksumInSoftware(skb)) {
+                    stats().inc(LinkStats64.TX_DROPPED);
+                    Skb.kfreeSkb(skb, DropReason.SKB_CSUM);
+                    return NETDEV_TX_OK;
+                }
+                n = LibC.write(txErrno, fd, addr, len);
+            } else {
+                if (!VirtioNetHdr.fromSkb(txHdr, vnetHdrLen, skb)) {
+                    stats().inc(LinkStats64.TX_DROPPED);
+                    Skb.kfreeSkb(skb, skb.gsoSize != 0 ? DropReason.SKB_GSO_SEG : DropReason.SKB_CSUM);
+                    return NETDEV_TX_OK;
+                }
+                txIov.set(ValueLayout.JAVA_LONG, 16, addr);
+                txIov.set(ValueLayout.JAVA_LONG, 24, len);
+                n = LibC.writev(txErrno, fd, txIov.address(), 2);
+            }
+            if (n == -LibC.EAGAIN) {
+                txBusy++;
+                netifStopQueue();
+                txBlocked = true;
+                irq.arm(true);
+                return NETDEV_TX_BUSY;
+            }
+        }
+        if (n < 0) {
+            return txFailed(skb, (int) -n);
+        }
+        if (Trace.TX_DMA.enabled) {
+            Trace.TX_DMA.fire(this, skb, len);
+        }
+        stats().tx(len);
+        Skb.consumeSkb(skb);
+        return NETDEV_TX_OK;
+    }
+
+    private int txFailed(SkBuff skb, int errno) {
+        LinkStats64 s = stats();
+        s.inc(LinkStats64.TX_ERRORS);
+        if (errno == LibC.EIO) {
+            // tun_get_user(): the kernel interface is not up.
+            s.inc(LinkStats64.TX_CARRIER_ERRORS);
+            setCarrier(false);
+            Skb.kfreeSkb(skb, DropReason.DEV_DOWN);
+        } else if (errno == LibC.EBADFD || errno == LibC.EBADF) {
+            gone = true;
+            setCarrier(false);
+            Skb.kfreeSkb(skb, DropReason.DEV_READY);
+        } else {
+            // EINVAL (a header the kernel rejects), ENOMEM, EFAULT: this frame only.
+            s.inc(LinkStats64.TX_ABORTED_ERRORS);
+            Skb.kfreeSkb(skb, DropReason.DEV_HDR);
+        }
+        return NETDEV_TX_OK;
+    }
+
+    /** Without a vnet header a partial checksum must be finished before the frame leaves. */
+    private static boolean checksumInSoftware(SkBuff skb) {
+        int start = skb.csumStart;
+        if (start < skb.data || start + skb.csumOffset + 2 > skb.tail) {
+            return false;
+        }
+        if (skb.cloned() && !skb.cow(0)) {
+            return false;
+        }
+        // cow() may have moved the packet; offsets relative to data stay valid.
+        VirtioNetHdr.checksumHelp(skb.segment(), skb.csumStart, skb.tail, skb.csumOffset);
+        skb.ipSummed = SkBuff.CHECKSUM_NONE;
+        return true;
+    }
+
+    // ------------------------------------------------------------------ RX: NAPI
+
+    private static int poll(Napi n, int budget) {
+        return ((TapDevice) n.dev()).rxPoll(n, budget);
+    }
+
+    /**
+     * The NAPI poll. Reads up to {@code budget} frames, each straight into a page-pool page, and
+     * hands them up; stops early at {@code EAGAIN} (drained), completes NAPI and re-arms the fd.
+     * Linux: the shape of any NAPI driver's poll ({@code veth_poll}, {@code ixgbe_poll}); the
+     * reads are {@code tun_do_read()} on the kernel side.
+     */
+    private int rxPoll(Napi n, int budget) {
+        int work = 0;
+        boolean rearm;
+        synchronized (rxLock) {
+            rxPolls++;
+            if (!rxEnabled) {
+                n.complete();
+                return 0;
+            }
+            while (work < budget) {
+                int rc = receiveOne(budget);
+                if (rc < 0) {
+                    break;
+                }
+                work += rc;
+            }
+            rearm = rxEnabled && !gone;
+        }
+        if (work < budget && n.complete() && rearm) {
+            irq.arm(txBlocked);
+        }
+        return work;
+    }
+
+    /**
+     * Reads one frame: returns 1 when a frame was taken (delivered or dropped), 0 when the read
+     * was interrupted, -1 when there is nothing more to read now.
+     */
+    private int receiveOne(int budget) {
+        PagePool.Page page = rxPage;
+        if (page != null && page.size() < RX_HEADROOM + rxFrameMax) {
+            // The MTU grew since this page was taken: a frame might not fit.
+            pool().recyclePage(page);
+            rxPage = page = null;
+        }
+        if (page == null) {
+            page = pool().allocPage(RX_HEADROOM + rxFrameMax);
+            if (page == null) {
+                return discardOne();
+            }
+            rxPage = page;
+        }
+        int hdrOff = RX_HEADROOM - vnetHdrLen;
+        long room = page.size() - hdrOff;
+        long n = LibC.read(rxErrno, fd, page.segment().address() + hdrOff, room);
+        if (n < 0) {
+            return readFailed((int) -n);
+        }
+        int len = (int) n - vnetHdrLen;
+        if (n == room || len < 0) {
+            // The kernel cuts a frame to the buffer without saying so: a full buffer may be a cut
+            // frame (the kernel's MTU grew). Drop it and look at the MTU again.
+            rxTruncated++;
+            stats().inc(LinkStats64.RX_LENGTH_ERRORS);
+            stats().inc(LinkStats64.RX_ERRORS);
+            net().drops().count(DropReason.PKT_TOO_BIG);
+            irq.requestPeriodic();
+            return 1;
+        }
+        if (Trace.RX_DMA.enabled) {
+            Trace.RX_DMA.fire(this, null, len);
+        }
+        if (Trace.NAPI_POLL.enabled) {
+            Trace.NAPI_POLL.fire(this, null, budget);
+        }
+        MemorySegment seg = page.segment();
+        int summed = SkBuff.CHECKSUM_NONE;
+        if (vnetHdrLen != 0) {
+            summed = VirtioNetHdr.rxChecksum(seg, hdrOff, RX_HEADROOM, len);
+            if (summed < 0) {
+                // Linux: tun_get_user()'s rx_frame_errors for a header it cannot use.
+                stats().inc(LinkStats64.RX_FRAME_ERRORS);
+                stats().inc(LinkStats64.RX_ERRORS);
+                net().drops().count(DropReason.DEV_HDR);
+                return 1;
+            }
+        }
+        stats().rx(len);
+        int data = RX_HEADROOM;
+        int end = data + len;
+        Xdp.Program prog = xdpProgram();
+        if (prog != null) {
+            xdp.prepare(seg, 0, data, end, this);
+            int act = Xdp.run(prog, xdp, this, 0);
+            if (act != Xdp.XDP_ABORTED && (xdp.data < 0 || xdp.data > xdp.dataEnd || xdp.dataEnd > page.size())) {
+                act = Xdp.XDP_ABORTED;
+            }
+            if (act == Xdp.XDP_DROP || act == Xdp.XDP_ABORTED) {
+                // The page stays ours for the next frame: no skb ever existed.
+                return 1;
+            }
+            data = xdp.data;
+            end = xdp.dataEnd;
+            if (act != Xdp.XDP_PASS) {
+                rxPage = null;
+                SkBuff skb = Skb.buildSkb(page, data, end - data, this);
+                skb.resetMacHeader();
+                if (act == Xdp.XDP_TX) {
+                    Dev.directXmit(this, skb);
+                } else {
+                    NetDevice to = net().deviceByIndex(xdp.redirectTarget());
+                    if (to == null || !to.isRunning()) {
+                        net().xdpStats().redirectErrors++;
+                        Skb.kfreeSkb(skb, DropReason.XDP);
+                    } else {
+                        Dev.directXmit(to, skb);
+                    }
+                }
+                return 1;
+            }
+        }
+        rxPage = null;
+        SkBuff skb = Skb.buildSkb(page, data, end - data, this);
+        skb.ipSummed = summed;
+        if (Trace.BUILD_SKB.enabled) {
+            Trace.BUILD_SKB.fire(this, skb, 0);
+        }
+        if (Eth.ethTypeTrans(skb, this) < 0) {
+            stats().inc(LinkStats64.RX_LENGTH_ERRORS);
+            stats().inc(LinkStats64.RX_ERRORS);
+            Skb.kfreeSkb(skb, DropReason.PKT_TOO_SMALL);
+            return 1;
+        }
+        Dev.netifReceiveSkb(skb);
+        return 1;
+    }
+
+    private int readFailed(int errno) {
+        switch (errno) {
+            case LibC.EAGAIN:
+                return -1;
+            case LibC.EINTR:
+                return 0;
+            case LibC.EBADFD:
+            case LibC.EBADF:
+            case LibC.EIO:
+            case LibC.ENODEV:
+                // Linux: tun_do_read() with no interface attached any more (it was deleted).
+                gone = true;
+                setCarrier(false);
+                return -1;
+            default:
+                stats().inc(LinkStats64.RX_ERRORS);
+                return -1;
+        }
+    }
+
+    /** The pool is dry: read the frame into a scratch buffer to drop it (Linux: rx_alloc_failed). */
+    private int discardOne() {
+        if (rxDiscard == null) {
+            rxDiscard = arena.allocate(PagePool.LARGE, 64);
+        }
+        long n = LibC.read(rxErrno, fd, rxDiscard.address(), rxDiscard.byteSize());
+        if (n < 0) {
+            return readFailed((int) -n);
+        }
+        rxAllocFailed++;
+        stats().inc(LinkStats64.RX_DROPPED);
+        net().drops().count(DropReason.NOMEM);
+        return 1;
+    }
+
+    private void updateRxFrameMax() {
+        rxFrameMax = Math.max(mtu, kernelMtu) + Eth.ETH_HLEN + VLAN_HLEN;
+    }
+
+    // ------------------------------------------------------------------ the interrupt
+
+    /** What the interrupt thread calls; a field, so that starting the thread allocates nothing per event. */
+    private final TapIrq.Handler irqHandler = new TapIrq.Handler() {
+        @Override
+        public void interrupt(int events) {
+            TapDevice.this.interrupt(events);
+        }
+
+        @Override
+        public void periodic() {
+            syncLinkState();
+            txTimeout();
+        }
+    };
+
+    /**
+     * Linux: {@code dev_watchdog()} → {@code ndo_tx_timeout}. A queue stopped on EAGAIN is woken by
+     * EPOLLOUT; should that never come (a send buffer set so small that the kernel never calls the
+     * file writable), the once-a-second tick restarts the queue and lets write() try again.
+     */
+    private void txTimeout() {
+        if (txBlocked) {
+            txBlocked = false;
+            netifWakeQueue();
+        }
+    }
+
+    /**
+     * The interrupt handler: input (or an error) schedules NAPI, whose completion re-arms the fd;
+     * output wakes the TX queue. Linux: a NIC's MSI-X handler ({@code ixgbe_msix_clean_rings}).
+     */
+    private void interrupt(int events) {
+        interrupts++;
+        if (Trace.DRIVER_INTERRUPT.enabled) {
+            Trace.DRIVER_INTERRUPT.fire(this, null, events);
+        }
+        if ((events & LibC.EPOLLOUT) != 0 && txBlocked) {
+            txWakes++;
+            txBlocked = false;
+            netifWakeQueue();
+        }
+        if ((events & (LibC.EPOLLIN | LibC.EPOLLERR | LibC.EPOLLHUP)) != 0) {
+            napi.schedule();
+        } else {
+            irq.arm(txBlocked);
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} for the kernel interface to become readable (or writable while
+     * the TX queue waits) and, if it did, schedules NAPI; returns whether anything happened. For
+     * deterministic mode, where no interrupt thread runs: call it, then run the simulation.
+     */
+    public boolean pollEvents(int timeoutMs) {
+        if (closed || !isUp()) {
+            return false;
+        }
+        int events = irq.waitOnce(timeoutMs);
+        if (irq.takePeriodicRequest()) {
+            syncLinkState();
+        }
+        if (events != 0) {
+            interrupt(events);
+            return true;
+        }
+        return false;
+    }
+
+    // ------------------------------------------------------------------ link state
+
+    /**
+     * Re-reads the kernel interface: its MTU (ours follows when it changed) and whether it is
+     * administratively up (our carrier). Runs once a second on the interrupt thread; callable
+     * any time (tests, or deterministic mode).
+     */
+    public void syncLinkState() {
+        synchronized (ctlLock) {
+            if (!closed) {
+                syncLinkStateLocked();
+            }
+        }
+    }
+
+    private void syncLinkStateLocked() {
+        LinkControl.State st = link.state();
+        int k = st.mtu();
+        if (k >= minMtu && k <= maxMtu && k != kernelMtu) {
+            kernelMtu = k;
+            mtu = k;
+            updateRxFrameMax();
+        }
+        int f = st.flags();
+        if (f >= 0) {
+            boolean up = (f & LinkControl.IFF_UP) != 0 && !gone;
+            if (up != carrierOk()) {
+                setCarrier(up);
+            }
+        } else if (f == -LibC.EBADFD) {
+            gone = true;
+            setCarrier(false);
+        }
+    }
+
+    // ------------------------------------------------------------------ life cycle
+
+    /**
+     * Releases the kernel interface: brings the device down if it is up, stops the interrupt
+     * thread and closes every file. A TAP packetflow created disappears from the kernel now; a
+     * persistent one stays, without carrier. The device stays registered but cannot come up again.
+     * Called by the stack's {@code close()}.
+     */
+    @Override
+    public void close() {
+        if (closed) {
+            return;
+        }
+        if (isUp() && net() != null) {
+            net().devices().close(this);
+        }
+        ndoStop(); // if it was down already: harmless, and stops a thread left by a failed open
+        synchronized (ctlLock) {
+            if (!closed) {
+                releaseFds();
+            }
+        }
+    }
+
+    /** Closes every file (also used by the builder when registration fails). */
+    void releaseFds() {
+        closed = true;
+        irq.close();
+        tun.close();
+        arena.close();
+    }
+
+    public boolean isClosed() {
+        synchronized (ctlLock) {
+            return closed;
+        }
+    }
+
+    // ------------------------------------------------------------------ accessors
+
+    /** The kernel interface's current name (it can be renamed on the kernel side), or null once gone. */
+    public String kernelName() {
+        return tun.name();
+    }
+
+    /** The kernel interface's own MAC address (not ours), or -1 once gone. */
+    public long kernelMac() {
+        return tun.kernelMac();
+    }
+
+    /** The kernel interface's MTU as last read. */
+    public int kernelMtu() {
+        synchronized (ctlLock) {
+            return kernelMtu;
+        }
+    }
+
+    /** Size of the virtio-net header on every frame, 0 without {@code IFF_VNET_HDR}. */
+    public int vnetHdrSize() {
+        return vnetHdrLen;
+    }
+
+    /** Whether the kernel interface was deleted under us (nothing will flow any more). */
+    public boolean gone() {
+        return gone;
+    }
+
+    public Napi napi() {
+        return napi;
+    }
+
+    /** Whether the interrupt thread is running. */
+    public boolean irqThreadRunning() {
+        return irq.running();
+    }
+
+    /** Readiness reports handled (interrupts). */
+    public long interrupts() {
+        return interrupts;
+    }
+
+    /** NAPI polls run; {@code rx_packets / rxPolls()} is the frames per poll. */
+    public long rxPolls() {
+        return rxPolls;
+    }
+
+    /** Frames dropped because the page pool was empty. */
+    public long rxAllocFailed() {
+        return rxAllocFailed;
+    }
+
+    /** Frames that filled the whole buffer (possibly cut) and were dropped. */
+    public long rxTruncated() {
+        return rxTruncated;
+    }
+
+    /**
+     * Limits the bytes of our frames the kernel may hold before {@code write()} says EAGAIN
+     * ({@code TUNSETSNDBUF}; unlimited by default). Returns 0 or -errno. For tests of the TX
+     * queue's stop and wake.
+     */
+    int setKernelSndBuf(int bytes) {
+        return tun.setSndBuf(bytes);
+    }
+
+    /** Times {@code write()} said EAGAIN and the queue stopped. */
+    public long txBusy() {
+        return txBusy;
+    }
+
+    /** Times EPOLLOUT woke a stopped queue. */
+    public long txWakes() {
+        return txWakes;
+    }
+}

@@ -1,0 +1,226 @@
+package dev.packetflow.drivers.net.tap;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A TAP's interrupt line: an epoll set holding the tun fd and an eventfd, and (in real time) the
+ * {@code tap-irq/NAME} thread that blocks in {@code epoll_wait} on it.
+ *
+ * <p>The tun fd is registered with {@code EPOLLONESHOT}: after reporting readiness once it is
+ * disarmed (the interrupt masked) until {@link #arm} is called again, which the NAPI poll does
+ * when it has drained the fd. Arming is an {@code EPOLL_CTL_MOD} of a level-triggered
+ * registration, which reports readiness that is already there: a frame that arrived between the
+ * last {@code EAGAIN} and the re-arm is not missed. The eventfd is always armed; writing it wakes
+ * the thread to stop, or to run {@link Handler#periodic} early.
+ *
+ * <p>The waits, {@code epoll_ctl} and the eventfd use preallocated native memory: no allocation
+ * once running.
+ */
+final class TapIrq {
+    /** What the interrupt thread calls. */
+    interface Handler {
+        /** The tun fd reported {@code events} (EPOLLIN, EPOLLOUT, EPOLLERR, EPOLLHUP); it is disarmed now. */
+        void interrupt(int events);
+
+        /** Every {@code periodMs}, or soon after {@link #requestPeriodic()}. */
+        void periodic();
+    }
+
+    private static final long TAG_TUN = 1;
+    private static final long TAG_KICK = 2;
+    private static final int WAIT_EVENTS = 4;
+
+    private final int tunFd;
+    private final int epfd;
+    private final int kickFd;
+    /** Guards epoll_ctl (the event buffer) and {@link #closed}. */
+    private final Object armLock = new Object();
+    private final MemorySegment armErrno;
+    private final MemorySegment armEvent;
+    /** Held while waiting: one waiter at a time, and close waits for it. */
+    private final Object waitLock = new Object();
+    private final MemorySegment waitErrno;
+    private final MemorySegment waitEvents;
+    private final MemorySegment waitBuf;
+    private final Object kickLock = new Object();
+    private final MemorySegment kickErrno;
+    private final MemorySegment kickBuf;
+    private volatile boolean closed;
+    private Thread thread;
+    private volatile boolean stop;
+    private volatile boolean periodicRequested;
+
+    /** Creates the epoll set with the tun fd disarmed. */
+    TapIrq(Arena arena, int tunFd, String devName) {
+        this.tunFd = tunFd;
+        armErrno = LibC.errnoSegment(arena);
+        armEvent = arena.allocate(LibC.epollEventLayout());
+        waitErrno = LibC.errnoSegment(arena);
+        waitEvents = arena.allocate(LibC.EPOLL_EVENT_SIZE * WAIT_EVENTS, 8);
+        waitBuf = arena.allocate(8, 8);
+        kickErrno = LibC.errnoSegment(arena);
+        kickBuf = arena.allocate(8, 8);
+        epfd = LibC.epollCreate1(armErrno, LibC.O_CLOEXEC);
+        if (epfd < 0) {
+            throw TapException.callFailed("epoll_create1", devName, -epfd);
+        }
+        kickFd = LibC.eventfd(armErrno, 0, LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+        if (kickFd < 0) {
+            LibC.close(armErrno, epfd);
+            throw TapException.callFailed("eventfd", devName, -kickFd);
+        }
+        LibC.setEpollEvent(armEvent, 0, LibC.EPOLLIN, TAG_KICK);
+        int rc = LibC.epollCtl(armErrno, epfd, LibC.EPOLL_CTL_ADD, kickFd, armEvent);
+        if (rc == 0) {
+            // ONESHOT with no events: registered but disarmed until ndo_open.
+            LibC.setEpollEvent(armEvent, 0, LibC.EPOLLONESHOT, TAG_TUN);
+            rc = LibC.epollCtl(armErrno, epfd, LibC.EPOLL_CTL_ADD, tunFd, armEvent);
+        }
+        if (rc < 0) {
+            LibC.close(armErrno, kickFd);
+            LibC.close(armErrno, epfd);
+            throw TapException.callFailed("epoll_ctl", devName, -rc);
+        }
+    }
+
+    /**
+     * Arms the tun fd for one report: input, plus output when {@code wantOutput} (a TX queue
+     * waiting for room). The interrupt unmasked. Any thread.
+     */
+    void arm(boolean wantOutput) {
+        synchronized (armLock) {
+            if (!closed) {
+                LibC.setEpollEvent(armEvent, 0,
+                        LibC.EPOLLIN | LibC.EPOLLONESHOT | (wantOutput ? LibC.EPOLLOUT : 0), TAG_TUN);
+                LibC.epollCtl(armErrno, epfd, LibC.EPOLL_CTL_MOD, tunFd, armEvent);
+            }
+        }
+    }
+
+    /** Disarms the tun fd (nothing is reported until {@link #arm}). */
+    void disarm() {
+        synchronized (armLock) {
+            if (!closed) {
+                LibC.setEpollEvent(armEvent, 0, LibC.EPOLLONESHOT, TAG_TUN);
+                LibC.epollCtl(armErrno, epfd, LibC.EPOLL_CTL_MOD, tunFd, armEvent);
+            }
+        }
+    }
+
+    /**
+     * Waits up to {@code timeoutMs} (-1: forever) for the tun fd or a kick. Returns the tun fd's
+     * events, 0 when it had none (timeout, kick, or closed).
+     */
+    int waitOnce(int timeoutMs) {
+        synchronized (waitLock) {
+            if (closed) {
+                return 0;
+            }
+            int n = LibC.epollWait(waitErrno, epfd, waitEvents, WAIT_EVENTS, timeoutMs);
+            int events = 0;
+            for (int i = 0; i < n; i++) {
+                if (LibC.epollData(waitEvents, i) == TAG_KICK) {
+                    LibC.read(waitErrno, kickFd, waitBuf.address(), 8);
+                } else {
+                    events |= LibC.epollEvents(waitEvents, i);
+                }
+            }
+            return events;
+        }
+    }
+
+    private void kick() {
+        synchronized (kickLock) {
+            if (!closed) {
+                kickBuf.set(ValueLayout.JAVA_LONG, 0, 1L);
+                LibC.write(kickErrno, kickFd, kickBuf.address(), 8);
+            }
+        }
+    }
+
+    /** Asks the thread to run {@link Handler#periodic} soon (the poll saw the kernel's MTU grow). */
+    void requestPeriodic() {
+        periodicRequested = true;
+        if (thread != null) {
+            kick();
+        }
+    }
+
+    /** Whether {@link #requestPeriodic()} was called since the last time; clears the request. */
+    boolean takePeriodicRequest() {
+        boolean r = periodicRequested;
+        periodicRequested = false;
+        return r;
+    }
+
+    /** Starts {@code tap-irq/NAME}: waits, hands readiness to {@code h}, calls {@code periodic}. */
+    synchronized void start(String devName, Handler h, int periodMs) {
+        if (thread != null || closed) {
+            return;
+        }
+        stop = false;
+        Thread t = Thread.ofPlatform().daemon().name("tap-irq/" + devName).unstarted(() -> loop(h, periodMs));
+        thread = t;
+        t.start();
+    }
+
+    private void loop(Handler h, int periodMs) {
+        long periodNs = periodMs * 1_000_000L;
+        long nextNs = System.nanoTime() + periodNs;
+        while (!stop) {
+            long waitMs = Math.max(0, (nextNs - System.nanoTime()) / 1_000_000L);
+            int events = waitOnce((int) Math.min(waitMs, periodMs));
+            if (stop) {
+                break;
+            }
+            if (events != 0) {
+                h.interrupt(events);
+            }
+            if (takePeriodicRequest() || System.nanoTime() - nextNs >= 0) {
+                h.periodic();
+                nextNs = System.nanoTime() + periodNs;
+            }
+        }
+    }
+
+    /** Stops the thread and waits for it (bounded); the epoll set stays. */
+    synchronized void stop() {
+        Thread t = thread;
+        if (t == null) {
+            return;
+        }
+        stop = true;
+        kick();
+        try {
+            t.join(5_000);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        thread = null;
+    }
+
+    boolean running() {
+        Thread t = thread;
+        return t != null && t.isAlive();
+    }
+
+    /** Stops the thread and closes the epoll set and the eventfd. */
+    void close() {
+        stop();
+        kick(); // a pollEvents() caller in epoll_wait on another thread
+        synchronized (waitLock) {
+            synchronized (kickLock) {
+                synchronized (armLock) {
+                    if (closed) {
+                        return;
+                    }
+                    closed = true;
+                    LibC.close(armErrno, kickFd);
+                    LibC.close(armErrno, epfd);
+                }
+            }
+        }
+    }
+}
