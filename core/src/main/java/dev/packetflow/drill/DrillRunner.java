@@ -85,7 +85,7 @@ public final class DrillRunner {
         try {
             script = Parser.parse(name, source, o.defines);
         } catch (ScriptSyntaxException e) {
-            return new DrillResult(name, false, e.line(), "syntax error: " + e.getMessage(), List.of(), 0,
+            return new DrillResult(name, false, e.line(), "syntax error at column " + e.col() + ": " + e.detail(), List.of(), 0,
                     System.nanoTime() - wall0);
         }
         DrillConfig cfg = new DrillConfig();

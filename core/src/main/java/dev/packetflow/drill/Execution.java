@@ -269,7 +269,7 @@ final class Execution {
                 actual = "> " + PacketMatcher.formatTcp(seg, conn);
             }
             case PacketSpec.Udp u -> {
-                mismatch = PacketMatcher.matchUdp(u, ev.ip(), first, cfg.bindPort);
+                mismatch = PacketMatcher.matchUdp(u, ev.ip(), first);
                 actual = "> " + first.describeRaw();
             }
             case PacketSpec.Icmp i -> {

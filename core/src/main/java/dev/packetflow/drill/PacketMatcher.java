@@ -195,7 +195,7 @@ final class PacketMatcher {
     }
 
     /** Compares a captured UDP datagram with {@code udp [sport>dport] (len)}. */
-    static String matchUdp(PacketSpec.Udp exp, PacketSpec.IpInfo ipi, Captured act, int localPort) {
+    static String matchUdp(PacketSpec.Udp exp, PacketSpec.IpInfo ipi, Captured act) {
         String ip = matchIp(ipi, act.ipChecksumOk, act.ihl, act.tos, act.ttl);
         if (ip != null) {
             return ip;

@@ -9,11 +9,18 @@ public final class ScriptSyntaxException extends RuntimeException {
 
     private final int line;
     private final int col;
+    private final String detail;
 
     public ScriptSyntaxException(int line, int col, String message) {
         super(line + ":" + col + ": " + message);
         this.line = line;
         this.col = col;
+        this.detail = message;
+    }
+
+    /** The message without the position. */
+    public String detail() {
+        return detail;
     }
 
     public int line() {

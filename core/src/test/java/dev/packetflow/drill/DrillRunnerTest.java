@@ -88,6 +88,30 @@ class DrillRunnerTest {
     }
 
     @Test
+    void explicitAddresses_andHeaderAddressOptions_areMovedIntoTheTestRange() {
+        String s = """
+                --local_ip=192.168.7.7
+                --remote_ip=192.0.2.9
+                0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+                +0 connect(3, {sa_family=AF_INET, sin_port=htons(5555), sin_addr=inet_addr("192.0.2.9")}, 16) = -1 EINPROGRESS (x)
+                """;
+        DrillResult blocking = run(s);
+        assertThat(blocking.message()).startsWith("connect() blocked, but the script expects it to return at once");
+        String nb = s.replace("SOCK_STREAM,", "SOCK_STREAM|SOCK_NONBLOCK,")
+                + "+0 > S 0:0(0) <mss 1460,sackOK,TS val 0 ecr 0,nop,wscale 8>\n"
+                + "+0 < S. 0:0(0) ack 1 win 100 <mss 1000>\n+0 > . 1:1(0) ack 1\n"
+                + "+0 getsockname(3, ..., ...) = 0\n";
+        DrillResult r = run(nb);
+        assertThat(r.passed()).as(r.summary()).isTrue();
+        String wrongPeer = nb.replace("inet_addr(\"192.0.2.9\")", "inet_addr(\"192.0.2.1\")");
+        // Only the script's remote address is routed, as on packetdrill's tun device.
+        assertThat(run(wrongPeer).message()).startsWith("connect() expected -1 EINPROGRESS (Operation now in progress), "
+                + "returned -1 ENETUNREACH (Network is unreachable)");
+        String outside = s.replace("192.0.2.9\")", "10.1.1.1\")");
+        assertThat(run(outside).message()).contains("address 10.1.1.1 is outside 192.168.0.0/16, 192.0.2.0/24 and 198.18.0.0/15");
+    }
+
+    @Test
     void sameSeed_sameRun_differentSeed_differentIsnsSameVerdict() {
         String s = HANDSHAKE + "+0 write(4, ..., 2500) = 2500\n+0 > P. 1:2501(2500) ack 1\n";
         DrillResult a = DrillRunner.run("t", s, toy().seed(7));
@@ -179,7 +203,7 @@ class DrillRunnerTest {
         assertThat(run("0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 %{ x = tcpi_rto }%\n").summary())
                 .isEqualTo("FAIL t.pkt:2: unsupported code block: unsupported Python statement: x = tcpi_rto "
                         + "(only 'assert EXPR' is evaluated)");
-        assertThat(run("0 < Q 0:0(0) win 1\n").summary()).isEqualTo("FAIL t.pkt:1: syntax error: 1:5: bad TCP flags 'Q' "
+        assertThat(run("0 < Q 0:0(0) win 1\n").summary()).isEqualTo("FAIL t.pkt:1: syntax error at column 5: bad TCP flags 'Q' "
                 + "(letters S F R P . U E W A, or one ACE digit 0-7)");
         assertThat(run("--ip_version=ipv6\n0 close(3) = 0\n").summary())
                 .isEqualTo("FAIL t.pkt: bad option: --ip_version=ipv6: only ipv4 is supported");

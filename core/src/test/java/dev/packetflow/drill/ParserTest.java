@@ -31,6 +31,31 @@ class ParserTest {
     }
 
     @Test
+    void mangledScripts_onlyEverFailWithASyntaxError() throws Exception {
+        Path dir = Corpus.locate(Path.of(""));
+        String base = Files.isDirectory(dir) ? Files.readString(Corpus.scripts(dir).getFirst())
+                : "0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3\n+0 < S 0:0(0) win 1 <mss 1000,nop,wscale 7>\n";
+        String alphabet = "0123456789+-.:()[]{}<>,=|~*\"`%/ \nSFRPUEWA.acksw";
+        java.util.Random r = new java.util.Random(42);
+        for (int i = 0; i < 3000; i++) {
+            StringBuilder sb = new StringBuilder(base);
+            for (int k = 0; k < 1 + r.nextInt(4); k++) {
+                int at = r.nextInt(sb.length());
+                switch (r.nextInt(3)) {
+                    case 0 -> sb.deleteCharAt(at);
+                    case 1 -> sb.insert(at, alphabet.charAt(r.nextInt(alphabet.length())));
+                    default -> sb.setCharAt(at, alphabet.charAt(r.nextInt(alphabet.length())));
+                }
+            }
+            try {
+                Parser.parse("m", sb.toString());
+            } catch (ScriptSyntaxException expected) {
+                assertThat(expected.line()).isPositive();
+            }
+        }
+    }
+
+    @Test
     void header_initAndCleanup_areSeparatedFromEvents() {
         Script s = Parser.parse("t", """
                 // comment
