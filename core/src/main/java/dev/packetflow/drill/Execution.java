@@ -329,7 +329,7 @@ final class Execution {
         }
         advance(startNs + tolNs, () -> c.done);
         if (!c.done) {
-            pending = null;
+            c.collected = true; // abandoned: the cleanup interrupts it
             throw new DrillFailure(ev.line(), DrillFailure.Kind.SYSCALL, ev.name()
                     + "() blocked, but the script expects it to return at once (a blocking call is written start...end)"
                     + "\n  script: " + ev.text());
@@ -366,6 +366,7 @@ final class Execution {
             finish(c);
         } else if (now() > c.deadlineNs()) {
             pending = null;
+            c.collected = true;
             throw new DrillFailure(c.event.line(), DrillFailure.Kind.TIMING, "blocking " + c.event.name()
                     + "() has not returned by " + at(now()) + " (expected at " + at(c.expectedEndNs) + " ± " + us(c.tolNs) + ")"
                     + "\n  script: " + c.event.text());

@@ -192,6 +192,10 @@ class DrillRunnerTest {
                 + "+0 close(4) = 0\n+0 > F. 11:11(0) ack 1\n");
         assertThat(r.passed()).as(r.summary()).isTrue();
         assertThat(r.warnings()).anyMatch(w -> w.startsWith("line 11: outbound packet does not match: window: expected 9"));
+        DrillResult blocked = run("--non_fatal=syscall\n" + HANDSHAKE + "+0 read(4, ..., 100) = 100\n"
+                + "+.1 < P. 1:101(100) ack 1 win 257\n+0 > . 1:1(0) ack 101\n+0 close(4) = 0\n+0 > F. 1:1(0) ack 101\n");
+        assertThat(blocked.passed()).as(blocked.summary()).isTrue();
+        assertThat(blocked.warnings()).anyMatch(w -> w.startsWith("line 10: read() blocked"));
     }
 
     @Test
