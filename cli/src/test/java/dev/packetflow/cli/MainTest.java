@@ -22,7 +22,7 @@ class MainTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"demo", "bench"}) {
+        for (String cmd : new String[] {"demo", "bench", "drill"}) {
             Run r = run(cmd, "--help");
             assertThat(r.code()).isZero();
             assertThat(r.out()).contains("Usage: packetflow " + cmd);
