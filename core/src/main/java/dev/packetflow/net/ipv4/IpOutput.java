@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4;
 
+import dev.packetflow.net.socket.Errno;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.Mib;
@@ -102,7 +103,7 @@ public final class IpOutput {
         Flowi4 fl4 = new Flowi4().init(daddr, saddr, 0, protocol);
         Rtable rt = ipv4.route().ipRouteOutput(fl4);
         if (rt == null) {
-            if (fl4.err == -Errno.ENETUNREACH) {
+            if (fl4.err == Errno.ENETUNREACH.neg()) {
                 ip.inc(IpMib.OUT_NO_ROUTES);
             }
             Skb.kfreeSkb(net, skb, DropReason.IP_OUTNOROUTES);
@@ -122,7 +123,7 @@ public final class IpOutput {
         boolean ignoreDf = pmtudisc < IP_PMTUDISC_DO;
         if (skb.headroom() < Ipv4Header.MIN_LEN + LL_RESERVED_SPACE && !skb.cow(Ipv4Header.MIN_LEN + LL_RESERVED_SPACE)) {
             Skb.kfreeSkb(net, skb, DropReason.NOMEM);
-            return -Errno.ENOBUFS;
+            return Errno.ENOBUFS.neg();
         }
         skb.transportHeader = skb.data;
         int o = skb.push(Ipv4Header.MIN_LEN);

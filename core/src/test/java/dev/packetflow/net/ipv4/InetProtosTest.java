@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4;
 
+import dev.packetflow.net.socket.Errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -111,7 +112,7 @@ class InetProtosTest {
             skb.reserve(Skb.MAX_HEADER);
             skb.put(8);
             assertThat(n.a.ipv4().output().ipSendSkb(skb, 0, TestNet.B, 17, -1, 0, IpOutput.IP_PMTUDISC_WANT))
-                    .isEqualTo(-Errno.ENETUNREACH);
+                    .isEqualTo(Errno.ENETUNREACH.neg());
             assertThat(n.mib(n.a, "Ip", "OutNoRoutes")).isEqualTo(1);
             assertThat(n.a.drops().get(DropReason.IP_OUTNOROUTES)).isEqualTo(1);
         }
