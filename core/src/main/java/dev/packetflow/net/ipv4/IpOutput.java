@@ -76,10 +76,32 @@ public final class IpOutput {
      * @return 0, or a negative errno when the packet was dropped
      */
     public int ipSendSkb(SkBuff skb, Rtable rt, int saddr, int daddr, int protocol, int ttl, int tos, int pmtudisc) {
+        return ipSendSkb(skb, rt, saddr, daddr, protocol, ttl, tos, pmtudisc, -1);
+    }
+
+    /**
+     * {@link #ipSendSkb(SkBuff, Rtable, int, int, int, int, int, int)} with the identification
+     * chosen by the caller when {@code id >= 0}: a connected datagram socket numbers its datagrams
+     * from its own counter (Linux: {@code inet->inet_id}, used by {@code ip_select_ident_segs()}
+     * whenever the socket has a peer address). A qdisc's NET_XMIT_DROP becomes -ENOBUFS and
+     * NET_XMIT_CN success, and a failed send counts OutDiscards, as Linux's {@code ip_send_skb()}
+     * does with {@code net_xmit_errno()}.
+     */
+    public int ipSendSkb(SkBuff skb, Rtable rt, int saddr, int daddr, int protocol, int ttl, int tos, int pmtudisc,
+                         int id) {
         if (IP_SEND_SKB.enabled) {
             IP_SEND_SKB.fire(net, skb, protocol);
         }
-        return buildAndSend(skb, rt, saddr, daddr, protocol, ttl, tos, pmtudisc, -1);
+        int err = buildAndSend(skb, rt, saddr, daddr, protocol, ttl, tos, pmtudisc, id < 0 ? -1 : id & 0xffff);
+        if (err != 0) {
+            if (err > 0) {
+                err = err == dev.packetflow.net.sched.Qdisc.NET_XMIT_CN ? 0 : Errno.ENOBUFS.neg();
+            }
+            if (err != 0) {
+                ip.inc(IpMib.OUT_DISCARDS);
+            }
+        }
+        return err;
     }
 
     /**
