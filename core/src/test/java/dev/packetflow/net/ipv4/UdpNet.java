@@ -48,6 +48,16 @@ final class UdpNet implements AutoCloseable {
         sim.run();
     }
 
+    /**
+     * Permanent neighbour entries both ways, so that no datagram waits for ARP (tests that send
+     * in bulk without running the simulation in between).
+     */
+    UdpNet neighbours() {
+        a.arp().addPermanent(B, veth.b().mac(), veth.a());
+        b.arp().addPermanent(A, veth.a().mac(), veth.b());
+        return this;
+    }
+
     /** A UDP socket of {@code sys} bound to {@code addr:port}. */
     static int bound(SocketLayer sys, int addr, int port) {
         int fd = sys.socket(AF_INET, SOCK_DGRAM, 0);
