@@ -8,6 +8,7 @@
  *   <li>{@link dev.packetflow.iproute2.IpLink} and {@link dev.packetflow.iproute2.IpAddr}: the
  *       {@code ip link} / {@code ip -s link} / {@code ip addr} listings, in iproute2's layout.
  *   <li>{@link dev.packetflow.iproute2.Nstat}: {@code nstat -a}, the SNMP counters and drop reasons.
+ *   <li>{@link dev.packetflow.iproute2.Ss}: {@code ss}, the socket listing (state, queues, addresses).
  * </ul>
  */
 package dev.packetflow.iproute2;
