@@ -47,6 +47,9 @@ import static dev.packetflow.net.socket.Uapi.*;
  * datagram is waiting and {@link #send(ByteBuffer, InetSocketAddress)} returns 0 when the send
  * buffer is full, as {@link java.nio.channels.DatagramChannel} does.
  *
+ * <p>Sends and receives are {@code sendto()} and {@code recvfrom()} calls, as the JDK's
+ * datagram sockets make them on Linux, so their journeys start and end at those stages.
+ *
  * <p>Thread-safe: any number of threads may send and receive at once.
  */
 public final class UdpSocket implements AutoCloseable {
@@ -56,7 +59,6 @@ public final class UdpSocket implements AutoCloseable {
      */
     public record Received(int length, InetSocketAddress sender, boolean truncated) {}
 
-    private static final ThreadLocal<MsgHdr> MSG = ThreadLocal.withInitial(MsgHdr::new);
     private static final String TIMED_OUT = "Receive timed out";
 
     private final NetStack net;
@@ -238,20 +240,15 @@ public final class UdpSocket implements AutoCloseable {
      */
     public InetSocketAddress receive(ByteBuffer dst) throws IOException {
         ensureOpen();
-        MsgHdr m = MSG.get();
-        try {
-            m.setBuffer(dst);
-            int r = sys.recvmsg(fd, m, 0);
-            if (r < 0) {
-                if (r == Errno.EAGAIN.neg() && !blocking) {
-                    return null;
-                }
-                throw failure(r, TIMED_OUT);
+        SockAddrIn[] from = new SockAddrIn[1];
+        int r = sys.recvfrom(fd, dst, 0, from);
+        if (r < 0) {
+            if (r == Errno.EAGAIN.neg() && !blocking) {
+                return null;
             }
-            return m.name() == null ? null : m.name().toInet();
-        } finally {
-            m.clearIov();
+            throw failure(r, TIMED_OUT);
         }
+        return from[0] == null ? null : from[0].toInet();
     }
 
     /**
@@ -261,20 +258,15 @@ public final class UdpSocket implements AutoCloseable {
     public Received receive(byte[] buf, int off, int len) throws IOException {
         ensureOpen();
         java.util.Objects.checkFromIndexSize(off, len, buf.length);
-        MsgHdr m = MSG.get();
-        try {
-            m.setBuffer(buf, off, len);
-            int r = sys.recvmsg(fd, m, 0);
-            if (r < 0) {
-                if (r == Errno.EAGAIN.neg() && !blocking) {
-                    return null;
-                }
-                throw failure(r, TIMED_OUT);
+        SockAddrIn[] from = new SockAddrIn[1];
+        int r = sys.recvfrom(fd, buf, off, len, MSG_TRUNC, from); // MSG_TRUNC: the datagram's real length
+        if (r < 0) {
+            if (r == Errno.EAGAIN.neg() && !blocking) {
+                return null;
             }
-            return new Received(r, m.name() == null ? null : m.name().toInet(), (m.flags & MSG_TRUNC) != 0);
-        } finally {
-            m.clearIov();
+            throw failure(r, TIMED_OUT);
         }
+        return new Received(Math.min(r, len), from[0] == null ? null : from[0].toInet(), r > len);
     }
 
     public Received receive(byte[] buf) throws IOException {
