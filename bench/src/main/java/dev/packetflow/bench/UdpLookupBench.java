@@ -29,7 +29,8 @@ import static dev.packetflow.net.socket.Uapi.*;
  * 100,000 bound sockets in the stack: the cost should not grow with the number of sockets. Each op
  * looks up a datagram for one of the bound sockets, chosen from a pre-computed pseudo-random
  * sequence of 4096 (so caches see a spread, not one hot entry), and one op in eight misses (a port
- * nobody bound, which walks the specific and then the wildcard chain).
+ * nobody bound, which walks the specific and then the wildcard chain). Two variants: datagrams for
+ * any bound socket, and for at most 1024 active ones (see each method).
  *
  * <pre>java -jar bench/target/benchmarks.jar UdpLookupBench -prof gc</pre>
  */
@@ -50,6 +51,8 @@ public class UdpLookupBench {
     private UdpTable table;
     private int[] ports;
     private int[] addrs;
+    private int[] hotPorts;
+    private int[] hotAddrs;
     private int i;
 
     @Setup(Level.Trial)
@@ -76,10 +79,17 @@ public class UdpLookupBench {
         java.util.Random r = new java.util.Random(42);
         addrs = new int[4096];
         ports = new int[4096];
+        hotAddrs = new int[4096];
+        hotPorts = new int[4096];
+        // the "hot" sockets: at most 1024 of them, spread evenly over all the bound ones
+        int hot = Math.min(n, 1024);
         for (int k = 0; k < ports.length; k++) {
             int s = r.nextInt(n);
             addrs[k] = LOCAL + s / 50_000;
             ports[k] = k % 8 == 7 ? 60_000 + (k & 7) : 1024 + s % 50_000; // one in eight misses
+            int h = (int) ((long) r.nextInt(hot) * n / hot);
+            hotAddrs[k] = LOCAL + h / 50_000;
+            hotPorts[k] = k % 8 == 7 ? 60_000 + (k & 7) : 1024 + h % 50_000;
         }
     }
 
@@ -88,9 +98,23 @@ public class UdpLookupBench {
         net.close();
     }
 
+    /**
+     * Datagrams for any of the bound sockets: the table's cost plus the memory hierarchy's, whose
+     * working set grows with the number of sockets (100,000 sockets do not fit in the caches).
+     */
     @Benchmark
-    public Sock lookup() {
+    public Sock lookupAnySocket() {
         int k = i++ & (ports.length - 1);
         return table.lookup(PEER, 40000, addrs[k], ports[k], 2);
+    }
+
+    /**
+     * Datagrams for at most 1024 active sockets among all the bound ones (a server with many idle
+     * sockets): the same working set for every table size, so this shows the table's own cost.
+     */
+    @Benchmark
+    public Sock lookupActiveSockets() {
+        int k = i++ & (ports.length - 1);
+        return table.lookup(PEER, 40000, hotAddrs[k], hotPorts[k], 2);
     }
 }
