@@ -411,10 +411,7 @@ public final class SkBuff {
         dev = null;
         sk = null;
         dst = null;
-        if (b != null && b.put()) {
-            b.pool.freeBuffer(b);
-        }
-        pool.freeHead(this);
+        pool.release(this, b != null && b.put() ? b : null);
     }
 
     boolean putUser() {

@@ -35,8 +35,6 @@ final class IpInput {
     private final Ipv4 ipv4;
     private final Mib ip;
     private final Mib ipExt;
-    private final Netfilter.OkFn rcvFinish = this::ipRcvFinish;
-    private final Netfilter.OkFn localDeliverFinish = this::ipLocalDeliverFinish;
 
     IpInput(NetStack net, Ipv4 ipv4) {
         this.net = net;
@@ -56,7 +54,8 @@ final class IpInput {
         if (!ipRcvCore(skb, dev)) {
             return PacketType.NET_RX_DROP;
         }
-        return Netfilter.nfHook(Netfilter.NF_INET_PRE_ROUTING, net, skb, dev, null, rcvFinish);
+        int rc = Netfilter.nfHook(Netfilter.NF_INET_PRE_ROUTING, net, skb, dev, null);
+        return rc == 1 ? ipRcvFinish(net, skb) : rc;
     }
 
     /**
@@ -181,7 +180,8 @@ final class IpInput {
                 return PacketType.NET_RX_SUCCESS;
             }
         }
-        return Netfilter.nfHook(Netfilter.NF_INET_LOCAL_IN, net, skb, skb.dev, null, localDeliverFinish);
+        int rc = Netfilter.nfHook(Netfilter.NF_INET_LOCAL_IN, net, skb, skb.dev, null);
+        return rc == 1 ? ipLocalDeliverFinish(net, skb) : rc;
     }
 
     /**

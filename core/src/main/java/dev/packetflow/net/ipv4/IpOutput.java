@@ -52,8 +52,6 @@ public final class IpOutput {
     private final Ipv4 ipv4;
     private final Mib ip;
     private final Mib ipExt;
-    private final Netfilter.OkFn dstOutput = this::dstOutput;
-    private final Netfilter.OkFn finishOutput = this::ipFinishOutput;
 
     IpOutput(NetStack net, Ipv4 ipv4) {
         this.net = net;
@@ -170,7 +168,8 @@ public final class IpOutput {
         Ipv4Header.fillChecksum(skb, o);
         skb.protocol = Eth.ETH_P_IP;
         Rtable rt = (Rtable) skb.dst;
-        return Netfilter.nfHook(Netfilter.NF_INET_LOCAL_OUT, net, skb, null, rt.dev, dstOutput);
+        int rc = Netfilter.nfHook(Netfilter.NF_INET_LOCAL_OUT, net, skb, null, rt.dev);
+        return rc == 1 ? dstOutput(net, skb) : rc;
     }
 
     /** Linux: {@code dst_output()}: the route's output function, {@code ip_output} for IPv4 routes. */
@@ -191,7 +190,8 @@ public final class IpOutput {
         }
         skb.dev = dev;
         skb.protocol = Eth.ETH_P_IP;
-        return Netfilter.nfHook(Netfilter.NF_INET_POST_ROUTING, net, skb, indev, dev, finishOutput);
+        int rc = Netfilter.nfHook(Netfilter.NF_INET_POST_ROUTING, net, skb, indev, dev);
+        return rc == 1 ? ipFinishOutput(net, skb) : rc;
     }
 
     /**
