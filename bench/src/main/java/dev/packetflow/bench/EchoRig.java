@@ -4,6 +4,7 @@ import dev.packetflow.drivers.net.channel.ChannelDevice;
 import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.SkBuff;
+import dev.packetflow.net.core.SoftnetData;
 import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.net.ipv4.IcmpRepr;
@@ -33,13 +34,22 @@ public final class EchoRig implements AutoCloseable {
     public final ChannelDevice dev;
     private final SkBuff template;
     private final int frameLen;
-    private final SkBuff[] batch = new SkBuff[BATCH];
+    private final SkBuff[] batch;
     /** Replies seen by the device's transmit sink. */
     public long replies;
     private boolean capture;
     private SkBuff keep;
 
     public EchoRig() {
+        this(BATCH);
+    }
+
+    /** A rig feeding {@code burst} frames per NAPI poll (at most the NAPI weight, 64, are taken per poll). */
+    public EchoRig(int burst) {
+        if (burst < 1) {
+            throw new IllegalArgumentException("burst must be positive: " + burst);
+        }
+        batch = new SkBuff[burst];
         net = NetStack.create(sim, "echo");
         net.arp().setGratuitousArpOnAddressAdd(false);
         dev = net.addDevice(new ChannelDevice("eth0", Eth.localMac(0x0a0001)));
@@ -112,11 +122,15 @@ public final class EchoRig implements AutoCloseable {
     /** Pushes {@link #BATCH} echo requests through the stack; returns the replies sent. */
     public int runBatch() {
         long before = replies;
-        for (int i = 0; i < BATCH; i++) {
+        int n = batch.length;
+        for (int i = 0; i < n; i++) {
             batch[i] = Frames.copy(dev, template, frameLen);
         }
-        dev.inject(batch, BATCH);
-        dev.softnet().netRxAction();
+        dev.inject(batch, n);
+        SoftnetData sd = dev.softnet();
+        do {
+            sd.netRxAction();
+        } while (sd.hasPendingWork());
         return (int) (replies - before);
     }
 

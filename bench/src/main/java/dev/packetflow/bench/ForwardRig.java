@@ -4,6 +4,7 @@ import dev.packetflow.drivers.net.channel.ChannelDevice;
 import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.SkBuff;
+import dev.packetflow.net.core.SoftnetData;
 import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.net.ipv4.InetAddr;
@@ -36,13 +37,22 @@ public final class ForwardRig implements AutoCloseable {
     public final ChannelDevice dev0;
     public final ChannelDevice dev1;
     private final SkBuff template;
-    private final SkBuff[] batch = new SkBuff[BATCH];
+    private final SkBuff[] batch;
     /** Frames that left by dev1. */
     public long forwarded;
     private boolean capture;
     private SkBuff keep;
 
     public ForwardRig() {
+        this(BATCH);
+    }
+
+    /** A rig feeding {@code burst} frames per NAPI poll (at most the NAPI weight, 64, are taken per poll). */
+    public ForwardRig(int burst) {
+        if (burst < 1) {
+            throw new IllegalArgumentException("burst must be positive: " + burst);
+        }
+        batch = new SkBuff[burst];
         net = NetStack.create(sim, "r");
         net.arp().setGratuitousArpOnAddressAdd(false);
         dev0 = net.addDevice(new ChannelDevice("dev0", Eth.localMac(0x0c0000)));
@@ -115,11 +125,15 @@ public final class ForwardRig implements AutoCloseable {
     /** Pushes {@link #BATCH} frames through R; returns how many left by dev1. */
     public int runBatch() {
         long before = forwarded;
-        for (int i = 0; i < BATCH; i++) {
+        int n = batch.length;
+        for (int i = 0; i < n; i++) {
             batch[i] = Frames.copy(dev0, template, FRAME_LEN);
         }
-        dev0.inject(batch, BATCH);
-        dev0.softnet().netRxAction();
+        dev0.inject(batch, n);
+        SoftnetData sd = dev0.softnet();
+        do {
+            sd.netRxAction();
+        } while (sd.hasPendingWork());
         return (int) (forwarded - before);
     }
 

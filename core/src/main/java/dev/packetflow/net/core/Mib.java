@@ -38,6 +38,11 @@ public final class Mib {
         v.add(field, n);
     }
 
+    /** Adds {@code a} to {@code field} and {@code b} to {@code field2} (a packet and its bytes). */
+    public void add(int field, long a, int field2, long b) {
+        v.add(field, a, field2, b);
+    }
+
     /** Sets a field that is a value rather than a counter (Ip Forwarding, DefaultTTL). */
     public void set(int field, long n) {
         v.set(field, n);

@@ -29,6 +29,13 @@ public final class StripedCounters {
     /** Thread id owning each stripe, 0 while free; set once. */
     private final long[] owners = new long[SLOTS];
     private final long[][] stripes = new long[SLOTS][];
+    /** The first stripe, also in plain fields: the only one a single-threaded stack ever uses. */
+    private final long[] stripe0;
+    /**
+     * Owner of stripe 0, written once by its owner. Read plainly: another thread may see 0 or the
+     * owner's id, never its own id, so a stale read only sends it the slow way.
+     */
+    private long owner0;
     /** For threads without a stripe: updated atomically. */
     private final long[] shared;
 
@@ -37,6 +44,7 @@ public final class StripedCounters {
         for (int s = 0; s < SLOTS; s++) {
             stripes[s] = new long[size + 2 * PAD];
         }
+        stripe0 = stripes[0];
         shared = new long[size + 2 * PAD];
     }
 
@@ -44,21 +52,41 @@ public final class StripedCounters {
         return size;
     }
 
+    /** The calling thread's stripe, or null when it has none (then it counts in {@link #shared}). */
+    private long[] stripe(long me) {
+        if (me == owner0) {
+            return stripe0;
+        }
+        return otherStripe(me);
+    }
+
+    private long[] otherStripe(long me) {
+        for (int s = 0; s < SLOTS; s++) {
+            long o = (long) LONGS.getVolatile(owners, s);
+            if (o == me) {
+                return stripes[s];
+            }
+            if (o == 0 && LONGS.compareAndSet(owners, s, 0L, me)) {
+                if (s == 0) {
+                    owner0 = me; // seen by this thread at once; others never match it
+                }
+                return stripes[s];
+            }
+        }
+        return null;
+    }
+
     /** Adds {@code n} to counter {@code i}. */
     public void add(int i, long n) {
         java.util.Objects.checkIndex(i, size);
-        long me = Thread.currentThread().threadId();
-        long[] o = owners;
-        for (int s = 0; s < SLOTS; s++) {
-            if (o[s] == me) {
-                long[] a = stripes[s];
-                int j = PAD + i;
-                // Only this thread writes this stripe: load, add, publish, no lock prefix.
-                LONGS.setOpaque(a, j, a[j] + n);
-                return;
-            }
+        long[] a = stripe(Thread.currentThread().threadId());
+        if (a == null) {
+            LONGS.getAndAdd(shared, PAD + i, n);
+            return;
         }
-        addSlow(i, n, me);
+        // Only this thread writes this stripe: load, add, publish, no lock prefix.
+        int j = PAD + i;
+        LONGS.setOpaque(a, j, a[j] + n);
     }
 
     public void inc(int i) {
@@ -69,29 +97,14 @@ public final class StripedCounters {
     public void add(int i, long a, int j, long b) {
         java.util.Objects.checkIndex(i, size);
         java.util.Objects.checkIndex(j, size);
-        long me = Thread.currentThread().threadId();
-        long[] o = owners;
-        for (int s = 0; s < SLOTS; s++) {
-            if (o[s] == me) {
-                long[] arr = stripes[s];
-                LONGS.setOpaque(arr, PAD + i, arr[PAD + i] + a);
-                LONGS.setOpaque(arr, PAD + j, arr[PAD + j] + b);
-                return;
-            }
+        long[] arr = stripe(Thread.currentThread().threadId());
+        if (arr == null) {
+            LONGS.getAndAdd(shared, PAD + i, a);
+            LONGS.getAndAdd(shared, PAD + j, b);
+            return;
         }
-        addSlow(i, a, me);
-        addSlow(j, b, me);
-    }
-
-    private void addSlow(int i, long n, long me) {
-        for (int s = 0; s < SLOTS; s++) {
-            if ((long) LONGS.getVolatile(owners, s) == 0 && LONGS.compareAndSet(owners, s, 0L, me)) {
-                long[] a = stripes[s];
-                LONGS.setOpaque(a, PAD + i, a[PAD + i] + n);
-                return;
-            }
-        }
-        LONGS.getAndAdd(shared, PAD + i, n);
+        LONGS.setOpaque(arr, PAD + i, arr[PAD + i] + a);
+        LONGS.setOpaque(arr, PAD + j, arr[PAD + j] + b);
     }
 
     /** The sum of every thread's copy of counter {@code i}. */

@@ -47,8 +47,11 @@ public final class Icmp implements NetProtocol {
     private final Mib icmp;
     private final Mib icmpMsg;
     private final Map<Integer, Ping> pings = new HashMap<>();
-    /** Route lookup key reused by replies and errors (guarded by itself: RX may run on several CPUs). */
-    private final Flowi4 fl4 = new Flowi4();
+    /**
+     * Route lookup key reused by replies and errors, one per thread (RX may run on several CPUs):
+     * no lock on the echo path. Only scratch for the lookup, so all stacks can share it.
+     */
+    private static final ThreadLocal<Flowi4> FL4 = ThreadLocal.withInitial(Flowi4::new);
 
     Icmp(NetStack net, Ipv4 ipv4) {
         this.net = net;
@@ -271,10 +274,9 @@ public final class Icmp implements NetProtocol {
             applyRatelimit = true;
         }
         Rtable ort;
-        synchronized (fl4) {
-            ort = ipv4.route().ipRouteOutput(fl4.init(daddr, saddr, 0, Ipv4Header.IPPROTO_ICMP));
-            saddr = fl4.saddr;
-        }
+        Flowi4 fl4 = FL4.get();
+        ort = ipv4.route().ipRouteOutput(fl4.init(daddr, saddr, 0, Ipv4Header.IPPROTO_ICMP));
+        saddr = fl4.saddr;
         if (ort == null || !xrlimAllow(ort, daddr, applyRatelimit)) {
             return;
         }
@@ -390,10 +392,9 @@ public final class Icmp implements NetProtocol {
             tos = (tos & 0x1e) | IPTOS_PREC_INTERNETCONTROL;
         }
         Rtable ort;
-        synchronized (fl4) {
-            ort = ipv4.route().ipRouteOutput(fl4.init(origSrc, saddr, 0, Ipv4Header.IPPROTO_ICMP));
-            saddr = fl4.saddr;
-        }
+        Flowi4 fl4 = FL4.get();
+        ort = ipv4.route().ipRouteOutput(fl4.init(origSrc, saddr, 0, Ipv4Header.IPPROTO_ICMP));
+        saddr = fl4.saddr;
         if (ort == null || !xrlimAllow(ort, origSrc, applyRatelimit)) {
             return;
         }

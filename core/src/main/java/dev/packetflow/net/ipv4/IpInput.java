@@ -86,21 +86,24 @@ final class IpInput {
         }
         int len = skb.len();
         ip.inc(IpMib.IN_RECEIVES);
-        ipExt.add(IpMib.EXT_IN_OCTETS, len);
         int nh = skb.data;
         skb.networkHeader = nh;
         if (len < Ipv4Header.MIN_LEN) {
+            ipExt.add(IpMib.EXT_IN_OCTETS, len);
             return inhdrError(skb, DropReason.PKT_TOO_SMALL);
         }
         int vihl = skb.u8(nh);
         if ((vihl >>> 4) != 4) {
+            ipExt.add(IpMib.EXT_IN_OCTETS, len);
             return inhdrError(skb, DropReason.IP_INHDR_VERSION);
         }
         int hl = (vihl & 0x0f) << 2;
         if (hl < Ipv4Header.MIN_LEN || hl > len) {
+            ipExt.add(IpMib.EXT_IN_OCTETS, len);
             return inhdrError(skb, DropReason.IP_INHDR_IHL);
         }
-        ipExt.inc(IpMib.EXT_IN_NOECT_PKTS + (skb.u8(nh + Ipv4Header.TOS) & 3));
+        // InOctets and the ECN codepoint's counter in one go.
+        ipExt.add(IpMib.EXT_IN_OCTETS, len, IpMib.EXT_IN_NOECT_PKTS + (skb.u8(nh + Ipv4Header.TOS) & 3), 1);
         if (InetChecksum.ipFastCsum(skb, nh, hl >>> 2) != 0) {
             ipExt.inc(IpMib.EXT_IN_CSUM_ERRORS);
             return inhdrError(skb, DropReason.IP_CSUM);
