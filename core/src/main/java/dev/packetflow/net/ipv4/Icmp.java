@@ -233,7 +233,8 @@ public final class Icmp implements NetProtocol {
             return null;
         }
         int th = skb.transportHeader;
-        icmpReply(skb, IcmpHeader.ICMP_ECHOREPLY, 0, IcmpHeader.rest(skb, th), skb.data, skb.len(), null);
+        icmpReply(skb, IcmpHeader.ICMP_ECHOREPLY, 0, IcmpHeader.rest(skb, th), skb.data, skb.len(), null,
+                skb.u16(th), IcmpHeader.checksum(skb, th));
         return null;
     }
 
@@ -245,7 +246,8 @@ public final class Icmp implements NetProtocol {
         }
         int now = (int) ((net.clock().nanoTime() / 1_000_000L) % 86_400_000L);
         int[] times = {skb.u32(skb.data), now, now};
-        icmpReply(skb, IcmpHeader.ICMP_TIMESTAMPREPLY, 0, IcmpHeader.rest(skb, skb.transportHeader), 0, 0, times);
+        icmpReply(skb, IcmpHeader.ICMP_TIMESTAMPREPLY, 0, IcmpHeader.rest(skb, skb.transportHeader), 0, 0, times,
+                -1, -1);
         return null;
     }
 
@@ -253,8 +255,15 @@ public final class Icmp implements NetProtocol {
      * Linux: {@code icmp_reply()}: answers {@code req} from the address it was sent to (or, if it
      * was a broadcast, from the receiving interface's address), copying {@code dataLen} bytes at
      * {@code dataOff} of {@code req} (or the given 32-bit words) after the new header.
+     *
+     * <p>When the reply repeats the request's rest-of-header and data ({@code reqWord} and
+     * {@code reqCheck} are the request's type/code word and its checksum, verified by
+     * {@code icmp_rcv}), its checksum is the request's updated for the new type and code
+     * (RFC 1624 equation 3): the same value a full recomputation gives, without a second pass
+     * over the data. Otherwise they are -1 and the checksum is computed.
      */
-    private void icmpReply(SkBuff req, int type, int code, int rest, int dataOff, int dataLen, int[] words) {
+    private void icmpReply(SkBuff req, int type, int code, int rest, int dataOff, int dataLen, int[] words,
+                           int reqWord, int reqCheck) {
         if (ICMP_REPLY.enabled) {
             ICMP_REPLY.fire(net, req, type);
         }
@@ -298,7 +307,11 @@ public final class Icmp implements NetProtocol {
         } else {
             skb.write(o + IcmpHeader.LEN, req, dataOff, dataLen);
         }
-        IcmpHeader.fillChecksum(skb, o, len);
+        if (reqCheck >= 0 && words == null) {
+            skb.setU16(o + IcmpHeader.CHECKSUM, InetChecksum.csumReplace2(reqCheck, reqWord, (type << 8) | code));
+        } else {
+            IcmpHeader.fillChecksum(skb, o, len);
+        }
         skb.journey = req.journey;
         icmpOutCount(type);
         ipv4.output().ipSendSkb(skb, ort, saddr, daddr, Ipv4Header.IPPROTO_ICMP, -1,

@@ -69,4 +69,41 @@ class InetChecksumTest {
             Skb.consumeSkb(skb);
         }
     }
+
+    @Test
+    void ipFastCsum_twentyByteHeader_equalsWordByWordChecksum() {
+        Random rnd = new Random(13);
+        SkBuff skb = Skb.allocSkb(POOL, 600);
+        try {
+            for (int round = 0; round < 2000; round++) {
+                byte[] h = new byte[20];
+                rnd.nextBytes(h);
+                if (round % 7 == 0) {
+                    java.util.Arrays.fill(h, (byte) 0xff);
+                }
+                int off = 1 + rnd.nextInt(40);
+                skb.write(off, h, 0, 20);
+                assertThat(InetChecksum.ipFastCsum(skb, off, 5)).isEqualTo(InetChecksum.fold(reference(h, 0, 20, 0)));
+            }
+        } finally {
+            Skb.consumeSkb(skb);
+        }
+    }
+
+    @Test
+    void csumReplace2_afterTypeChange_equalsFullRecomputation() {
+        Random rnd = new Random(17);
+        for (int round = 0; round < 5000; round++) {
+            byte[] m = new byte[8 + rnd.nextInt(100)];
+            rnd.nextBytes(m);
+            m[0] = 8;
+            m[1] = 0;
+            m[2] = 0;
+            m[3] = 0;
+            int c = InetChecksum.compute(m, 0, m.length);
+            m[0] = 0;
+            int full = InetChecksum.compute(m, 0, m.length);
+            assertThat(InetChecksum.csumReplace2(c, 0x0800, 0x0000)).isEqualTo(full);
+        }
+    }
 }
