@@ -7,7 +7,7 @@ public final class Scenarios {
     private Scenarios() {}
 
     public static List<Scenario> all() {
-        return List.of();
+        return List.of(new IcmpEchoScenario(), new ForwardScenario(), new PingRttScenario());
     }
 
     public static Scenario byName(String name) {
