@@ -50,14 +50,15 @@ public final class Fib {
 
     /**
      * {@link #lookup(int)} restricted to routes out of interface {@code oif} (0 = any) in the main
-     * table. The thread that looks up most (the first one to ask) remembers its last answer, keyed
-     * by the tables' versions: a burst of packets to one destination (a ping, a flow through a
-     * router) probes the tables once.
+     * table. The thread that looks up most (the first one to ask) remembers its last answers for a
+     * few destinations, keyed by the tables' versions: a burst of packets of one flow (a ping and
+     * its reply, a stream through a router) probes the tables once.
      */
     public FibRoute lookup(int dst, int oif) {
         long me = Thread.currentThread().threadId();
         if (me == memoOwner) {
-            Memo m = memo;
+            int h = dst * 0x9E3779B1;
+            Memo m = memos[(h ^ (h >>> 16)) & (MEMOS - 1)];
             Object lv = local.version();
             Object mv = main.version();
             if (m.dst == dst && m.oif == oif && m.localVersion == lv && m.mainVersion == mv) {
@@ -82,7 +83,7 @@ public final class Fib {
         return r != null ? r : main.lookup(dst, oif);
     }
 
-    /** The last lookup of the memo's owner thread, valid while both tables are unchanged. */
+    /** One remembered lookup, valid while both tables are the versions it was made against. */
     private static final class Memo {
         int dst;
         int oif;
@@ -91,8 +92,17 @@ public final class Fib {
         FibRoute result;
     }
 
-    private final Memo memo = new Memo();
-    /** Thread id owning {@link #memo}, 0 until one claims it; set once. */
+    private static final int MEMOS = 8;
+    /** Direct-mapped by destination; touched by the {@link #memoOwner} thread only. */
+    private final Memo[] memos = new Memo[MEMOS];
+
+    {
+        for (int i = 0; i < MEMOS; i++) {
+            memos[i] = new Memo();
+        }
+    }
+
+    /** Thread id owning {@link #memos}, 0 until one claims them; set once. */
     private volatile long memoOwner;
 
     private synchronized void claimMemo(long me) {
