@@ -128,14 +128,8 @@ public final class IpOutput {
         if (id < 0) {
             id = df && !ignoreDf ? 0 : ipv4.idents.select(daddr, saddr, protocol, 1);
         }
-        skb.setU8(o, 0x45);
-        skb.setU8(o + Ipv4Header.TOS, tos);
-        skb.setU16(o + Ipv4Header.ID, id);
-        skb.setU16(o + Ipv4Header.FRAG_OFF, df ? Ipv4Header.IP_DF : 0);
-        skb.setU8(o + Ipv4Header.TTL, ttl < 0 ? ipv4.ipDefaultTtl() : ttl);
-        skb.setU8(o + Ipv4Header.PROTOCOL, protocol);
-        skb.setU32(o + Ipv4Header.SADDR, saddr);
-        skb.setU32(o + Ipv4Header.DADDR, daddr);
+        Ipv4Header.build(skb, o, tos, skb.len(), id, df ? Ipv4Header.IP_DF : 0, ttl < 0 ? ipv4.ipDefaultTtl() : ttl,
+                protocol, saddr, daddr);
         skb.dst = rt;
         skb.cb0 = ignoreDf ? Ipv4.IPSKB_IGNORE_DF : 0;
         skb.cb1 = 0;
@@ -164,8 +158,7 @@ public final class IpOutput {
         ip.inc(IpMib.OUT_REQUESTS);
         int o = skb.data;
         skb.networkHeader = o;
-        skb.setU16(o + Ipv4Header.TOT_LEN, skb.len());
-        Ipv4Header.fillChecksum(skb, o);
+        Ipv4Header.setTotLenAndChecksum(skb, o, skb.len());
         skb.protocol = Eth.ETH_P_IP;
         Rtable rt = (Rtable) skb.dst;
         int rc = Netfilter.nfHook(Netfilter.NF_INET_LOCAL_OUT, net, skb, null, rt.dev);

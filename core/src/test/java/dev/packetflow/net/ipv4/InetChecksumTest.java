@@ -106,4 +106,38 @@ class InetChecksumTest {
             assertThat(InetChecksum.csumReplace2(c, 0x0800, 0x0000)).isEqualTo(full);
         }
     }
+
+    @Test
+    void buildThenSetTotLenAndChecksum_equalsFieldByFieldHeaderWithFullChecksum() {
+        Random rnd = new Random(19);
+        SkBuff a = Skb.allocSkb(POOL, 600);
+        SkBuff b = Skb.allocSkb(POOL, 600);
+        try {
+            for (int round = 0; round < 2000; round++) {
+                int tos = rnd.nextInt(256), len = 20 + rnd.nextInt(1480), id = rnd.nextInt(65536);
+                int frag = rnd.nextBoolean() ? Ipv4Header.IP_DF : 0, ttl = 1 + rnd.nextInt(255), proto = rnd.nextInt(256);
+                int src = rnd.nextInt(), dst = rnd.nextInt();
+                int o = 1 + rnd.nextInt(60);
+                Ipv4Header.build(a, o, tos, 0, id, frag, ttl, proto, src, dst);
+                Ipv4Header.setTotLenAndChecksum(a, o, len);
+                b.setU8(o, 0x45);
+                b.setU8(o + Ipv4Header.TOS, tos);
+                b.setU16(o + Ipv4Header.TOT_LEN, len);
+                b.setU16(o + Ipv4Header.ID, id);
+                b.setU16(o + Ipv4Header.FRAG_OFF, frag);
+                b.setU8(o + Ipv4Header.TTL, ttl);
+                b.setU8(o + Ipv4Header.PROTOCOL, proto);
+                b.setU32(o + Ipv4Header.SADDR, src);
+                b.setU32(o + Ipv4Header.DADDR, dst);
+                Ipv4Header.fillChecksum(b, o);
+                for (int i = 0; i < 20; i++) {
+                    assertThat(a.u8(o + i)).as("byte %d", i).isEqualTo(b.u8(o + i));
+                }
+                assertThat(Ipv4Header.verifyChecksum(a, o)).isTrue();
+            }
+        } finally {
+            Skb.consumeSkb(a);
+            Skb.consumeSkb(b);
+        }
+    }
 }
