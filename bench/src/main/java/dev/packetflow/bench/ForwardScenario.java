@@ -29,6 +29,8 @@ final class ForwardScenario implements Scenario {
             Scenario.figure(out, "forward_mpps", r.mpps(), "Mpps");
             Scenario.figure(out, "forward_ns_per_packet", r.nsPerPacket(), "ns");
             Scenario.figure(out, "forward_cpu_ns_per_packet", r.cpuNsPerPacket(), "ns");
+            Scenario.figure(out, "forward_best_ns_per_packet", r.bestChunkNsPerPacket(), "ns");
+            Scenario.figure(out, "forward_best_mpps", 1e3 / r.bestChunkNsPerPacket(), "Mpps");
             Scenario.figure(out, "forward_alloc_bytes_per_packet", r.allocBytesPerPacket(), "B");
         }
     }

@@ -30,6 +30,7 @@ final class IcmpEchoScenario implements Scenario {
             Scenario.figure(out, "icmp_echo_packets", r.packets(), "packets");
             Scenario.figure(out, "icmp_echo_ns_per_packet", r.nsPerPacket(), "ns");
             Scenario.figure(out, "icmp_echo_cpu_ns_per_packet", r.cpuNsPerPacket(), "ns");
+            Scenario.figure(out, "icmp_echo_best_ns_per_packet", r.bestChunkNsPerPacket(), "ns");
             Scenario.figure(out, "icmp_echo_replies_per_second", Math.round(r.packets() * 1e9 / r.wallNs()), "replies/s");
             Scenario.figure(out, "icmp_echo_alloc_bytes_per_packet", r.allocBytesPerPacket(), "B");
         }
