@@ -78,21 +78,24 @@ public final class Icmp implements NetProtocol {
         if (Trace.ICMP_RCV.enabled) {
             Trace.ICMP_RCV.fire(net, skb, 0);
         }
-        icmp.inc(IpMib.ICMP_IN_MSGS);
         int th = skb.data;
         skb.transportHeader = th;
         if (InetChecksum.compute(skb, th, skb.len()) != 0) {
+            icmp.inc(IpMib.ICMP_IN_MSGS);
             icmp.inc(IpMib.ICMP_IN_CSUM_ERRORS);
             return error(skb, DropReason.ICMP_CSUM);
         }
         if (skb.pull(IcmpHeader.LEN) < 0) {
+            icmp.inc(IpMib.ICMP_IN_MSGS);
             return error(skb, DropReason.ICMP_INVALID);
         }
         int type = IcmpHeader.type(skb, th);
         icmpMsg.inc(type);
         int f = IpMib.icmpTypeField(type, false);
         if (f >= 0) {
-            icmp.inc(f);
+            icmp.add(IpMib.ICMP_IN_MSGS, 1, f, 1);
+        } else {
+            icmp.inc(IpMib.ICMP_IN_MSGS);
         }
         if (type > IcmpHeader.NR_ICMP_TYPES) {
             return error(skb, DropReason.UNHANDLED_PROTO);
@@ -333,11 +336,12 @@ public final class Icmp implements NetProtocol {
 
     /** Linux: {@code icmp_out_count()}: OutMsgs and the per-type counters. */
     void icmpOutCount(int type) {
-        icmp.inc(IpMib.ICMP_OUT_MSGS);
         icmpMsg.inc(256 + type);
         int f = IpMib.icmpTypeField(type, true);
         if (f >= 0) {
-            icmp.inc(f);
+            icmp.add(IpMib.ICMP_OUT_MSGS, 1, f, 1);
+        } else {
+            icmp.inc(IpMib.ICMP_OUT_MSGS);
         }
     }
 
