@@ -7,7 +7,8 @@ public final class Scenarios {
     private Scenarios() {}
 
     public static List<Scenario> all() {
-        return List.of(new UdpThroughputScenario(), new UdpRrScenario(), new TapBench());
+        return List.of(new IcmpEchoScenario(), new ForwardScenario(), new PingRttScenario(),
+                new UdpThroughputScenario(), new UdpRrScenario(), new TapBench());
     }
 
     public static Scenario byName(String name) {

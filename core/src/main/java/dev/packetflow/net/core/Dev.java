@@ -92,20 +92,51 @@ public final class Dev {
         return devXmitSkb(skb, q, dev);
     }
 
-    /** Linux: {@code __dev_xmit_skb()}: enqueue, and run the qdisc unless another thread already does. */
+    /**
+     * Linux: {@code __dev_xmit_skb()}. A packet that finds the qdisc empty and nobody feeding the
+     * device goes straight to the driver ({@code TCQ_F_CAN_BYPASS} → {@code sch_direct_xmit}):
+     * no lock, no queueing, only the atomic that makes this thread the runner. Otherwise it is
+     * enqueued under the qdisc's lock, and the qdisc is run unless another thread already runs it.
+     * A bypassing packet still fires {@code qdisc_enqueue} and {@code qdisc_dequeue}, so a
+     * journey shows the same stages whichever way it went.
+     */
     private static int devXmitSkb(SkBuff skb, Qdisc q, NetDevice dev) {
-        int rc;
         if (Trace.QDISC_ENQUEUE.enabled) {
             Trace.QDISC_ENQUEUE.fire(dev, skb, 0);
         }
+        if (q.canBypass() && q.qlen() == 0 && q.tryRunBegin()) {
+            // Look again now that no other thread can dequeue or requeue.
+            if (q.qlen() == 0 && q.requeued == null && !dev.txQueueStopped) {
+                q.clearMissed();
+                if (Trace.QDISC_DEQUEUE.enabled) {
+                    Trace.QDISC_DEQUEUE.fire(dev, skb, 0);
+                }
+                q.bypasses++;
+                int len = skb.len();
+                if (devHardStartXmit(skb, dev) == NetDevice.NETDEV_TX_BUSY) {
+                    q.requeued = skb;
+                    q.requeues++;
+                } else {
+                    q.packets++;
+                    q.bytes += len;
+                }
+                qdiscRunOwned(q, dev);
+                return Qdisc.NET_XMIT_SUCCESS;
+            }
+            int rc;
+            synchronized (q) {
+                rc = q.enqueue(skb);
+            }
+            qdiscRunOwned(q, dev);
+            return rc;
+        }
+        int rc;
         synchronized (q) {
             rc = q.enqueue(skb);
-            if (q.running) {
-                return rc;
-            }
-            q.running = true;
         }
-        qdiscRestart(q, dev);
+        if (q.runBegin()) {
+            qdiscRunOwned(q, dev);
+        }
         return rc;
     }
 
@@ -115,36 +146,42 @@ public final class Dev {
         if (q == null || q.isNoQueue()) {
             return;
         }
-        synchronized (q) {
-            if (q.running) {
-                return;
-            }
-            q.running = true;
+        if (q.runBegin()) {
+            qdiscRunOwned(q, dev);
         }
-        qdiscRestart(q, dev);
     }
 
     /**
-     * Linux: {@code __qdisc_run()} / {@code qdisc_restart()} / {@code sch_direct_xmit()}. Dequeues
-     * and transmits until the queue is empty or the driver says its ring is full; then the packet the
-     * driver refused waits at the head ({@code dev_requeue_skb}) for {@code netif_wake_queue}.
+     * The runner's loop: {@link #qdiscRestart} until the queue is empty or the device stopped, then
+     * {@code qdisc_run_end}, and again if another thread asked meanwhile.
+     */
+    private static void qdiscRunOwned(Qdisc q, NetDevice dev) {
+        do {
+            q.clearMissed();
+            qdiscRestart(q, dev);
+        } while (q.runEnd());
+    }
+
+    /**
+     * Linux: {@code __qdisc_run()} / {@code qdisc_restart()} / {@code sch_direct_xmit()}. Called by
+     * the runner. Dequeues and transmits until the queue is empty or the driver says its ring is
+     * full; then the packet the driver refused waits at the head ({@code dev_requeue_skb}) for
+     * {@code netif_wake_queue}. The lock is taken only to dequeue, and not at all when the queue
+     * is empty.
      */
     private static void qdiscRestart(Qdisc q, NetDevice dev) {
-        for (;;) {
-            SkBuff skb;
-            synchronized (q) {
-                if (dev.txQueueStopped) {
-                    q.running = false;
+        while (!dev.txQueueStopped) {
+            SkBuff skb = q.requeued;
+            if (skb != null) {
+                q.requeued = null;
+            } else {
+                if (q.qlen() == 0) {
                     return;
                 }
-                skb = q.requeued;
-                if (skb != null) {
-                    q.requeued = null;
-                } else {
+                synchronized (q) {
                     skb = q.dequeue();
                 }
                 if (skb == null) {
-                    q.running = false;
                     return;
                 }
             }
@@ -152,23 +189,16 @@ public final class Dev {
                 Trace.QDISC_DEQUEUE.fire(dev, skb, 0);
             }
             int len = skb.len();
-            int rc = devHardStartXmit(skb, dev);
-            synchronized (q) {
-                if (rc == NetDevice.NETDEV_TX_BUSY) {
-                    q.requeued = skb;
-                    q.requeues++;
-                    if (!dev.txQueueStopped) {
-                        // Woken (from another thread) while the driver was refusing: that wake's
-                        // qdisc_run saw us running and left the work to us. Linux: the requeue's
-                        // __netif_schedule() runs the qdisc again.
-                        continue;
-                    }
-                    q.running = false;
-                    return;
-                }
-                q.packets++;
-                q.bytes += len;
+            // A wake from another thread while the driver refuses leaves a note (missed) that makes
+            // the runner come back here once it lets go (see qdiscRunOwned), as Linux's requeue
+            // reschedules the qdisc.
+            if (devHardStartXmit(skb, dev) == NetDevice.NETDEV_TX_BUSY) {
+                q.requeued = skb;
+                q.requeues++;
+                return;
             }
+            q.packets++;
+            q.bytes += len;
         }
     }
 

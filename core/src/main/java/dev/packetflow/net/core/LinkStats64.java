@@ -1,14 +1,12 @@
 package dev.packetflow.net.core;
 
-import java.lang.invoke.MethodHandles;
-import java.lang.invoke.VarHandle;
-
 /**
  * Per-device statistics with the fields and names of Linux's {@code struct rtnl_link_stats64}
  * ({@code include/uapi/linux/if_link.h}), what {@code ip -s link} prints.
  *
  * <p>Counters are bumped by whichever thread runs the path (the device's softnet worker for RX, the
- * sending thread for TX), so they are updated atomically; uncontended that is one locked add.
+ * sending thread for TX); like Linux's per-CPU device stats they are kept per thread and summed
+ * when read ({@link StripedCounters}).
  */
 public final class LinkStats64 {
     public static final String[] NAMES = {
@@ -46,31 +44,28 @@ public final class LinkStats64 {
     /** Frames for another host's MAC dropped by the IP layer (Linux 5.19+). */
     public static final int RX_OTHERHOST_DROPPED = 24;
 
-    private static final VarHandle ARR = MethodHandles.arrayElementVarHandle(long[].class);
-    private final long[] v = new long[NAMES.length];
+    private final StripedCounters v = new StripedCounters(NAMES.length);
 
     public void add(int field, long n) {
-        ARR.getAndAdd(v, field, n);
+        v.add(field, n);
     }
 
     public void inc(int field) {
-        ARR.getAndAdd(v, field, 1L);
+        v.inc(field);
     }
 
     /** One received packet of {@code bytes} bytes. */
     public void rx(int bytes) {
-        inc(RX_PACKETS);
-        add(RX_BYTES, bytes);
+        v.add(RX_PACKETS, 1, RX_BYTES, bytes);
     }
 
     /** One transmitted packet of {@code bytes} bytes. */
     public void tx(int bytes) {
-        inc(TX_PACKETS);
-        add(TX_BYTES, bytes);
+        v.add(TX_PACKETS, 1, TX_BYTES, bytes);
     }
 
     public long get(int field) {
-        return (long) ARR.getVolatile(v, field);
+        return v.get(field);
     }
 
     public long rxPackets() {

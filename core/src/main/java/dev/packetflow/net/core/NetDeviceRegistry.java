@@ -3,6 +3,7 @@ package dev.packetflow.net.core;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.sched.NoQueue;
 import dev.packetflow.net.sched.PfifoFast;
+import dev.packetflow.net.sched.Qdisc;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Consumer;
@@ -106,12 +107,25 @@ public final class NetDeviceRegistry {
             l.accept(dev);
         }
         dev.ndoStop();
-        synchronized (dev.qdisc) {
-            if (dev.qdisc.requeued != null) {
-                Skb.kfreeSkb(dev.qdisc.requeued, DropReason.QUEUE_PURGE);
-                dev.qdisc.requeued = null;
+        Qdisc q = dev.qdisc;
+        // Linux dev_deactivate(): wait for a thread feeding the device to finish, then purge as
+        // the runner. The wait is bounded: the runner may be this very thread (closing from a
+        // driver callback), which then purges under the lock alone.
+        boolean owner = false;
+        for (int i = 0; i < 100_000 && !(owner = q.tryRunBegin()); i++) {
+            Thread.onSpinWait();
+        }
+        synchronized (q) {
+            if (q.requeued != null) {
+                Skb.kfreeSkb(q.requeued, DropReason.QUEUE_PURGE);
+                q.requeued = null;
             }
-            dev.qdisc.reset();
+            q.reset();
+        }
+        if (owner) {
+            do {
+                q.clearMissed();
+            } while (q.runEnd());
         }
     }
 

@@ -2,6 +2,8 @@ package dev.packetflow.net.core;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 
 /**
  * Where packet memory comes from: native memory carved into fixed-size buffers, kept on free lists
@@ -16,6 +18,12 @@ import java.lang.foreign.MemorySegment;
  * one, XDP looks at it, and only a frame the stack wants becomes an skb, built around the same
  * buffer without a copy ({@link Skb#buildSkb}). A page is owned by exactly one party at a time:
  * the pool, a driver (until it recycles the page or builds an skb from it), or the skb.
+ *
+ * <p>Threads: the pool's free lists are shared under its lock, but the first
+ * {@value #CACHE_SLOTS} threads that use a pool each get a private cache of small buffers and
+ * heads, so the packet path allocates and frees without a lock or an atomic instruction (only the
+ * buffer's reference count is atomic). A cache holds at most {@value #CACHE_MAX} buffers; those
+ * are not available to other threads until it gives them back.
  *
  * <p>Linux: {@code net/core/page_pool.c} for the buffers, {@code skbuff_cache} for the heads.
  */
@@ -43,23 +51,62 @@ public final class PagePool {
     private static final int SMALL_PER_CHUNK = 256;
     private static final int LARGE_PER_CHUNK = 16;
 
+    /** Threads with a private cache of small buffers and heads. */
+    static final int CACHE_SLOTS = 4;
+    /** What a cache takes from the shared lists when it runs dry, and gives back when too full. */
+    static final int CACHE_BATCH = 64;
+    /** A cache holding more than this many buffers (or heads) gives {@link #CACHE_BATCH} back. */
+    static final int CACHE_MAX = 4 * CACHE_BATCH;
+
+    private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
+    private static final VarHandle CACHES = MethodHandles.arrayElementVarHandle(Cache[].class);
+    // Cache statistics slots.
+    private static final int ALLOCS = 0;
+    private static final int FREES = 1;
+    private static final int LIVE_HEADS = 2;
+    private static final int LIVE_PAGES = 3;
+
     /** The pool used when a caller does not name one. */
     public static final PagePool DEFAULT = new PagePool("default", 1L << 31);
 
     private final String name;
     private final long maxBytes;
     private final Arena arena = Arena.ofAuto();
+    // Shared free lists and statistics: guarded by this.
     private SkbShared freeSmall;
     private SkbShared freeLarge;
     private SkBuff freeHeads;
     private long bytesReserved;
-
-    // statistics
     private long allocs;
     private long frees;
     private long failures;
     private int liveHeads;
     private int livePages;
+
+    /** Thread id owning each cache slot, 0 while free; set once. */
+    private final long[] cacheOwners = new long[CACHE_SLOTS];
+    private final Cache[] caches = new Cache[CACHE_SLOTS];
+
+    /**
+     * One thread's private stock of small buffers and skb heads, touched by that thread only, so
+     * that the packet path allocates and frees without a lock (Linux: the page pool's lockless
+     * per-NAPI {@code alloc} cache and the per-CPU {@code napi_alloc_cache} of skb heads). It is
+     * refilled from, and spilled to, the pool's shared lists {@link #CACHE_BATCH} at a time, under
+     * the pool's lock. Whatever thread frees a buffer puts it in its own cache; buffers migrate
+     * from the threads that free to the threads that allocate through the shared lists.
+     */
+    private static final class Cache {
+        SkbShared small;
+        int nSmall;
+        SkBuff heads;
+        int nHeads;
+        /** ALLOCS, FREES, LIVE_HEADS, LIVE_PAGES; written by the owner only, read by anyone. */
+        final long[] stats = new long[4];
+
+        void count(int i, long n) {
+            LONGS.setOpaque(stats, i, stats[i] + n);
+        }
+    }
 
     public PagePool(String name, long maxBytes) {
         this.name = name;
@@ -70,6 +117,29 @@ public final class PagePool {
         return name;
     }
 
+    /** The calling thread's cache, claiming a free slot on first use; null when all are taken. */
+    private Cache cache() {
+        long me = Thread.currentThread().threadId();
+        long[] o = cacheOwners;
+        for (int s = 0; s < CACHE_SLOTS; s++) {
+            if (o[s] == me) {
+                return caches[s];
+            }
+        }
+        return claimCache(me);
+    }
+
+    private Cache claimCache(long me) {
+        for (int s = 0; s < CACHE_SLOTS; s++) {
+            if ((long) LONGS.getVolatile(cacheOwners, s) == 0 && LONGS.compareAndSet(cacheOwners, s, 0L, me)) {
+                Cache c = new Cache();
+                CACHES.setVolatile(caches, s, c);
+                return c;
+            }
+        }
+        return null;
+    }
+
     /**
      * An skb whose buffer holds at least {@code size} bytes, with data = tail = head; null when the
      * pool is exhausted (callers drop with {@link DropReason#NOMEM}). Linux: {@code alloc_skb()}.
@@ -77,22 +147,36 @@ public final class PagePool {
     public SkBuff alloc(int size) {
         SkbShared buf;
         SkBuff skb;
-        synchronized (this) {
-            buf = takeBuffer(size);
+        Cache c = size <= SMALL ? cache() : null;
+        if (c != null) {
+            buf = takeSmall(c);
             if (buf == null) {
-                failures++;
+                synchronized (this) {
+                    failures++;
+                }
                 return null;
             }
-            skb = freeHeads;
-            if (skb != null) {
-                freeHeads = skb.next;
-                skb.next = null;
+            skb = takeHead(c);
+            c.count(ALLOCS, 1);
+            c.count(LIVE_HEADS, 1);
+        } else {
+            synchronized (this) {
+                buf = takeBuffer(size);
+                if (buf == null) {
+                    failures++;
+                    return null;
+                }
+                skb = freeHeads;
+                if (skb != null) {
+                    freeHeads = skb.next;
+                    skb.next = null;
+                }
+                allocs++;
+                liveHeads++;
             }
-            allocs++;
-            liveHeads++;
-        }
-        if (skb == null) {
-            skb = new SkBuff(this);
+            if (skb == null) {
+                skb = new SkBuff(this);
+            }
         }
         buf.setRef(1);
         skb.attach(buf);
@@ -111,13 +195,25 @@ public final class PagePool {
             throw new IllegalArgumentException("page size must be positive: " + size);
         }
         SkbShared buf;
-        synchronized (this) {
-            buf = takeBuffer(size);
+        Cache c = size <= SMALL ? cache() : null;
+        if (c != null) {
+            buf = takeSmall(c);
             if (buf == null) {
-                failures++;
+                synchronized (this) {
+                    failures++;
+                }
                 return null;
             }
-            livePages++;
+            c.count(LIVE_PAGES, 1);
+        } else {
+            synchronized (this) {
+                buf = takeBuffer(size);
+                if (buf == null) {
+                    failures++;
+                    return null;
+                }
+                livePages++;
+            }
         }
         buf.setRef(1);
         if (LeakDetector.ENABLED) {
@@ -142,10 +238,16 @@ public final class PagePool {
             LeakDetector.untrackPage(b);
         }
         b.setRef(0);
-        synchronized (this) {
-            livePages--;
+        Cache c = b.sizeClass == 0 ? cache() : null;
+        if (c != null) {
+            c.count(LIVE_PAGES, -1);
+            putSmall(c, b);
+        } else {
+            synchronized (this) {
+                livePages--;
+            }
+            freeBuffer(b);
         }
-        freeBuffer(b);
     }
 
     /**
@@ -163,20 +265,7 @@ public final class PagePool {
         if (page.ref() != 1) {
             throw new IllegalStateException("build_skb on a page with " + page.ref() + " users");
         }
-        SkBuff skb;
-        synchronized (this) {
-            skb = freeHeads;
-            if (skb != null) {
-                freeHeads = skb.next;
-                skb.next = null;
-            }
-            allocs++;
-            liveHeads++;
-            livePages--;
-        }
-        if (skb == null) {
-            skb = new SkBuff(this);
-        }
+        SkBuff skb = allocHeadCounted(true);
         if (LeakDetector.ENABLED) {
             LeakDetector.untrackPage(page);
         }
@@ -191,6 +280,24 @@ public final class PagePool {
 
     /** A head for a clone of {@code src}: shares its buffer. */
     SkBuff allocHead() {
+        SkBuff skb = allocHeadCounted(false);
+        if (LeakDetector.ENABLED) {
+            LeakDetector.track(skb);
+        }
+        return skb;
+    }
+
+    private SkBuff allocHeadCounted(boolean fromPage) {
+        Cache c = cache();
+        if (c != null) {
+            SkBuff skb = takeHead(c);
+            c.count(ALLOCS, 1);
+            c.count(LIVE_HEADS, 1);
+            if (fromPage) {
+                c.count(LIVE_PAGES, -1);
+            }
+            return skb;
+        }
         SkBuff skb;
         synchronized (this) {
             skb = freeHeads;
@@ -200,39 +307,156 @@ public final class PagePool {
             }
             allocs++;
             liveHeads++;
+            if (fromPage) {
+                livePages--;
+            }
         }
-        if (skb == null) {
-            skb = new SkBuff(this);
-        }
-        if (LeakDetector.ENABLED) {
-            LeakDetector.track(skb);
-        }
-        return skb;
+        return skb != null ? skb : new SkBuff(this);
     }
 
-    void freeHead(SkBuff skb) {
+    /**
+     * Called when the last user of {@code skb} frees it: the head comes back to this pool and,
+     * if {@code buf} is not null (the head held the buffer's last reference), so does the buffer.
+     */
+    void release(SkBuff skb, SkbShared buf) {
         if (LeakDetector.ENABLED) {
             LeakDetector.untrack(skb);
         }
-        synchronized (this) {
-            skb.next = freeHeads;
-            freeHeads = skb;
-            frees++;
-            liveHeads--;
+        Cache c = cache();
+        if (c == null) {
+            freeHeadShared(skb);
+            if (buf != null) {
+                buf.pool.freeBuffer(buf);
+            }
+            return;
         }
+        c.count(FREES, 1);
+        c.count(LIVE_HEADS, -1);
+        putHead(c, skb);
+        if (buf != null) {
+            if (buf.pool == this && buf.sizeClass == 0) {
+                putSmall(c, buf);
+            } else {
+                buf.pool.freeBuffer(buf);
+            }
+        }
+    }
+
+    private synchronized void freeHeadShared(SkBuff skb) {
+        skb.next = freeHeads;
+        freeHeads = skb;
+        frees++;
+        liveHeads--;
     }
 
     void freeBuffer(SkbShared b) {
         synchronized (this) {
-            if (b.sizeClass == 0) {
-                b.nextFree = freeSmall;
-                freeSmall = b;
-            } else {
-                b.nextFree = freeLarge;
-                freeLarge = b;
-            }
+            pushShared(b);
         }
     }
+
+    private void pushShared(SkbShared b) {
+        if (b.sizeClass == 0) {
+            b.nextFree = freeSmall;
+            freeSmall = b;
+        } else {
+            b.nextFree = freeLarge;
+            freeLarge = b;
+        }
+    }
+
+    // ------------------------------------------------------------------ per-thread caches
+
+    private SkbShared takeSmall(Cache c) {
+        SkbShared b = c.small;
+        if (b == null) {
+            b = refillSmall(c);
+            if (b == null) {
+                return null;
+            }
+        }
+        c.small = b.nextFree;
+        c.nSmall--;
+        b.nextFree = null;
+        return b;
+    }
+
+    private synchronized SkbShared refillSmall(Cache c) {
+        for (int i = 0; i < CACHE_BATCH; i++) {
+            if (freeSmall == null && !grow(0)) {
+                break;
+            }
+            SkbShared b = freeSmall;
+            freeSmall = b.nextFree;
+            b.nextFree = c.small;
+            c.small = b;
+            c.nSmall++;
+        }
+        return c.small;
+    }
+
+    private void putSmall(Cache c, SkbShared b) {
+        b.nextFree = c.small;
+        c.small = b;
+        if (++c.nSmall > CACHE_MAX) {
+            spillSmall(c);
+        }
+    }
+
+    private synchronized void spillSmall(Cache c) {
+        for (int i = 0; i < CACHE_BATCH; i++) {
+            SkbShared b = c.small;
+            c.small = b.nextFree;
+            c.nSmall--;
+            b.nextFree = freeSmall;
+            freeSmall = b;
+        }
+    }
+
+    private SkBuff takeHead(Cache c) {
+        SkBuff skb = c.heads;
+        if (skb == null) {
+            skb = refillHeads(c);
+            if (skb == null) {
+                return new SkBuff(this);
+            }
+        }
+        c.heads = skb.next;
+        c.nHeads--;
+        skb.next = null;
+        return skb;
+    }
+
+    private synchronized SkBuff refillHeads(Cache c) {
+        for (int i = 0; i < CACHE_BATCH && freeHeads != null; i++) {
+            SkBuff h = freeHeads;
+            freeHeads = h.next;
+            h.next = c.heads;
+            c.heads = h;
+            c.nHeads++;
+        }
+        return c.heads;
+    }
+
+    private void putHead(Cache c, SkBuff skb) {
+        skb.next = c.heads;
+        c.heads = skb;
+        if (++c.nHeads > CACHE_MAX) {
+            spillHeads(c);
+        }
+    }
+
+    private synchronized void spillHeads(Cache c) {
+        for (int i = 0; i < CACHE_BATCH; i++) {
+            SkBuff h = c.heads;
+            c.heads = h.next;
+            c.nHeads--;
+            h.next = freeHeads;
+            freeHeads = h;
+        }
+    }
+
+    // ------------------------------------------------------------------ shared lists
 
     private SkbShared takeBuffer(int size) {
         if (size <= SMALL) {
@@ -266,30 +490,36 @@ public final class PagePool {
         MemorySegment chunk = arena.allocate(bytes, 64);
         bytesReserved += bytes;
         for (int i = n - 1; i >= 0; i--) {
-            SkbShared b = new SkbShared(chunk.asSlice((long) i * bufSize, bufSize), this, sizeClass);
-            if (sizeClass == 0) {
-                b.nextFree = freeSmall;
-                freeSmall = b;
-            } else {
-                b.nextFree = freeLarge;
-                freeLarge = b;
-            }
+            pushShared(new SkbShared(chunk.asSlice((long) i * bufSize, bufSize), this, sizeClass));
         }
         return true;
     }
 
+    // ------------------------------------------------------------------ statistics
+
+    private long cached(int stat) {
+        long v = 0;
+        for (int s = 0; s < CACHE_SLOTS; s++) {
+            Cache c = (Cache) CACHES.getVolatile(caches, s);
+            if (c != null) {
+                v += (long) LONGS.getOpaque(c.stats, stat);
+            }
+        }
+        return v;
+    }
+
     /** Skb heads handed out and not yet freed. */
     public synchronized int live() {
-        return liveHeads;
+        return liveHeads + (int) cached(LIVE_HEADS);
     }
 
     /** Raw pages handed out ({@link #allocPage}) and neither recycled nor built into an skb. */
     public synchronized int livePages() {
-        return livePages;
+        return livePages + (int) cached(LIVE_PAGES);
     }
 
     public synchronized long allocations() {
-        return allocs;
+        return allocs + cached(ALLOCS);
     }
 
     public synchronized long failures() {

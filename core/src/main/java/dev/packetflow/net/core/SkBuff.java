@@ -293,6 +293,14 @@ public final class SkBuff {
         buf.set(U32, off, v);
     }
 
+    public long u64(int off) {
+        return buf.get(U64, off);
+    }
+
+    public void setU64(int off, long v) {
+        buf.set(U64, off, v);
+    }
+
     public void setU48(int off, long v) {
         setU16(off, (int) (v >>> 32));
         setU32(off + 2, (int) v);
@@ -447,10 +455,7 @@ public final class SkBuff {
         dev = null;
         sk = null;
         dst = null;
-        if (b != null && b.put()) {
-            b.pool.freeBuffer(b);
-        }
-        pool.freeHead(this);
+        pool.release(this, b != null && b.put() ? b : null);
     }
 
     boolean putUser() {

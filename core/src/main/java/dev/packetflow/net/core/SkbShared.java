@@ -67,8 +67,15 @@ final class SkbShared implements PagePool.Page {
         DATAREF.getAndAdd(this, 1);
     }
 
-    /** Drops one reference; true when it was the last. */
+    /**
+     * Drops one reference; true when it was the last. Linux: {@code skb_release_data()}, which
+     * skips the atomic decrement when the buffer is not shared: whoever holds the only reference
+     * is the only one who could make another, so a count of 1 cannot change under us.
+     */
     boolean put() {
+        if ((int) DATAREF.getAcquire(this) == 1) {
+            return true;
+        }
         return (int) DATAREF.getAndAdd(this, -1) == 1;
     }
 }

@@ -45,14 +45,70 @@ public final class Fib {
      * Returns the matching route or null; allocates nothing.
      */
     public FibRoute lookup(int dst) {
-        FibRoute r = local.lookup(dst, 0);
-        return r != null ? r : main.lookup(dst, 0);
+        return lookup(dst, 0);
     }
 
-    /** {@link #lookup(int)} restricted to routes out of interface {@code oif} (0 = any) in the main table. */
+    /**
+     * {@link #lookup(int)} restricted to routes out of interface {@code oif} (0 = any) in the main
+     * table. The thread that looks up most (the first one to ask) remembers its last answers for a
+     * few destinations, keyed by the tables' versions: a burst of packets of one flow (a ping and
+     * its reply, a stream through a router) probes the tables once.
+     */
     public FibRoute lookup(int dst, int oif) {
+        long me = Thread.currentThread().threadId();
+        if (me == memoOwner) {
+            int h = dst * 0x9E3779B1;
+            Memo m = memos[(h ^ (h >>> 16)) & (MEMOS - 1)];
+            Object lv = local.version();
+            Object mv = main.version();
+            if (m.dst == dst && m.oif == oif && m.localVersion == lv && m.mainVersion == mv) {
+                return m.result;
+            }
+            FibRoute r = lookupTables(dst, oif);
+            m.dst = dst;
+            m.oif = oif;
+            m.localVersion = lv;
+            m.mainVersion = mv;
+            m.result = r;
+            return r;
+        }
+        if (memoOwner == 0) {
+            claimMemo(me);
+        }
+        return lookupTables(dst, oif);
+    }
+
+    private FibRoute lookupTables(int dst, int oif) {
         FibRoute r = local.lookup(dst, 0);
         return r != null ? r : main.lookup(dst, oif);
+    }
+
+    /** One remembered lookup, valid while both tables are the versions it was made against. */
+    private static final class Memo {
+        int dst;
+        int oif;
+        Object localVersion;
+        Object mainVersion;
+        FibRoute result;
+    }
+
+    private static final int MEMOS = 8;
+    /** Direct-mapped by destination; touched by the {@link #memoOwner} thread only. */
+    private final Memo[] memos = new Memo[MEMOS];
+
+    {
+        for (int i = 0; i < MEMOS; i++) {
+            memos[i] = new Memo();
+        }
+    }
+
+    /** Thread id owning {@link #memos}, 0 until one claims them; set once. */
+    private volatile long memoOwner;
+
+    private synchronized void claimMemo(long me) {
+        if (memoOwner == 0) {
+            memoOwner = me;
+        }
     }
 
     /** The routes of the main table, as {@code ip route show} lists them. */

@@ -58,6 +58,11 @@ public final class FibTable {
         return null;
     }
 
+    /** The current contents, as an identity that changes whenever they do (for lookup memos). */
+    Object version() {
+        return snap;
+    }
+
     /** Every route, in {@code ip route show} order. */
     public List<FibRoute> routes() {
         return List.of(snap.all);

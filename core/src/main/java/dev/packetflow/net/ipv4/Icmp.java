@@ -47,8 +47,11 @@ public final class Icmp implements NetProtocol {
     private final Mib icmp;
     private final Mib icmpMsg;
     private final Map<Integer, Ping> pings = new HashMap<>();
-    /** Route lookup key reused by replies and errors (guarded by itself: RX may run on several CPUs). */
-    private final Flowi4 fl4 = new Flowi4();
+    /**
+     * Route lookup key reused by replies and errors, one per thread (RX may run on several CPUs):
+     * no lock on the echo path. Only scratch for the lookup, so all stacks can share it.
+     */
+    private static final ThreadLocal<Flowi4> FL4 = ThreadLocal.withInitial(Flowi4::new);
 
     Icmp(NetStack net, Ipv4 ipv4) {
         this.net = net;
@@ -75,21 +78,24 @@ public final class Icmp implements NetProtocol {
         if (Trace.ICMP_RCV.enabled) {
             Trace.ICMP_RCV.fire(net, skb, 0);
         }
-        icmp.inc(IpMib.ICMP_IN_MSGS);
         int th = skb.data;
         skb.transportHeader = th;
         if (InetChecksum.compute(skb, th, skb.len()) != 0) {
+            icmp.inc(IpMib.ICMP_IN_MSGS);
             icmp.inc(IpMib.ICMP_IN_CSUM_ERRORS);
             return error(skb, DropReason.ICMP_CSUM);
         }
         if (skb.pull(IcmpHeader.LEN) < 0) {
+            icmp.inc(IpMib.ICMP_IN_MSGS);
             return error(skb, DropReason.ICMP_INVALID);
         }
         int type = IcmpHeader.type(skb, th);
         icmpMsg.inc(type);
         int f = IpMib.icmpTypeField(type, false);
         if (f >= 0) {
-            icmp.inc(f);
+            icmp.add(IpMib.ICMP_IN_MSGS, 1, f, 1);
+        } else {
+            icmp.inc(IpMib.ICMP_IN_MSGS);
         }
         if (type > IcmpHeader.NR_ICMP_TYPES) {
             return error(skb, DropReason.UNHANDLED_PROTO);
@@ -230,7 +236,8 @@ public final class Icmp implements NetProtocol {
             return null;
         }
         int th = skb.transportHeader;
-        icmpReply(skb, IcmpHeader.ICMP_ECHOREPLY, 0, IcmpHeader.rest(skb, th), skb.data, skb.len(), null);
+        icmpReply(skb, IcmpHeader.ICMP_ECHOREPLY, 0, IcmpHeader.rest(skb, th), skb.data, skb.len(), null,
+                skb.u16(th), IcmpHeader.checksum(skb, th));
         return null;
     }
 
@@ -242,7 +249,8 @@ public final class Icmp implements NetProtocol {
         }
         int now = (int) ((net.clock().nanoTime() / 1_000_000L) % 86_400_000L);
         int[] times = {skb.u32(skb.data), now, now};
-        icmpReply(skb, IcmpHeader.ICMP_TIMESTAMPREPLY, 0, IcmpHeader.rest(skb, skb.transportHeader), 0, 0, times);
+        icmpReply(skb, IcmpHeader.ICMP_TIMESTAMPREPLY, 0, IcmpHeader.rest(skb, skb.transportHeader), 0, 0, times,
+                -1, -1);
         return null;
     }
 
@@ -250,8 +258,15 @@ public final class Icmp implements NetProtocol {
      * Linux: {@code icmp_reply()}: answers {@code req} from the address it was sent to (or, if it
      * was a broadcast, from the receiving interface's address), copying {@code dataLen} bytes at
      * {@code dataOff} of {@code req} (or the given 32-bit words) after the new header.
+     *
+     * <p>When the reply repeats the request's rest-of-header and data ({@code reqWord} and
+     * {@code reqCheck} are the request's type/code word and its checksum, verified by
+     * {@code icmp_rcv}), its checksum is the request's updated for the new type and code
+     * (RFC 1624 equation 3): the same value a full recomputation gives, without a second pass
+     * over the data. Otherwise they are -1 and the checksum is computed.
      */
-    private void icmpReply(SkBuff req, int type, int code, int rest, int dataOff, int dataLen, int[] words) {
+    private void icmpReply(SkBuff req, int type, int code, int rest, int dataOff, int dataLen, int[] words,
+                           int reqWord, int reqCheck) {
         if (ICMP_REPLY.enabled) {
             ICMP_REPLY.fire(net, req, type);
         }
@@ -271,10 +286,9 @@ public final class Icmp implements NetProtocol {
             applyRatelimit = true;
         }
         Rtable ort;
-        synchronized (fl4) {
-            ort = ipv4.route().ipRouteOutput(fl4.init(daddr, saddr, 0, Ipv4Header.IPPROTO_ICMP));
-            saddr = fl4.saddr;
-        }
+        Flowi4 fl4 = FL4.get();
+        ort = ipv4.route().ipRouteOutput(fl4.init(daddr, saddr, 0, Ipv4Header.IPPROTO_ICMP));
+        saddr = fl4.saddr;
         if (ort == null || !xrlimAllow(ort, daddr, applyRatelimit)) {
             return;
         }
@@ -296,7 +310,11 @@ public final class Icmp implements NetProtocol {
         } else {
             skb.write(o + IcmpHeader.LEN, req, dataOff, dataLen);
         }
-        IcmpHeader.fillChecksum(skb, o, len);
+        if (reqCheck >= 0 && words == null) {
+            skb.setU16(o + IcmpHeader.CHECKSUM, InetChecksum.csumReplace2(reqCheck, reqWord, (type << 8) | code));
+        } else {
+            IcmpHeader.fillChecksum(skb, o, len);
+        }
         skb.journey = req.journey;
         icmpOutCount(type);
         ipv4.output().ipSendSkb(skb, ort, saddr, daddr, Ipv4Header.IPPROTO_ICMP, -1,
@@ -318,11 +336,12 @@ public final class Icmp implements NetProtocol {
 
     /** Linux: {@code icmp_out_count()}: OutMsgs and the per-type counters. */
     void icmpOutCount(int type) {
-        icmp.inc(IpMib.ICMP_OUT_MSGS);
         icmpMsg.inc(256 + type);
         int f = IpMib.icmpTypeField(type, true);
         if (f >= 0) {
-            icmp.inc(f);
+            icmp.add(IpMib.ICMP_OUT_MSGS, 1, f, 1);
+        } else {
+            icmp.inc(IpMib.ICMP_OUT_MSGS);
         }
     }
 
@@ -390,10 +409,9 @@ public final class Icmp implements NetProtocol {
             tos = (tos & 0x1e) | IPTOS_PREC_INTERNETCONTROL;
         }
         Rtable ort;
-        synchronized (fl4) {
-            ort = ipv4.route().ipRouteOutput(fl4.init(origSrc, saddr, 0, Ipv4Header.IPPROTO_ICMP));
-            saddr = fl4.saddr;
-        }
+        Flowi4 fl4 = FL4.get();
+        ort = ipv4.route().ipRouteOutput(fl4.init(origSrc, saddr, 0, Ipv4Header.IPPROTO_ICMP));
+        saddr = fl4.saddr;
         if (ort == null || !xrlimAllow(ort, origSrc, applyRatelimit)) {
             return;
         }

@@ -1,6 +1,9 @@
 package dev.packetflow.net.ipv4;
 
 import dev.packetflow.net.core.SkBuff;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
 
 /**
  * The Internet checksum (RFC 1071): the 16-bit one's complement of the one's complement sum of
@@ -12,17 +15,39 @@ import dev.packetflow.net.core.SkBuff;
  * {@code csum_fold}, {@code ip_fast_csum}, {@code csum_replace2}).
  */
 public final class InetChecksum {
+    private static final ValueLayout.OfLong NATIVE_LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+    private static final ValueLayout.OfInt NATIVE_INT = ValueLayout.JAVA_INT_UNALIGNED;
+    private static final boolean LITTLE_ENDIAN = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
+
     private InetChecksum() {}
 
     /**
      * Linux: {@code csum_partial()}. Adds {@code len} bytes of {@code skb} at absolute offset
      * {@code off} to {@code sum}; the result is unfolded. An odd last byte is padded with zero on the
      * right, as RFC 1071 requires.
+     *
+     * <p>The bulk is read eight bytes at a time in the machine's byte order and summed as two
+     * 32-bit halves (RFC 1071 section 2(C): the sum is independent of byte order up to a final
+     * swap, and 2(B): carries can be deferred), then folded to 16 bits and swapped into network
+     * order; the last few bytes are added as big-endian words.
      */
     public static long partial(SkBuff skb, int off, int len, long sum) {
         int i = 0;
-        for (; i + 4 <= len; i += 4) {
+        if (len >= 8) {
+            // A slice bounds-checks once; long indices let the JIT drop the per-read checks.
+            MemorySegment seg = skb.segment().asSlice(off, len);
+            long n = len & ~7L;
+            long acc = 0;
+            for (long j = 0; j < n; j += 8) {
+                long v = seg.get(NATIVE_LONG, j);
+                acc += (v & 0xffffffffL) + (v >>> 32);
+            }
+            i = (int) n;
+            sum += LITTLE_ENDIAN ? swab16(fold16(acc)) : fold16(acc);
+        }
+        if (i + 4 <= len) {
             sum += skb.u32(off + i) & 0xffffffffL;
+            i += 4;
         }
         if (i + 2 <= len) {
             sum += skb.u16(off + i);
@@ -32,6 +57,20 @@ public final class InetChecksum {
             sum += skb.u8(off + i) << 8;
         }
         return sum;
+    }
+
+    /** The one's complement sum in {@code acc}, end-around carries folded in, as 16 bits (not complemented). */
+    private static int fold16(long acc) {
+        acc = (acc & 0xffffffffL) + (acc >>> 32);
+        acc = (acc & 0xffffffffL) + (acc >>> 32);
+        acc = (acc & 0xffff) + (acc >>> 16);
+        acc = (acc & 0xffff) + (acc >>> 16);
+        acc = (acc & 0xffff) + (acc >>> 16);
+        return (int) acc;
+    }
+
+    private static int swab16(int x) {
+        return ((x & 0xff) << 8) | (x >>> 8);
     }
 
     /** {@link #partial(SkBuff, int, int, long)} over a byte array. */
@@ -69,11 +108,17 @@ public final class InetChecksum {
      * the header (including its checksum field) is intact.
      */
     public static int ipFastCsum(SkBuff skb, int off, int ihl) {
-        long sum = 0;
-        for (int i = 0; i < ihl; i++) {
-            sum += skb.u32(off + (i << 2)) & 0xffffffffL;
+        if (ihl != 5) {
+            return fold(partial(skb, off, ihl << 2, 0));
         }
-        return fold(sum);
+        // The usual 20-byte header: two 8-byte reads and one 4-byte read, like Linux's x86 version.
+        MemorySegment seg = skb.segment();
+        long a = seg.get(NATIVE_LONG, off);
+        long b = seg.get(NATIVE_LONG, off + 8L);
+        long c = seg.get(NATIVE_INT, off + 16L) & 0xffffffffL;
+        long acc = (a & 0xffffffffL) + (a >>> 32) + (b & 0xffffffffL) + (b >>> 32) + c;
+        int s = fold16(acc);
+        return ~(LITTLE_ENDIAN ? swab16(s) : s) & 0xffff;
     }
 
     /**

@@ -26,7 +26,6 @@ final class IpForward {
     private final NetStack net;
     private final Ipv4 ipv4;
     private final Mib ip;
-    private final Netfilter.OkFn forwardFinish = this::ipForwardFinish;
 
     IpForward(NetStack net, Ipv4 ipv4) {
         this.net = net;
@@ -72,7 +71,8 @@ final class IpForward {
             ipRtSendRedirect(skb, rt);
         }
         skb.cb0 |= Ipv4.IPSKB_FORWARDED;
-        return Netfilter.nfHook(Netfilter.NF_INET_FORWARD, net, skb, skb.dev, rt.dev, forwardFinish);
+        int rc = Netfilter.nfHook(Netfilter.NF_INET_FORWARD, net, skb, skb.dev, rt.dev);
+        return rc == 1 ? ipForwardFinish(net, skb) : rc;
     }
 
     /**

@@ -1,5 +1,7 @@
 package dev.packetflow.net.ipv4;
 
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
 import java.util.Random;
 import java.util.function.LongSupplier;
 
@@ -15,6 +17,7 @@ import java.util.function.LongSupplier;
  */
 final class IpIdents {
     private static final int SZ = 2048;
+    private static final VarHandle INTS = MethodHandles.arrayElementVarHandle(int[].class);
 
     private final int[] idents = new int[SZ];
     private final int[] tstamps = new int[SZ];
@@ -33,23 +36,24 @@ final class IpIdents {
         this.k1 = random.nextInt() | 1;
     }
 
-    /** Linux: {@code __ip_select_ident()}: reserves {@code segs} consecutive IDs; returns the first (16 bits). */
-    synchronized int select(int daddr, int saddr, int protocol, int segs) {
+    /**
+     * Linux: {@code __ip_select_ident()} / {@code ip_idents_reserve()}: reserves {@code segs}
+     * consecutive IDs; returns the first (16 bits). Lock-free as in Linux: the thread that moves a
+     * bucket's timestamp draws the random jump, and the counter advances by one atomic add.
+     */
+    int select(int daddr, int saddr, int protocol, int segs) {
         int h = mix(mix(mix(k0 ^ daddr) ^ saddr) ^ protocol) * k1;
         int bucket = (h ^ (h >>> 16)) & (SZ - 1);
         int now = (int) jiffies.getAsLong();
-        int old = tstamps[bucket];
+        int old = (int) INTS.getOpaque(tstamps, bucket);
         int delta = 0;
-        if (old != now) {
-            tstamps[bucket] = now;
+        if (old != now && INTS.compareAndSet(tstamps, bucket, old, now)) {
             int idle = now - old;
             if (idle > 0) {
                 delta = random.nextInt(idle);
             }
         }
-        int id = idents[bucket] + delta;
-        idents[bucket] = id + segs;
-        return id & 0xffff;
+        return ((int) INTS.getAndAdd(idents, bucket, segs + delta) + delta) & 0xffff;
     }
 
     private static int mix(int x) {

@@ -36,8 +36,6 @@ final class IpInput {
     private final Ipv4 ipv4;
     private final Mib ip;
     private final Mib ipExt;
-    private final Netfilter.OkFn rcvFinish = this::ipRcvFinish;
-    private final Netfilter.OkFn localDeliverFinish = this::ipLocalDeliverFinish;
 
     IpInput(NetStack net, Ipv4 ipv4) {
         this.net = net;
@@ -57,7 +55,8 @@ final class IpInput {
         if (!ipRcvCore(skb, dev)) {
             return PacketType.NET_RX_DROP;
         }
-        return Netfilter.nfHook(Netfilter.NF_INET_PRE_ROUTING, net, skb, dev, null, rcvFinish);
+        int rc = Netfilter.nfHook(Netfilter.NF_INET_PRE_ROUTING, net, skb, dev, null);
+        return rc == 1 ? ipRcvFinish(net, skb) : rc;
     }
 
     /**
@@ -88,21 +87,24 @@ final class IpInput {
         }
         int len = skb.len();
         ip.inc(IpMib.IN_RECEIVES);
-        ipExt.add(IpMib.EXT_IN_OCTETS, len);
         int nh = skb.data;
         skb.networkHeader = nh;
         if (len < Ipv4Header.MIN_LEN) {
+            ipExt.add(IpMib.EXT_IN_OCTETS, len);
             return inhdrError(skb, DropReason.PKT_TOO_SMALL);
         }
         int vihl = skb.u8(nh);
         if ((vihl >>> 4) != 4) {
+            ipExt.add(IpMib.EXT_IN_OCTETS, len);
             return inhdrError(skb, DropReason.IP_INHDR_VERSION);
         }
         int hl = (vihl & 0x0f) << 2;
         if (hl < Ipv4Header.MIN_LEN || hl > len) {
+            ipExt.add(IpMib.EXT_IN_OCTETS, len);
             return inhdrError(skb, DropReason.IP_INHDR_IHL);
         }
-        ipExt.inc(IpMib.EXT_IN_NOECT_PKTS + (skb.u8(nh + Ipv4Header.TOS) & 3));
+        // InOctets and the ECN codepoint's counter in one go.
+        ipExt.add(IpMib.EXT_IN_OCTETS, len, IpMib.EXT_IN_NOECT_PKTS + (skb.u8(nh + Ipv4Header.TOS) & 3), 1);
         if (InetChecksum.ipFastCsum(skb, nh, hl >>> 2) != 0) {
             ipExt.inc(IpMib.EXT_IN_CSUM_ERRORS);
             return inhdrError(skb, DropReason.IP_CSUM);
@@ -182,7 +184,8 @@ final class IpInput {
                 return PacketType.NET_RX_SUCCESS;
             }
         }
-        return Netfilter.nfHook(Netfilter.NF_INET_LOCAL_IN, net, skb, skb.dev, null, localDeliverFinish);
+        int rc = Netfilter.nfHook(Netfilter.NF_INET_LOCAL_IN, net, skb, skb.dev, null);
+        return rc == 1 ? ipLocalDeliverFinish(net, skb) : rc;
     }
 
     /**

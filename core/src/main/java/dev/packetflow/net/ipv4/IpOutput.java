@@ -53,8 +53,6 @@ public final class IpOutput {
     private final Ipv4 ipv4;
     private final Mib ip;
     private final Mib ipExt;
-    private final Netfilter.OkFn dstOutput = this::dstOutput;
-    private final Netfilter.OkFn finishOutput = this::ipFinishOutput;
 
     IpOutput(NetStack net, Ipv4 ipv4) {
         this.net = net;
@@ -153,14 +151,8 @@ public final class IpOutput {
         if (id < 0) {
             id = df && !ignoreDf ? 0 : ipv4.idents.select(daddr, saddr, protocol, 1);
         }
-        skb.setU8(o, 0x45);
-        skb.setU8(o + Ipv4Header.TOS, tos);
-        skb.setU16(o + Ipv4Header.ID, id);
-        skb.setU16(o + Ipv4Header.FRAG_OFF, df ? Ipv4Header.IP_DF : 0);
-        skb.setU8(o + Ipv4Header.TTL, ttl < 0 ? ipv4.ipDefaultTtl() : ttl);
-        skb.setU8(o + Ipv4Header.PROTOCOL, protocol);
-        skb.setU32(o + Ipv4Header.SADDR, saddr);
-        skb.setU32(o + Ipv4Header.DADDR, daddr);
+        Ipv4Header.build(skb, o, tos, skb.len(), id, df ? Ipv4Header.IP_DF : 0, ttl < 0 ? ipv4.ipDefaultTtl() : ttl,
+                protocol, saddr, daddr);
         skb.dst = rt;
         skb.cb0 = ignoreDf ? Ipv4.IPSKB_IGNORE_DF : 0;
         skb.cb1 = 0;
@@ -189,11 +181,11 @@ public final class IpOutput {
         ip.inc(IpMib.OUT_REQUESTS);
         int o = skb.data;
         skb.networkHeader = o;
-        skb.setU16(o + Ipv4Header.TOT_LEN, skb.len());
-        Ipv4Header.fillChecksum(skb, o);
+        Ipv4Header.setTotLenAndChecksum(skb, o, skb.len());
         skb.protocol = Eth.ETH_P_IP;
         Rtable rt = (Rtable) skb.dst;
-        return Netfilter.nfHook(Netfilter.NF_INET_LOCAL_OUT, net, skb, null, rt.dev, dstOutput);
+        int rc = Netfilter.nfHook(Netfilter.NF_INET_LOCAL_OUT, net, skb, null, rt.dev);
+        return rc == 1 ? dstOutput(net, skb) : rc;
     }
 
     /** Linux: {@code dst_output()}: the route's output function, {@code ip_output} for IPv4 routes. */
@@ -214,7 +206,8 @@ public final class IpOutput {
         }
         skb.dev = dev;
         skb.protocol = Eth.ETH_P_IP;
-        return Netfilter.nfHook(Netfilter.NF_INET_POST_ROUTING, net, skb, indev, dev, finishOutput);
+        int rc = Netfilter.nfHook(Netfilter.NF_INET_POST_ROUTING, net, skb, indev, dev);
+        return rc == 1 ? ipFinishOutput(net, skb) : rc;
     }
 
     /**

@@ -164,6 +164,44 @@ public final class Ipv4Header {
         s.setU16(o + CHECK, InetChecksum.ipFastCsum(s, o, ihl(s, o)));
     }
 
+    /**
+     * Sets the total length to {@code totLen} and fills in the checksum: Linux's
+     * {@code __ip_local_out()} ({@code iph->tot_len = htons(skb->len); ip_send_check(iph)}). An
+     * options-less header is read as two 8-byte words and a 4-byte word, patched and summed in
+     * registers and written back whole: the loads match the stores that built the header (see
+     * {@link #build}), and no narrow store sits under a wide load, which would stall it.
+     */
+    public static void setTotLenAndChecksum(SkBuff s, int o, int totLen) {
+        long w0 = s.u64(o);
+        if ((w0 >>> 56) != 0x45) {
+            s.setU16(o + TOT_LEN, totLen);
+            fillChecksum(s, o);
+            return;
+        }
+        long w1 = s.u64(o + 8);
+        int w2 = s.u32(o + 16);
+        w0 = (w0 & ~(0xffffL << 32)) | ((long) (totLen & 0xffff) << 32);
+        w1 &= ~(0xffffL << 32);
+        long sum = (w0 >>> 32) + (w0 & 0xffffffffL) + (w1 >>> 32) + (w1 & 0xffffffffL) + (w2 & 0xffffffffL);
+        w1 |= (long) InetChecksum.fold(sum) << 32;
+        s.setU64(o, w0);
+        s.setU64(o + 8, w1);
+    }
+
+    /**
+     * Writes an options-less header at {@code o} with a zero checksum, in three stores (see
+     * {@link #setTotLenAndChecksum}).
+     */
+    public static void build(SkBuff s, int o, int tos, int totLen, int id, int fragOff, int ttl, int protocol,
+                             int saddr, int daddr) {
+        long w0 = (0x45L << 56) | ((long) (tos & 0xff) << 48) | ((long) (totLen & 0xffff) << 32)
+                | ((long) (id & 0xffff) << 16) | (fragOff & 0xffff);
+        long w1 = ((long) (ttl & 0xff) << 56) | ((long) (protocol & 0xff) << 48) | (saddr & 0xffffffffL);
+        s.setU64(o, w0);
+        s.setU64(o + 8, w1);
+        s.setU32(o + 16, daddr);
+    }
+
     /** Whether the header checksum verifies (RFC 791: the sum over the header including it is zero). */
     public static boolean verifyChecksum(SkBuff s, int o) {
         return InetChecksum.ipFastCsum(s, o, ihl(s, o)) == 0;

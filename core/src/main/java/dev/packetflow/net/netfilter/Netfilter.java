@@ -15,8 +15,11 @@ import java.util.List;
  * The five IPv4 netfilter hook points and the hooks registered on them, per stack.
  *
  * <p>{@link #nfHook} is the {@code NF_HOOK()} macro: it runs the hooks of one point in priority
- * order and, when all accept, calls the continuation ({@code okfn}) — so the stage after a hook
- * point is only reached through it, exactly as in the kernel. Hooks are kept in copy-on-write arrays
+ * order and, when all accept, the continuation ({@code okfn}) runs — so the stage after a hook
+ * point is only reached through it, exactly as in the kernel. The packet path writes the macro
+ * out, {@code rc = nfHook(...); if (rc == 1) rc = okfn(...)}, so that the continuation is a
+ * direct call the JIT can inline rather than a call through an interface shared by every hook
+ * point. Hooks are kept in copy-on-write arrays
  * (the kernel's RCU-protected {@code nf_hook_entries}); with none registered the cost is one array
  * length test.
  *
@@ -122,29 +125,50 @@ public final class Netfilter {
     /**
      * Linux: {@code NF_HOOK()}. Runs the hooks of {@code hooknum}; if all accept, returns
      * {@code okfn(net, skb)}. A drop frees the skb with {@link DropReason#NETFILTER_DROP} and returns
-     * -1 (Linux: {@code -EPERM}); a steal returns 0.
+     * -1 (Linux: {@code -EPERM}); a steal returns 0. The packet path calls {@link #nfHook(int,
+     * NetStack, SkBuff, NetDevice, NetDevice)} and its continuation directly instead, as the
+     * kernel's inline {@code NF_HOOK()} does; this form is for continuations chosen at run time.
      */
     public static int nfHook(int hooknum, NetStack net, SkBuff skb, NetDevice in, NetDevice out, OkFn okfn) {
+        int rc = nfHook(hooknum, net, skb, in, out);
+        return rc == 1 ? okfn.ok(net, skb) : rc;
+    }
+
+    /**
+     * Linux: {@code nf_hook()}. Fires the hook point's tracepoint and runs its hooks; returns 1 when
+     * every hook accepted (the caller continues with its okfn, as {@code NF_HOOK()} does), -1 when
+     * one dropped the packet (freed with {@link DropReason#NETFILTER_DROP}), 0 when one stole it.
+     * With no hook registered the cost is a load and a test.
+     */
+    public static int nfHook(int hooknum, NetStack net, SkBuff skb, NetDevice in, NetDevice out) {
         Tracepoint tp = POINTS[hooknum];
         if (tp.enabled) {
             tp.fire(net, in != null ? in : out, skb, hooknum);
         }
         Netfilter nf = net.netfilter();
         HookOps[] hooks = nf.entries[hooknum];
+        if (hooks.length == 0) {
+            return 1;
+        }
+        return nf.nfHookSlow(hooks, hooknum, net, skb, in, out);
+    }
+
+    /** Linux: {@code nf_hook_slow()}: the hooks in priority order until one does not accept. */
+    private int nfHookSlow(HookOps[] hooks, int hooknum, NetStack net, SkBuff skb, NetDevice in, NetDevice out) {
         for (HookOps h : hooks) {
             int v = h.fn().hook(skb, net, hooknum, in, out);
             if (v == NF_ACCEPT) {
                 continue;
             }
             if (v == NF_STOLEN) {
-                nf.stolen[hooknum]++;
+                stolen[hooknum]++;
                 return 0;
             }
             // NF_DROP, and anything unknown, drops: a broken hook must not let packets through.
-            nf.dropped[hooknum]++;
+            dropped[hooknum]++;
             Skb.kfreeSkb(net, skb, DropReason.NETFILTER_DROP);
             return -1;
         }
-        return okfn.ok(net, skb);
+        return 1;
     }
 }

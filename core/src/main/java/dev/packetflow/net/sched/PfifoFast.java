@@ -16,7 +16,8 @@ public final class PfifoFast extends Qdisc {
 
     private final SkBuffHead[] bands = {new SkBuffHead(), new SkBuffHead(), new SkBuffHead()};
     private final int limit;
-    private int qlen;
+    /** Read without the lock by the core (see {@link Qdisc}); written under it. */
+    private volatile int qlen;
 
     public PfifoFast(int limit) {
         this.limit = limit;
@@ -39,6 +40,9 @@ public final class PfifoFast extends Qdisc {
 
     @Override
     public SkBuff dequeue() {
+        if (qlen == 0) {
+            return null;
+        }
         for (SkBuffHead b : bands) {
             SkBuff s = b.dequeue();
             if (s != null) {
@@ -71,5 +75,11 @@ public final class PfifoFast extends Qdisc {
     @Override
     public String kind() {
         return "pfifo_fast";
+    }
+
+    /** Linux: {@code pfifo_fast_init()} sets {@code TCQ_F_CAN_BYPASS}. */
+    @Override
+    public boolean canBypass() {
+        return true;
     }
 }

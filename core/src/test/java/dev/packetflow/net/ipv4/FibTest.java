@@ -208,4 +208,36 @@ class FibTest {
             assertThat(bad.err).isEqualTo(Errno.EINVAL.neg());
         }
     }
+
+    @Test
+    void lookup_remembered_isForgottenWhenARouteChanges_andOtherThreadsSeeTheTables() throws Exception {
+        try (TestNet n = new TestNet()) {
+            NetStack s = n.stack("h");
+            ChannelDevice eth0 = n.dev(s, "eth0");
+            ChannelDevice eth1 = n.dev(s, "eth1");
+            s.ipv4().addAddress(eth0, ip("198.18.0.1"), 24);
+            s.ipv4().addAddress(eth1, ip("198.18.1.1"), 24);
+            Fib fib = s.ipv4().fib();
+            fib.routeAdd(RouteSpec.defaultRoute().via(ip("198.18.0.254")));
+            int dst = ip("198.19.9.9");
+            for (int i = 0; i < 3; i++) {
+                assertThat(fib.lookup(dst).gateway).isEqualTo(ip("198.18.0.254"));
+            }
+            fib.routeAdd(RouteSpec.to(ip("198.19.9.0"), 24).via(ip("198.18.1.254")));
+            assertThat(fib.lookup(dst).gateway).isEqualTo(ip("198.18.1.254"));
+            FibRoute[] seen = new FibRoute[1];
+            Thread other = new Thread(() -> seen[0] = fib.lookup(dst));
+            other.start();
+            other.join();
+            assertThat(seen[0].gateway).isEqualTo(ip("198.18.1.254"));
+            fib.routeDel(RouteSpec.to(ip("198.19.9.0"), 24));
+            assertThat(fib.lookup(dst).gateway).isEqualTo(ip("198.18.0.254"));
+            // Destinations that share a memo slot still get their own answers.
+            for (int i = 0; i < 64; i++) {
+                int d = ip("198.18.1.0") + i;
+                assertThat(fib.lookup(d).dev).isSameAs(eth1);
+                assertThat(fib.lookup(ip("198.18.0.0") + i).dev).isSameAs(eth0);
+            }
+        }
+    }
 }

@@ -1,0 +1,38 @@
+package dev.packetflow.bench;
+
+import java.io.PrintStream;
+
+/**
+ * {@code packetflow bench icmp-echo}: one stack answering pings as fast as it can, the path of
+ * {@link IcmpEchoBench} ({@code napi_poll} to {@code ndo_start_xmit} of the reply, 64 requests
+ * per NAPI poll) in a timed loop.
+ */
+final class IcmpEchoScenario implements Scenario {
+    /** Upper bound on packets, whatever the time allows. */
+    static final long MAX_PACKETS = 200_000_000L;
+
+    @Override
+    public String name() {
+        return "icmp-echo";
+    }
+
+    @Override
+    public String description() {
+        return "ICMP echo request to reply on one stack, 64 per NAPI poll (ns per packet, allocation)";
+    }
+
+    @Override
+    public void run(PrintStream out, double seconds) {
+        try (EchoRig rig = new EchoRig()) {
+            rig.verify();
+            RigLoop.Result r = RigLoop.run(rig::runBatch, seconds, MAX_PACKETS);
+            rig.verify();
+            Scenario.figure(out, "icmp_echo_packets", r.packets(), "packets");
+            Scenario.figure(out, "icmp_echo_ns_per_packet", r.nsPerPacket(), "ns");
+            Scenario.figure(out, "icmp_echo_cpu_ns_per_packet", r.cpuNsPerPacket(), "ns");
+            Scenario.figure(out, "icmp_echo_best_ns_per_packet", r.bestChunkNsPerPacket(), "ns");
+            Scenario.figure(out, "icmp_echo_replies_per_second", Math.round(r.packets() * 1e9 / r.wallNs()), "replies/s");
+            Scenario.figure(out, "icmp_echo_alloc_bytes_per_packet", r.allocBytesPerPacket(), "B");
+        }
+    }
+}
