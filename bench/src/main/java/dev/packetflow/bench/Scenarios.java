@@ -7,7 +7,7 @@ public final class Scenarios {
     private Scenarios() {}
 
     public static List<Scenario> all() {
-        return List.of(new TapBench());
+        return List.of(new TapBench(), new UdpThroughputScenario(), new UdpRrScenario());
     }
 
     public static Scenario byName(String name) {

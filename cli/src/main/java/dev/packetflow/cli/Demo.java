@@ -15,7 +15,6 @@ import dev.packetflow.pcap.PcapCapture;
 import dev.packetflow.trace.Journey;
 import dev.packetflow.trace.JourneyRecorder;
 import dev.packetflow.trace.SeedDiagram;
-import java.io.IOException;
 import java.io.PrintStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -28,7 +27,8 @@ import java.util.Map;
 /**
  * The demo scenario: host A — router R — host B on two virtual Ethernet wires, in virtual time.
  * A pings B; the second echo request (the first one waits for ARP on each hop) is followed through
- * every stage of A, R and B and printed as the seed's diagrams.
+ * every stage of A, R and B and printed as the seed's diagrams. Then an application on A sends a UDP
+ * message to an application on B ({@link UdpDemo}), whose journey is printed the same way.
  */
 public final class Demo {
     static final String A_ADDR = "198.18.0.2";
@@ -43,15 +43,16 @@ public final class Demo {
 
     private Demo() {}
 
-    public static Result run(long seed, Path pcapDir, int count, PrintStream out) throws IOException {
+    public static Result run(long seed, Path pcapDir, int count, PrintStream out) throws Exception {
         return run(seed, pcapDir, count, out, WARMUP_PINGS);
     }
 
     /** Pings sent through a scratch copy of the topology first, so the timed journey runs compiled code. */
     static final int WARMUP_PINGS = 12_000;
 
-    public static Result run(long seed, Path pcapDir, int count, PrintStream out, int warmup) throws IOException {
+    public static Result run(long seed, Path pcapDir, int count, PrintStream out, int warmup) throws Exception {
         List<Journey> timing = warmup > 0 ? warmUp(seed, warmup) : List.of();
+        List<Journey> udpTiming = warmup > 0 ? UdpDemo.warmUp(seed, warmup) : List.of();
         Simulation sim = new Simulation(seed);
         NetStack a = NetStack.create(sim, "A");
         NetStack r = NetStack.create(sim, "R");
@@ -116,6 +117,7 @@ public final class Demo {
                 out.println();
                 out.println(SeedDiagram.render(journey, timing.isEmpty() ? null : SeedDiagram.medianStageTimes(journey, timing)));
             }
+            UdpDemo.run(sim, a, b, udpTiming, out);
             for (NetStack s : List.of(a, r, b)) {
                 out.printf("%s # ip -s link%n%s%n", s.name(), IpLink.show(s, true));
             }

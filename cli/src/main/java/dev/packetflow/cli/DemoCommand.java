@@ -12,8 +12,10 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = {
             "Host A — router R — host B on two virtual Ethernet wires, in virtual time. A pings B; the echo",
-            "request's journey through A, R and B is printed as the seed's diagrams, then device statistics,",
-            "MIB counters and the pcap files written. The same seed gives the same run."
+            "request's journey through A, R and B is printed as the seed's diagrams; then an application on A",
+            "sends a UDP message to one on B, and its journey from sendto() to recvfrom() is printed the same",
+            "way, with ss. Then device statistics, MIB counters and the pcap files written. The same seed gives",
+            "the same run."
         })
 final class DemoCommand implements Callable<Integer> {
     @Option(names = "--seed", defaultValue = "1", description = "simulation seed (default ${DEFAULT-VALUE})")

@@ -36,6 +36,8 @@ public final class Nstat {
      */
     private static final Set<String> NSTAT_GROUPS = Set.of(
             "Ip", "Icmp", "IcmpMsg", "Tcp", "Udp", "UdpLite", "IpExt", "TcpExt", "MPTcpExt");
+    private static final java.util.List<String> ORDER = java.util.List.of(
+            "Ip", "Icmp", "IcmpMsg", "Tcp", "Udp", "UdpLite", "TcpExt", "IpExt", "MPTcpExt");
 
     private Nstat() {}
 
@@ -47,10 +49,11 @@ public final class Nstat {
     /** {@code nstat -a} ({@code zeros} false) or {@code nstat -az} (true, every counter). */
     public static String format(NetStack net, boolean zeros) {
         StringBuilder sb = new StringBuilder("#kernel\n");
-        for (Mib m : net.mibs()) {
-            if (!NSTAT_GROUPS.contains(m.group())) {
-                continue;
-            }
+        java.util.List<Mib> mibs = new java.util.ArrayList<>(net.mibs());
+        mibs.removeIf(m -> !NSTAT_GROUPS.contains(m.group()));
+        // /proc/net/snmp's groups first, in its order, then /proc/net/netstat's, as nstat prints them
+        mibs.sort(java.util.Comparator.comparingInt(m -> ORDER.indexOf(m.group())));
+        for (Mib m : mibs) {
             String[] fields = m.fields();
             for (int i = 0; i < fields.length; i++) {
                 String name = m.group() + fields[i];

@@ -10,6 +10,7 @@
  *       {@code IpRoute} and {@code IpNeigh} (package-private) parse and print {@code ip route}
  *       and {@code ip neigh} over the FIB and the ARP table.
  *   <li>{@link dev.packetflow.iproute2.Nstat}: {@code nstat -a}, the SNMP counters and drop reasons.
+ *   <li>{@link dev.packetflow.iproute2.Ss}: {@code ss}, the socket listing (state, queues, addresses).
  * </ul>
  */
 package dev.packetflow.iproute2;

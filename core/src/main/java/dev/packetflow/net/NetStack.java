@@ -21,7 +21,7 @@ import java.util.Random;
  *
  * <p>Subsystems hang off it the way they hang off {@code struct net} in Linux: {@link #ipv4()}
  * (addresses, FIB, IP and ICMP counters, fragments), {@link #arp()} (the neighbour table),
- * {@link #netfilter()}.
+ * {@link #netfilter()}, {@link #sockets()} (the BSD socket calls) and {@link #udp()}.
  */
 public final class NetStack implements AutoCloseable {
     private final String name;
@@ -41,6 +41,7 @@ public final class NetStack implements AutoCloseable {
     private final dev.packetflow.net.ipv4.Arp arp;
     private final dev.packetflow.net.ipv4.LocalPorts localPorts;
     private final dev.packetflow.net.socket.SocketLayer sockets;
+    private final dev.packetflow.net.ipv4.Udp udp;
     private boolean closed;
 
     private NetStack(Kernel kernel, String name, int cpu, long seed) {
@@ -55,6 +56,7 @@ public final class NetStack implements AutoCloseable {
         // A random source of its own, so adding sockets does not shift the stack's other random draws.
         this.localPorts = new dev.packetflow.net.ipv4.LocalPorts(new Random(seed ^ name.hashCode() ^ 0x9e3779b97f4a7c15L));
         this.sockets = new dev.packetflow.net.socket.SocketLayer(this);
+        this.udp = new dev.packetflow.net.ipv4.Udp(this);
     }
 
     /** A new stack called {@code name} whose timers run on CPU 0 of {@code kernel}. */
@@ -124,6 +126,11 @@ public final class NetStack implements AutoCloseable {
     /** The BSD socket calls of this stack: descriptors, sockets, poll and epoll. */
     public dev.packetflow.net.socket.SocketLayer sockets() {
         return sockets;
+    }
+
+    /** UDP: its socket table and its Udp MIB group. */
+    public dev.packetflow.net.ipv4.Udp udp() {
+        return udp;
     }
 
     /** {@code net.ipv4.ip_local_port_range} and ephemeral port selection, shared by UDP and TCP. */

@@ -26,7 +26,8 @@ public final class SeedDiagram {
             return "Network Layer";
         }
         if (stage.startsWith("tcp_") || stage.startsWith("udp_") || stage.startsWith("icmp_")
-                || stage.startsWith("ping_") || stage.startsWith("raw_")) {
+                || stage.startsWith("ping_") || stage.startsWith("raw_") || stage.startsWith("__udp")
+                || stage.startsWith("__tcp") || stage.startsWith("__inet_lookup")) {
             return "Transport Layer";
         }
         if (stage.startsWith("sock_") || stage.startsWith("sk_") || stage.startsWith("sys_")

@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4;
 
+import dev.packetflow.net.socket.Errno;
 import dev.packetflow.net.core.NetDevice;
 
 /**
@@ -67,9 +68,9 @@ public final class FibRoute {
     /** Linux: {@code fib_props[type].error}: what a lookup hitting a route of this type reports. */
     static int errorOf(int type) {
         return switch (type) {
-            case RTN_UNREACHABLE -> Errno.EHOSTUNREACH;
-            case RTN_PROHIBIT -> Errno.EACCES;
-            case RTN_BLACKHOLE -> Errno.EINVAL;
+            case RTN_UNREACHABLE -> Errno.EHOSTUNREACH.code;
+            case RTN_PROHIBIT -> Errno.EACCES.code;
+            case RTN_BLACKHOLE -> Errno.EINVAL.code;
             default -> 0;
         };
     }

@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4;
 
+import dev.packetflow.net.socket.Errno;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.Mib;
@@ -50,7 +51,7 @@ final class IpFragment {
             ip.inc(IpMib.FRAG_FAILS);
             ipv4.icmp().icmpSend(skb, IcmpHeader.ICMP_DEST_UNREACH, IcmpHeader.ICMP_FRAG_NEEDED, mtu);
             Skb.kfreeSkb(skb, DropReason.PKT_TOO_BIG);
-            return -Errno.EMSGSIZE;
+            return Errno.EMSGSIZE.neg();
         }
         return ipDoFragment(skb, mtu);
     }
@@ -71,7 +72,7 @@ final class IpFragment {
         if (room < 8) {
             ip.inc(IpMib.FRAG_FAILS);
             Skb.kfreeSkb(skb, DropReason.PKT_TOO_BIG);
-            return -Errno.EMSGSIZE;
+            return Errno.EMSGSIZE.neg();
         }
         int origFo = Ipv4Header.fragOff(skb, nh);
         int offset = (origFo & Ipv4Header.IP_OFFSET) << 3;
@@ -84,7 +85,7 @@ final class IpFragment {
             int len = Math.min(left, room);
             SkBuff f = net.pool().alloc(FRAG_HEADROOM + hlen + len);
             if (f == null) {
-                err = -Errno.ENOBUFS;
+                err = Errno.ENOBUFS.neg();
                 break;
             }
             f.reserve(FRAG_HEADROOM);
@@ -115,7 +116,7 @@ final class IpFragment {
             return 0;
         }
         ip.inc(IpMib.FRAG_FAILS);
-        Skb.kfreeSkb(skb, err == -Errno.ENOBUFS ? DropReason.NOMEM : DropReason.NOT_SPECIFIED);
+        Skb.kfreeSkb(skb, err == Errno.ENOBUFS.neg() ? DropReason.NOMEM : DropReason.NOT_SPECIFIED);
         return err;
     }
 

@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4;
 
+import dev.packetflow.net.socket.Errno;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.LinkStats64;
@@ -221,10 +222,10 @@ final class IpInput {
         }
         DropReason reason = DropReason.NOT_SPECIFIED;
         if (ipv4.ipForward() == 0) {
-            if (rt.error == Errno.EHOSTUNREACH) {
+            if (rt.error == Errno.EHOSTUNREACH.code) {
                 reason = DropReason.IP_INADDRERRORS;
                 ip.inc(IpMib.IN_ADDR_ERRORS);
-            } else if (rt.error == Errno.ENETUNREACH) {
+            } else if (rt.error == Errno.ENETUNREACH.code) {
                 reason = DropReason.IP_INNOROUTES;
                 ipExt.inc(IpMib.EXT_IN_NO_ROUTES);
             }
@@ -232,19 +233,19 @@ final class IpInput {
             return PacketType.NET_RX_DROP;
         }
         int code;
-        switch (rt.error) {
-            case Errno.EHOSTUNREACH:
+        switch (Errno.of(rt.error)) {
+            case EHOSTUNREACH:
                 code = IcmpHeader.ICMP_HOST_UNREACH;
                 break;
-            case Errno.ENETUNREACH:
+            case ENETUNREACH:
                 code = IcmpHeader.ICMP_NET_UNREACH;
                 reason = DropReason.IP_INNOROUTES;
                 ipExt.inc(IpMib.EXT_IN_NO_ROUTES);
                 break;
-            case Errno.EACCES:
+            case EACCES:
                 code = IcmpHeader.ICMP_PKT_FILTERED;
                 break;
-            default:
+            case null, default:
                 Skb.kfreeSkb(skb, reason);
                 return PacketType.NET_RX_DROP;
         }

@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4;
 
+import dev.packetflow.net.socket.Errno;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.Mib;
@@ -75,10 +76,32 @@ public final class IpOutput {
      * @return 0, or a negative errno when the packet was dropped
      */
     public int ipSendSkb(SkBuff skb, Rtable rt, int saddr, int daddr, int protocol, int ttl, int tos, int pmtudisc) {
+        return ipSendSkb(skb, rt, saddr, daddr, protocol, ttl, tos, pmtudisc, -1);
+    }
+
+    /**
+     * {@link #ipSendSkb(SkBuff, Rtable, int, int, int, int, int, int)} with the identification
+     * chosen by the caller when {@code id >= 0}: a connected datagram socket numbers its datagrams
+     * from its own counter (Linux: {@code inet->inet_id}, used by {@code ip_select_ident_segs()}
+     * whenever the socket has a peer address). A qdisc's NET_XMIT_DROP becomes -ENOBUFS and
+     * NET_XMIT_CN success, and a failed send counts OutDiscards, as Linux's {@code ip_send_skb()}
+     * does with {@code net_xmit_errno()}.
+     */
+    public int ipSendSkb(SkBuff skb, Rtable rt, int saddr, int daddr, int protocol, int ttl, int tos, int pmtudisc,
+                         int id) {
         if (IP_SEND_SKB.enabled) {
             IP_SEND_SKB.fire(net, skb, protocol);
         }
-        return buildAndSend(skb, rt, saddr, daddr, protocol, ttl, tos, pmtudisc, -1);
+        int err = buildAndSend(skb, rt, saddr, daddr, protocol, ttl, tos, pmtudisc, id < 0 ? -1 : id & 0xffff);
+        if (err != 0) {
+            if (err > 0) {
+                err = err == dev.packetflow.net.sched.Qdisc.NET_XMIT_CN ? 0 : Errno.ENOBUFS.neg();
+            }
+            if (err != 0) {
+                ip.inc(IpMib.OUT_DISCARDS);
+            }
+        }
+        return err;
     }
 
     /**
@@ -102,7 +125,7 @@ public final class IpOutput {
         Flowi4 fl4 = new Flowi4().init(daddr, saddr, 0, protocol);
         Rtable rt = ipv4.route().ipRouteOutput(fl4);
         if (rt == null) {
-            if (fl4.err == -Errno.ENETUNREACH) {
+            if (fl4.err == Errno.ENETUNREACH.neg()) {
                 ip.inc(IpMib.OUT_NO_ROUTES);
             }
             Skb.kfreeSkb(net, skb, DropReason.IP_OUTNOROUTES);
@@ -122,7 +145,7 @@ public final class IpOutput {
         boolean ignoreDf = pmtudisc < IP_PMTUDISC_DO;
         if (skb.headroom() < Ipv4Header.MIN_LEN + LL_RESERVED_SPACE && !skb.cow(Ipv4Header.MIN_LEN + LL_RESERVED_SPACE)) {
             Skb.kfreeSkb(net, skb, DropReason.NOMEM);
-            return -Errno.ENOBUFS;
+            return Errno.ENOBUFS.neg();
         }
         skb.transportHeader = skb.data;
         int o = skb.push(Ipv4Header.MIN_LEN);

@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4;
 
+import dev.packetflow.net.socket.Errno;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
@@ -154,7 +155,7 @@ public final class Ping implements AutoCloseable {
         }
         Ipv4 ipv4 = net.ipv4();
         if (!broadcast && (InetAddr.isLbcast(dst) || ipv4.isLocalBroadcast(dst))) {
-            return -Errno.EACCES;
+            return Errno.EACCES.neg();
         }
         Rtable rt;
         int saddr;
@@ -162,7 +163,7 @@ public final class Ping implements AutoCloseable {
             fl4.init(dst, 0, 0, Ipv4Header.IPPROTO_ICMP);
             rt = ipv4.route().ipRouteOutput(fl4);
             if (rt == null) {
-                if (fl4.err == -Errno.ENETUNREACH) {
+                if (fl4.err == Errno.ENETUNREACH.neg()) {
                     ipv4.ipMib().inc(IpMib.OUT_NO_ROUTES);
                 }
                 return fl4.err;
@@ -170,16 +171,16 @@ public final class Ping implements AutoCloseable {
             saddr = fl4.saddr;
         }
         if ((rt.flags & Rtable.RTCF_BROADCAST) != 0 && !broadcast) {
-            return -Errno.EACCES;
+            return Errno.EACCES.neg();
         }
         int len = IcmpHeader.LEN + payloadLen;
         int mtu = rt.type == FibRoute.RTN_LOCAL ? Ipv4.LOOPBACK_MTU : rt.mtu();
         if (df && len + Ipv4Header.MIN_LEN > mtu) {
-            return -Errno.EMSGSIZE;
+            return Errno.EMSGSIZE.neg();
         }
         SkBuff skb = net.pool().alloc(Skb.MAX_HEADER + len);
         if (skb == null) {
-            return -Errno.ENOBUFS;
+            return Errno.ENOBUFS.neg();
         }
         // Linux builds the datagram inside ping_v4_sendmsg (ip_append_data); the stage fires once the
         // skb exists so that a journey following this packet starts here.

@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4;
 
+import dev.packetflow.net.socket.Errno;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.Mib;
@@ -41,9 +42,9 @@ public final class Route {
     private final Mib stats = new Mib("rt_cache", RT_STATS);
 
     /** The error routes of {@code ip_route_input_slow}'s no_route label, one per errno. */
-    final Rtable rtNetUnreach = new Rtable(FibRoute.RTN_UNREACHABLE, 0, Rtable.INPUT_ERROR, Errno.ENETUNREACH,
+    final Rtable rtNetUnreach = new Rtable(FibRoute.RTN_UNREACHABLE, 0, Rtable.INPUT_ERROR, Errno.ENETUNREACH.code,
             null, 0, 0, 0, null);
-    final Rtable rtHostUnreach = new Rtable(FibRoute.RTN_UNREACHABLE, 0, Rtable.INPUT_ERROR, Errno.EHOSTUNREACH,
+    final Rtable rtHostUnreach = new Rtable(FibRoute.RTN_UNREACHABLE, 0, Rtable.INPUT_ERROR, Errno.EHOSTUNREACH.code,
             null, 0, 0, 0, null);
     /** Limited broadcast (255.255.255.255) and 0.0.0.0 to 0.0.0.0 received: delivered locally. */
     final Rtable rtBrdInput = new Rtable(FibRoute.RTN_BROADCAST, Rtable.RTCF_LOCAL | Rtable.RTCF_BROADCAST,
@@ -196,20 +197,20 @@ public final class Route {
         if (fl4.oif != 0) {
             oifDev = net.deviceByIndex(fl4.oif);
             if (oifDev == null) {
-                fl4.err = -Errno.ENODEV;
+                fl4.err = Errno.ENODEV.neg();
                 return null;
             }
         }
         if (fl4.saddr != 0) {
             if (InetAddr.isMulticast(fl4.saddr) || InetAddr.isLbcast(fl4.saddr) || !ipv4.isLocal(fl4.saddr)) {
-                fl4.err = -Errno.EINVAL;
+                fl4.err = Errno.EINVAL.neg();
                 return null;
             }
         }
         if (daddr == 0) {
             daddr = fl4.saddr;
             if (daddr == 0) {
-                fl4.err = -Errno.EINVAL;
+                fl4.err = Errno.EINVAL.neg();
                 return null;
             }
             fl4.daddr = daddr;
@@ -236,7 +237,7 @@ public final class Route {
                 }
                 return new Rtable(FibRoute.RTN_UNICAST, 0, Rtable.INPUT_FORWARD, 0, oifDev, 0, 0, 0, null);
             }
-            fl4.err = -Errno.ENETUNREACH;
+            fl4.err = Errno.ENETUNREACH.neg();
             return null;
         }
         switch (r.type) {
@@ -354,11 +355,11 @@ public final class Route {
         Flowi4 fl4 = new Flowi4().init(dst, 0, 0, 0);
         Rtable rt = ipRouteOutput(fl4);
         if (rt == null) {
-            throw new IllegalArgumentException("RTNETLINK answers: " + switch (-fl4.err) {
-                case Errno.ENETUNREACH -> "Network is unreachable";
-                case Errno.EHOSTUNREACH -> "No route to host";
-                case Errno.EACCES -> "Permission denied";
-                default -> "Invalid argument";
+            throw new IllegalArgumentException("RTNETLINK answers: " + switch (Errno.of(fl4.err)) {
+                case ENETUNREACH -> "Network is unreachable";
+                case EHOSTUNREACH -> "No route to host";
+                case EACCES -> "Permission denied";
+                case null, default -> "Invalid argument";
             });
         }
         return new RouteGet(dst, rt.type, rt.gateway, rt.dev, fl4.saddr, rt.mtu, rt.route);

@@ -7,6 +7,10 @@ package dev.packetflow.net.socket;
  * <p>The BSD-style socket calls return a non-negative result or {@code -errno}, exactly like the
  * kernel's system call entry points: {@code return -Errno.EAGAIN.code;}. The Java-level sockets map
  * these to {@code java.net} exceptions.
+ *
+ * <p>This is the stack's only errno table: the IPv4 layer uses it too ({@code Errno.EMSGSIZE.neg()}
+ * as a result, {@code Errno.EHOSTUNREACH.code} where Linux stores a positive errno, such as a
+ * route's error), and code that must switch on a number uses {@link #of(int)}.
  */
 public enum Errno {
     EPERM(1, "Operation not permitted"),
@@ -54,6 +58,8 @@ public enum Errno {
     EIDRM(43, "Identifier removed"),
     ENODATA(61, "No data available"),
     ETIME(62, "Timer expired"),
+    ENOSR(63, "Out of streams resources"),
+    ENONET(64, "Machine is not on the network"),
     EPROTO(71, "Protocol error"),
     EBADMSG(74, "Bad message"),
     EOVERFLOW(75, "Value too large for defined data type"),

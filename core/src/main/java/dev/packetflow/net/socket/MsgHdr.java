@@ -49,6 +49,9 @@ public final class MsgHdr {
     private byte[] arr;
     private int arrPos;
     private long left;
+    /** The last direct buffer copied to or from, and a segment over its whole capacity. */
+    private ByteBuffer segBuf;
+    private MemorySegment bufSeg;
 
     /** Sets msg_name to {@code a}, or clears it when {@code a} is null. */
     public MsgHdr setName(SockAddrIn a) {
@@ -125,7 +128,25 @@ public final class MsgHdr {
         return (int) left;
     }
 
-    /** Forgets the buffers (so a reused header does not keep an application's arrays alive). */
+    /**
+     * A segment over all of direct buffer {@code b} (index 0 to its capacity), kept for the next
+     * copy: an application that reuses its buffer (the usual receive loop) makes no new segment per
+     * call, where {@code MemorySegment.ofBuffer} per copy allocates whenever the JIT cannot prove
+     * it does not escape.
+     */
+    private MemorySegment whole(ByteBuffer b) {
+        if (b != segBuf) {
+            bufSeg = MemorySegment.ofBuffer(b.duplicate().clear());
+            segBuf = b;
+        }
+        return bufSeg;
+    }
+
+    /**
+     * Forgets the buffers (so a reused header does not keep an application's arrays alive). The
+     * segment of the last direct buffer stays cached (one buffer per header at most), so that the
+     * next call with the same buffer allocates nothing.
+     */
     public void clearIov() {
         arr = null;
         iov = null;
@@ -164,7 +185,7 @@ public final class MsgHdr {
             if (b.hasArray()) {
                 MemorySegment.copy(seg, ValueLayout.JAVA_BYTE, off, b.array(), b.arrayOffset() + pos, n);
             } else {
-                MemorySegment.copy(seg, off, MemorySegment.ofBuffer(b), 0, n);
+                MemorySegment.copy(seg, off, whole(b), pos, n);
             }
             b.position(pos + n);
             off += n;
@@ -201,7 +222,7 @@ public final class MsgHdr {
             if (b.hasArray()) {
                 MemorySegment.copy(b.array(), b.arrayOffset() + pos, seg, ValueLayout.JAVA_BYTE, off, n);
             } else {
-                MemorySegment.copy(MemorySegment.ofBuffer(b), 0, seg, off, n);
+                MemorySegment.copy(whole(b), pos, seg, off, n);
             }
             b.position(pos + n);
             off += n;

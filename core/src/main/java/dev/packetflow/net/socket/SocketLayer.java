@@ -93,6 +93,25 @@ public final class SocketLayer implements AutoCloseable {
         protosw = n;
     }
 
+    /**
+     * Linux: {@code inet_unregister_protosw()}. Sockets already open keep their protocol; new ones
+     * of this type and protocol are refused (or served by another entry). Returns whether an entry
+     * was removed.
+     */
+    public synchronized boolean unregisterProtosw(int type, int protocol) {
+        InetProtosw[] old = protosw;
+        for (int i = 0; i < old.length; i++) {
+            if (old[i].type() == type && old[i].protocol() == protocol) {
+                InetProtosw[] n = new InetProtosw[old.length - 1];
+                System.arraycopy(old, 0, n, 0, i);
+                System.arraycopy(old, i + 1, n, i, old.length - i - 1);
+                protosw = n;
+                return true;
+            }
+        }
+        return false;
+    }
+
     // ================================================================ socket, bind, connect, listen, accept
 
     /** Linux: {@code __sys_socket()} / {@code inet_create()}. Returns the new descriptor. */

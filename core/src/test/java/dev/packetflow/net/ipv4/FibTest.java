@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4;
 
+import dev.packetflow.net.socket.Errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -204,7 +205,7 @@ class FibTest {
             assertThat(fl.saddr).isEqualTo(ip("198.18.1.1"));
             Flowi4 bad = new Flowi4().init(ip("198.19.3.3"), ip("198.18.7.7"), 0, 17);
             assertThat(s.ipv4().route().ipRouteOutput(bad)).isNull();
-            assertThat(bad.err).isEqualTo(-Errno.EINVAL);
+            assertThat(bad.err).isEqualTo(Errno.EINVAL.neg());
         }
     }
 }

@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4;
 
+import dev.packetflow.net.socket.Errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -69,6 +70,9 @@ class InetProtosTest {
         try (TestNet n = new TestNet().router()) {
             FakeUdp atB = new FakeUdp(n, n.b.ipv4());
             FakeUdp atA = new FakeUdp(n, n.a.ipv4());
+            // The stand-in takes protocol 17 from the stacks' real UDP.
+            n.b.ipv4().delProtocol(17, n.b.udp());
+            n.a.ipv4().delProtocol(17, n.a.udp());
             n.b.ipv4().addProtocol(17, atB);
             n.a.ipv4().addProtocol(17, atA);
             assertThat(sendUdp(n, TestNet.B, 53, 12)).isZero();
@@ -92,6 +96,8 @@ class InetProtosTest {
         try (TestNet n = new TestNet().router()) {
             FakeUdp p = new FakeUdp(n, n.b.ipv4());
             Ipv4 ipv4 = n.b.ipv4();
+            assertThatThrownBy(() -> ipv4.addProtocol(17, p)).hasMessageContaining("already registered");
+            ipv4.delProtocol(17, n.b.udp());
             ipv4.addProtocol(17, p);
             assertThatThrownBy(() -> ipv4.addProtocol(17, p)).isInstanceOf(IllegalArgumentException.class);
             assertThatThrownBy(() -> ipv4.addProtocol(256, p)).isInstanceOf(IllegalArgumentException.class);
@@ -111,7 +117,7 @@ class InetProtosTest {
             skb.reserve(Skb.MAX_HEADER);
             skb.put(8);
             assertThat(n.a.ipv4().output().ipSendSkb(skb, 0, TestNet.B, 17, -1, 0, IpOutput.IP_PMTUDISC_WANT))
-                    .isEqualTo(-Errno.ENETUNREACH);
+                    .isEqualTo(Errno.ENETUNREACH.neg());
             assertThat(n.mib(n.a, "Ip", "OutNoRoutes")).isEqualTo(1);
             assertThat(n.a.drops().get(DropReason.IP_OUTNOROUTES)).isEqualTo(1);
         }

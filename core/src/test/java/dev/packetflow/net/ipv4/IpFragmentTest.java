@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4;
 
+import dev.packetflow.net.socket.Errno;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.packetflow.net.core.DropReason;
@@ -232,7 +233,7 @@ class IpFragmentTest {
             skb.reserve(dev.packetflow.net.core.Skb.MAX_HEADER);
             skb.put(2000);
             int rc = n.a.ipv4().output().ipSendSkb(skb, 0, TestNet.B, 253, -1, 0, IpOutput.IP_PMTUDISC_DO);
-            assertThat(rc).isEqualTo(-Errno.EMSGSIZE);
+            assertThat(rc).isEqualTo(Errno.EMSGSIZE.neg());
             n.sim.run();
             assertThat(n.mib(n.a, "Ip", "FragFails")).isEqualTo(1);
             assertThat(n.a.drops().get(DropReason.PKT_TOO_BIG)).isEqualTo(1);

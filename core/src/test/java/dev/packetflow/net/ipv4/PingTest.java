@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4;
 
+import dev.packetflow.net.socket.Errno;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
@@ -90,7 +91,7 @@ class PingTest {
     void ping_noRoute_returnsEnetunreachAndCountsOutNoRoutes() {
         try (TestNet n = new TestNet().router(); Ping ping = Ping.open(n.b, 5)) {
             n.b.ipv4().fib().routeDel(RouteSpec.defaultRoute());
-            assertThat(ping.send(TestNet.A, 1, 8)).isEqualTo(-Errno.ENETUNREACH);
+            assertThat(ping.send(TestNet.A, 1, 8)).isEqualTo(Errno.ENETUNREACH.neg());
             assertThat(n.mib(n.b, "Ip", "OutNoRoutes")).isEqualTo(1);
         }
     }
@@ -125,7 +126,7 @@ class PingTest {
     @Test
     void ping_dfTooBigForRoute_isRefusedLocally() {
         try (TestNet n = new TestNet().router(); Ping ping = Ping.open(n.a, 5)) {
-            assertThat(ping.send(TestNet.B, 1, 1473, -1, true)).isEqualTo(-Errno.EMSGSIZE);
+            assertThat(ping.send(TestNet.B, 1, 1473, -1, true)).isEqualTo(Errno.EMSGSIZE.neg());
             assertThat(ping.send(TestNet.B, 2, 1472, -1, true)).isZero();
             n.sim.run();
             assertThat(ping.replies()).extracting(Ping.Reply::seq).containsExactly(2);
@@ -135,8 +136,8 @@ class PingTest {
     @Test
     void ping_broadcastWithoutPermission_isRefused() {
         try (TestNet n = new TestNet().router(); Ping ping = Ping.open(n.a, 5)) {
-            assertThat(ping.send(InetAddr.parse("198.18.0.255"), 1, 8)).isEqualTo(-Errno.EACCES);
-            assertThat(ping.send(InetAddr.BROADCAST, 1, 8)).isEqualTo(-Errno.EACCES);
+            assertThat(ping.send(InetAddr.parse("198.18.0.255"), 1, 8)).isEqualTo(Errno.EACCES.neg());
+            assertThat(ping.send(InetAddr.BROADCAST, 1, 8)).isEqualTo(Errno.EACCES.neg());
         }
     }
 

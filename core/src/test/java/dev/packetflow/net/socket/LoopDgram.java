@@ -28,9 +28,10 @@ final class LoopDgram implements Proto {
         this.table = new UdpTable(net);
     }
 
-    /** Registers the stand-in as the stack's SOCK_DGRAM/IPPROTO_UDP protocol. */
+    /** Registers the stand-in as the stack's SOCK_DGRAM/IPPROTO_UDP protocol, in place of UDP. */
     static LoopDgram register(NetStack net) {
         LoopDgram p = new LoopDgram(net);
+        net.sockets().unregisterProtosw(SOCK_DGRAM, IPPROTO_UDP);
         net.sockets().registerProtosw(new InetProtosw(SOCK_DGRAM, IPPROTO_UDP, p, InetDgramOps.INSTANCE));
         return p;
     }

@@ -1,0 +1,145 @@
+package dev.packetflow.bench;
+
+import dev.packetflow.kernel.RealTimeKernel;
+import dev.packetflow.net.socket.Errno;
+import dev.packetflow.net.socket.MsgHdr;
+import dev.packetflow.net.socket.SockAddrIn;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+
+import static dev.packetflow.net.socket.Uapi.*;
+
+/**
+ * {@code udp-throughput}: application-to-application UDP between two stacks over a veth pair in
+ * one JVM, real time. A sender thread on A sends 64-byte datagrams ({@code sendto} with
+ * MSG_DONTWAIT) keeping at most {@link #WINDOW} unreceived; a receiver thread on B drains its socket
+ * with {@code recvmsg} (MSG_DONTWAIT, spinning when empty). By default the receiver busy-polls
+ * ({@code SO_BUSY_POLL}), so B's whole receive path runs on the receiving thread's core; with
+ * {@code -Dpacketflow.bench.udp.rx=softnet} B's softnet worker runs it instead. Prints the datagrams received per second over the measured phase, the datagrams
+ * lost (receive buffer or veth ring full), and the bytes allocated per datagram by every thread
+ * involved (sender, receiver, softnet workers), then the Linux kernel's own figure between two
+ * network namespaces when run as root ({@link KernelUdp}).
+ */
+final class UdpThroughputScenario implements Scenario {
+    static final int PAYLOAD = 64;
+    /** Upper bound on datagrams in the measured phase (the phase also ends after its time). */
+    static final long MAX_DATAGRAMS = 500_000_000L;
+
+    @Override
+    public String name() {
+        return "udp-throughput";
+    }
+
+    @Override
+    public String description() {
+        return "64-byte UDP app to app over veth, real time: datagrams received/s, bytes allocated/datagram";
+    }
+
+    /**
+     * Datagrams the sender may have in flight (sent, not yet received by the application): a
+     * window, so that the sender does not bury the receiver in datagrams it can only drop (UDP
+     * has no flow control; this measures what the receiving side sustains, with no loss).
+     */
+    static final int WINDOW = 200; // below the veth ring (256): a full ring would drop
+
+    @Override
+    public void run(PrintStream out, double seconds) throws Exception {
+        boolean busyPoll = !"softnet".equals(System.getProperty("packetflow.bench.udp.rx"));
+        // With busy polling the receiver thread runs B's receive path itself; softnet only sleeps.
+        RealTimeKernel.IdleStrategy idle = busyPoll ? RealTimeKernel.IdleStrategy.PARK
+                : RealTimeKernel.IdleStrategy.BACKOFF;
+        try (RealTimeKernel k = new RealTimeKernel(2, idle); UdpRig rig = new UdpRig(k)) {
+            int rx = UdpRig.socket(rig.sb, UdpRig.B, 9000);
+            int tx = UdpRig.socket(rig.sa, UdpRig.A, 9001);
+            if (busyPoll) {
+                UdpRig.check(rig.sb.setsockopt(rx, SOL_SOCKET, SO_BUSY_POLL, 50), "SO_BUSY_POLL");
+            }
+            Counter received = new Counter();
+            Counter sent = new Counter();
+            Thread receiver = Thread.ofPlatform().name("udp-rx").start(() -> {
+                ByteBuffer buf = ByteBuffer.allocateDirect(2048);
+                MsgHdr m = new MsgHdr();
+                while (!received.stop) {
+                    buf.clear();
+                    m.setBuffer(buf);
+                    if (rig.sb.recvmsg(rx, m, MSG_DONTWAIT) == PAYLOAD) {
+                        received.inc();
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                }
+            });
+            Thread sender = Thread.ofPlatform().name("udp-tx").start(() -> {
+                ByteBuffer buf = ByteBuffer.allocateDirect(PAYLOAD);
+                SockAddrIn to = new SockAddrIn(UdpRig.B, 9000);
+                long n = 0;
+                while (!sent.stop) {
+                    if (n - received.read() >= WINDOW) {
+                        Thread.onSpinWait();
+                        continue;
+                    }
+                    buf.clear();
+                    int r = rig.sa.sendto(tx, buf, MSG_DONTWAIT, to);
+                    if (r == PAYLOAD) {
+                        n++;
+                        sent.inc();
+                    } else if (r == Errno.EAGAIN.neg()) {
+                        Thread.onSpinWait();
+                    } else {
+                        throw new IllegalStateException("sendto: " + Errno.describe(r));
+                    }
+                }
+            });
+            Thread.sleep((long) (Math.min(2.0, seconds) * 1000)); // warm-up: JIT, pools, buffers
+            long r0 = received.read();
+            long a0 = UdpRig.allocated(sender, receiver);
+            long t0 = System.nanoTime();
+            long deadline = t0 + (long) (seconds * 1e9);
+            while (System.nanoTime() < deadline && received.read() - r0 < MAX_DATAGRAMS) {
+                Thread.sleep(10);
+            }
+            long r1 = received.read();
+            long a1 = UdpRig.allocated(sender, receiver);
+            long t1 = System.nanoTime();
+            sent.stop = true;
+            sender.join();
+            Thread.sleep(50);
+            received.stop = true;
+            receiver.join();
+            double secs = (t1 - t0) / 1e9;
+            long got = r1 - r0;
+            out.printf("# receive path run by %s; sender window %d datagrams%n",
+                    busyPoll ? "the receiving thread (SO_BUSY_POLL)" : "B's softnet worker", WINDOW);
+            Scenario.figure(out, "udp_rx_pps", Math.round(got / secs), "pps");
+            Scenario.figure(out, "udp_alloc_bytes_per_datagram", got == 0 ? 0 : (double) (a1 - a0) / got, "B");
+            long lost = rig.b.udp().mib().get("RcvbufErrors") + rig.a.device("eth0").stats().get(
+                    dev.packetflow.net.core.LinkStats64.TX_DROPPED);
+            Scenario.figure(out, "udp_lost", lost, "datagrams");
+        }
+        KernelUdp.throughput(out, seconds);
+    }
+
+    /** A count written by one thread (release) and read by another (acquire); a stop flag. */
+    static final class Counter {
+        private static final java.lang.invoke.VarHandle N;
+
+        static {
+            try {
+                N = java.lang.invoke.MethodHandles.lookup().findVarHandle(Counter.class, "n", long.class);
+            } catch (ReflectiveOperationException e) {
+                throw new ExceptionInInitializerError(e);
+            }
+        }
+
+        volatile boolean stop;
+        private long n;
+
+        void inc() {
+            N.setRelease(this, n + 1);
+        }
+
+        long read() {
+            return (long) N.getAcquire(this);
+        }
+    }
+}

@@ -1,0 +1,598 @@
+package dev.packetflow.net.ipv4;
+
+import dev.packetflow.net.NetStack;
+import dev.packetflow.net.core.DropReason;
+import dev.packetflow.net.core.Mib;
+import dev.packetflow.net.core.PacketType;
+import dev.packetflow.net.core.SkBuff;
+import dev.packetflow.net.core.Skb;
+import dev.packetflow.net.socket.Datagram;
+import dev.packetflow.net.socket.Errno;
+import dev.packetflow.net.socket.InetProtosw;
+import dev.packetflow.net.socket.MsgHdr;
+import dev.packetflow.net.socket.Proto;
+import dev.packetflow.net.socket.Sock;
+import dev.packetflow.net.socket.SockAddrIn;
+import dev.packetflow.trace.Trace;
+import dev.packetflow.trace.Tracepoint;
+
+import static dev.packetflow.net.socket.Uapi.*;
+
+/**
+ * UDP (RFC 768, RFC 1122 section 4.1) for one stack: the protocol behind
+ * {@code socket(AF_INET, SOCK_DGRAM, 0)}, registered with the socket layer (as {@code udp_prot}
+ * under {@link InetDgramOps}) and with IPv4 (as protocol 17 in {@code inet_protos}).
+ *
+ * <pre>
+ * TX  sendto ─► sock_sendmsg ─► udp_sendmsg (route, header, checksum) ─► ip_send_skb ─► ip_local_out ─► ...
+ * RX  ... ─► ip_local_deliver_finish ─► udp_rcv (length, checksum) ─► __udp4_lib_lookup
+ *         ─► sock_queue_rcv_skb ─► sk_data_ready ─► (the reader wakes) ─► recvfrom
+ *                                 └► no socket: NoPorts, ICMP port unreachable
+ * ICMP error about a datagram we sent ─► udp_err ─► the sending socket's error (ECONNREFUSED...)
+ * </pre>
+ *
+ * <h2>Linux behaviour kept</h2>
+ * <ul>
+ * <li>Sending: a payload over 65507 bytes (or over the path MTU with {@code IP_PMTUDISC_DO})
+ *     fails with EMSGSIZE; a larger-than-MTU datagram is otherwise fragmented by IP; a broadcast
+ *     destination needs {@code SO_BROADCAST} (EACCES); port 0 is EINVAL; an unconnected socket
+ *     without an address is EDESTADDRREQ. The checksum is always computed (0 goes out as 0xFFFF)
+ *     unless {@code SO_NO_CHECK}. TTL, TOS, priority and mark come from the socket; a connected
+ *     socket numbers its datagrams from its own IP ID counter.
+ * <li>Receiving: the length field must fit the packet and be at least 8 (else PKT_TOO_SMALL,
+ *     InErrors); padding beyond it is trimmed; a non-zero checksum must verify (else UDP_CSUM,
+ *     InCsumErrors and InErrors); broadcast and multicast datagrams go to every matching socket
+ *     (IgnoredMulti when none); a unicast datagram without a socket counts NoPorts and is answered
+ *     with ICMP port unreachable; a full receive buffer drops with SOCKET_RCVBUFF and counts
+ *     RcvbufErrors and InErrors. InDatagrams counts datagrams handed to the application by
+ *     {@code recvmsg} (not merely queued), as Linux counts it.
+ * <li>ICMP errors ({@code udp_err}): reported to the socket that sent the datagram, through
+ *     {@link Sock#reportError} (so the next send or receive fails once with it), when the socket
+ *     is connected and the error is hard (port unreachable gives ECONNREFUSED) or when it set
+ *     {@code IP_RECVERR} (every error). "Fragmentation needed" lowers the path MTU.
+ * </ul>
+ *
+ * <h2>Differences from Linux</h2>
+ * The checksum of an arriving datagram is verified in {@code udp_rcv}, where Linux may defer it
+ * to {@code recvmsg} when the device did not verify it (the counters are the same; a bad datagram
+ * just never occupies the receive buffer). Not implemented yet: corking ({@code UDP_CORK},
+ * {@code MSG_MORE} is ignored), control messages, the error queue ({@code MSG_ERRQUEUE} reads
+ * EAGAIN), GSO/GRO, UDP-Lite, encapsulation sockets, the local copy of a sent broadcast.
+ *
+ * <p>Threading: sends run in the caller's thread, without locks (the route key is per thread);
+ * receives run in softnet; the socket table is read without locks.
+ *
+ * <p>Linux: {@code net/ipv4/udp.c}, {@code net/ipv4/datagram.c} ({@code ip4_datagram_connect}).
+ */
+public final class Udp implements Proto, NetProtocol {
+    public static final Tracepoint UDP_SENDMSG = Trace.point("udp_sendmsg");
+    public static final Tracepoint UDP_RCV = Trace.point("udp_rcv");
+    /** The socket lookup of an arriving datagram (the seed's "socket lookup" stage); arg 1 if found. */
+    public static final Tracepoint UDP4_LIB_LOOKUP = Trace.point("__udp4_lib_lookup");
+    public static final Tracepoint UDP_ERR = Trace.point("udp_err");
+
+    /** Largest payload of one datagram: 65535 - 20 (IP header) - 8 (UDP header). */
+    public static final int MAX_PAYLOAD = 65507;
+
+    // ---- the Udp MIB group, in /proc/net/snmp order
+    public static final int IN_DATAGRAMS = 0;
+    public static final int NO_PORTS = 1;
+    public static final int IN_ERRORS = 2;
+    public static final int OUT_DATAGRAMS = 3;
+    public static final int RCVBUF_ERRORS = 4;
+    public static final int SNDBUF_ERRORS = 5;
+    public static final int IN_CSUM_ERRORS = 6;
+    public static final int IGNORED_MULTI = 7;
+    public static final int MEM_ERRORS = 8;
+
+    private static final ThreadLocal<Flowi4> FL4 = ThreadLocal.withInitial(Flowi4::new);
+    private static final ThreadLocal<Sock[][]> MCAST = ThreadLocal.withInitial(() -> new Sock[][] {new Sock[16]});
+
+    private final NetStack net;
+    private final Ipv4 ipv4;
+    private final UdpTable table;
+    private final Mib mib = new Mib("Udp", "InDatagrams", "NoPorts", "InErrors", "OutDatagrams", "RcvbufErrors",
+            "SndbufErrors", "InCsumErrors", "IgnoredMulti", "MemErrors");
+
+    /**
+     * Creates UDP for {@code net} and registers it: the Udp MIB group, IP protocol 17, and
+     * {@code SOCK_DGRAM}/{@code IPPROTO_UDP} sockets. Linux: {@code inet_init()}'s UDP part.
+     */
+    public Udp(NetStack net) {
+        this.net = net;
+        this.ipv4 = net.ipv4();
+        this.table = new UdpTable(net);
+        net.addMib(mib);
+        ipv4.addProtocol(Ipv4Header.IPPROTO_UDP, this);
+        net.sockets().registerProtosw(new InetProtosw(SOCK_DGRAM, IPPROTO_UDP, this, InetDgramOps.INSTANCE));
+    }
+
+    /** The Udp group of {@code /proc/net/snmp}. */
+    public Mib mib() {
+        return mib;
+    }
+
+    /** The bound sockets (Linux: {@code net->ipv4.udp_table}). */
+    public UdpTable table() {
+        return table;
+    }
+
+    @Override
+    public String name() {
+        return "UDP";
+    }
+
+    // ================================================================ socket life
+
+    /** Linux: {@code udp_init_sock()}. */
+    @Override
+    public Sock newSock(NetStack n, int type, int protocol) {
+        return new UdpSock(n, this, type, protocol);
+    }
+
+    /** Linux: {@code udp_lib_close()} → {@code sk_common_release()}. */
+    @Override
+    public void close(Sock sk, long timeoutNs) {
+        sk.skCommonRelease();
+    }
+
+    /** Linux: {@code udp_v4_get_port()}. */
+    @Override
+    public int getPort(Sock sk, int snum) {
+        return table.getPort(sk, snum);
+    }
+
+    /** Linux: {@code udp_lib_unhash()}. */
+    @Override
+    public void unhash(Sock sk) {
+        table.unhash(sk);
+    }
+
+    /** Linux: {@code udp_v4_rehash()}. */
+    @Override
+    public void rehash(Sock sk) {
+        table.rehash(sk);
+    }
+
+    /**
+     * Linux: {@code ip4_datagram_connect()}. Routes to the peer (ENETUNREACH and the other route
+     * errors; EACCES for a broadcast peer without {@code SO_BROADCAST}), takes the route's source
+     * address if the socket has none, and records the peer: from now on only its datagrams are
+     * received, and sends without an address go to it.
+     */
+    @Override
+    public int connect(Sock sk, SockAddrIn addr) {
+        if (addr.family() != AF_INET) {
+            return Errno.EAFNOSUPPORT.neg();
+        }
+        sk.lockSock();
+        try {
+            Flowi4 fl4 = FL4.get();
+            fl4.init(addr.addr(), sk.saddr, sk.boundDevIf, IPPROTO_UDP);
+            fl4.tos = sk.tos;
+            Rtable rt = ipv4.route().ipRouteOutput(fl4);
+            if (rt == null) {
+                if (fl4.err == Errno.ENETUNREACH.neg()) {
+                    ipv4.ipMib().inc(IpMib.OUT_NO_ROUTES);
+                }
+                return fl4.err;
+            }
+            if ((rt.flags & Rtable.RTCF_BROADCAST) != 0 && !sk.broadcast) {
+                return Errno.EACCES.neg();
+            }
+            if (sk.saddr == 0) {
+                sk.saddr = fl4.saddr;
+            }
+            if (sk.rcvSaddr == 0) {
+                sk.rcvSaddr = fl4.saddr;
+            }
+            sk.daddr = fl4.daddr;
+            sk.dport = addr.port();
+            sk.state = Sock.TCP_ESTABLISHED;
+            ((UdpSock) sk).seedInetId(net.random().nextInt());
+            // The table keeps the peer in its entry (Linux only rehashes for a new local address).
+            table.rehash(sk);
+            return 0;
+        } finally {
+            sk.releaseSock();
+        }
+    }
+
+    /**
+     * Linux: {@code udp_disconnect()} / {@code __udp_disconnect()}: forgets the peer and the bound
+     * device; an address or port chosen by connect or autobind (not by {@code bind}) is given up.
+     */
+    @Override
+    public int disconnect(Sock sk, int flags) {
+        sk.lockSock();
+        try {
+            sk.state = Sock.TCP_CLOSE;
+            sk.daddr = 0;
+            sk.dport = 0;
+            sk.boundDevIf = 0;
+            if ((sk.userlocks & Sock.SOCK_BINDADDR_LOCK) == 0) {
+                sk.rcvSaddr = 0;
+                sk.saddr = 0;
+            }
+            if ((sk.userlocks & Sock.SOCK_BINDPORT_LOCK) == 0) {
+                table.unhash(sk);
+                sk.sport = 0;
+            } else {
+                table.rehash(sk);
+            }
+            return 0;
+        } finally {
+            sk.releaseSock();
+        }
+    }
+
+    // ================================================================ sending
+
+    /**
+     * Linux: {@code udp_sendmsg()} (its uncorked fast path: {@code ip_make_skb} then
+     * {@code udp_send_skb}). Returns {@code len}, or -errno: EMSGSIZE, EOPNOTSUPP (MSG_OOB),
+     * EAFNOSUPPORT, EINVAL (port 0), EDESTADDRREQ, a route error (ENETUNREACH counts
+     * OutNoRoutes), EACCES (broadcast), the socket's pending error (ECONNREFUSED...), EAGAIN (send
+     * buffer full, non-blocking; SndbufErrors), EFAULT, or an error of the IP output path.
+     */
+    @Override
+    public int sendmsg(Sock sk, MsgHdr msg, int len) {
+        if (UDP_SENDMSG.enabled) {
+            UDP_SENDMSG.fire(net, null, Skb.pendingJourney());
+        }
+        if (len > 0xffff) {
+            return Errno.EMSGSIZE.neg();
+        }
+        if ((msg.flags & MSG_OOB) != 0) {
+            return Errno.EOPNOTSUPP.neg();
+        }
+        int daddr;
+        int dport;
+        if (msg.namelen != 0) {
+            if (msg.nameFamily != AF_INET && msg.nameFamily != AF_UNSPEC) {
+                return Errno.EAFNOSUPPORT.neg();
+            }
+            daddr = msg.nameAddr;
+            dport = msg.namePort;
+            if (dport == 0) {
+                return Errno.EINVAL.neg();
+            }
+        } else {
+            if (sk.state != Sock.TCP_ESTABLISHED) {
+                return Errno.EDESTADDRREQ.neg();
+            }
+            daddr = sk.daddr;
+            dport = sk.dport;
+        }
+        int tos = sk.tos;
+        Flowi4 fl4 = FL4.get();
+        fl4.init(daddr, sk.saddr, sk.boundDevIf, IPPROTO_UDP);
+        fl4.tos = tos;
+        Rtable rt = ipv4.route().ipRouteOutput(fl4);
+        if (rt == null) {
+            if (fl4.err == Errno.ENETUNREACH.neg()) {
+                ipv4.ipMib().inc(IpMib.OUT_NO_ROUTES);
+            }
+            return fl4.err;
+        }
+        if ((rt.flags & Rtable.RTCF_BROADCAST) != 0 && !sk.broadcast) {
+            return Errno.EACCES.neg();
+        }
+        int saddr = fl4.saddr;
+        if (daddr == 0) {
+            daddr = fl4.daddr;
+        }
+        // __ip_append_data(): what fits without fragments, unless the socket lets IP fragment
+        int pmtudisc = sk.pmtudisc;
+        boolean ignoreDf = pmtudisc < IpSockglue.IP_PMTUDISC_DO || pmtudisc == IpSockglue.IP_PMTUDISC_OMIT;
+        int ulen = len + UdpHeader.LEN;
+        int maxnonfrag = ignoreDf ? Ipv4Header.MAX_TOTAL_LEN : pathMtu(rt, pmtudisc);
+        if (ulen > maxnonfrag - Ipv4Header.MIN_LEN) {
+            return Errno.EMSGSIZE.neg();
+        }
+        SkBuff skb = sk.sockAllocSendSkb(Skb.MAX_HEADER + ulen, (msg.flags & MSG_DONTWAIT) != 0, msg);
+        if (skb == null) {
+            int e = msg.err;
+            if (e == Errno.EAGAIN.neg() || e == Errno.ENOBUFS.neg()) {
+                mib.inc(SNDBUF_ERRORS); // Linux: ENOBUFS or SOCK_NOSPACE
+            }
+            return e;
+        }
+        skb.reserve(Skb.MAX_HEADER);
+        int o = skb.put(ulen);
+        int e = msg.copyToSkb(skb, o + UdpHeader.LEN, len);
+        if (e != 0) {
+            Skb.kfreeSkb(net, skb, DropReason.NOT_SPECIFIED);
+            return e;
+        }
+        skb.priority = sk.priority;
+        skb.mark = sk.mark;
+        e = udpSendSkb((UdpSock) sk, skb, o, ulen, rt, saddr, daddr, dport, tos, pmtudisc);
+        return e == 0 ? len : e;
+    }
+
+    /**
+     * Linux: {@code udp_send_skb()}: fills the header and checksum of the datagram at {@code o}
+     * and passes it to {@code ip_send_skb}. Counts OutDatagrams, or SndbufErrors for a packet the
+     * device queue refused (reported only with {@code IP_RECVERR}, as Linux does).
+     */
+    private int udpSendSkb(UdpSock sk, SkBuff skb, int o, int ulen, Rtable rt, int saddr, int daddr, int dport,
+                           int tos, int pmtudisc) {
+        skb.setU16(o + UdpHeader.SOURCE, sk.sport);
+        skb.setU16(o + UdpHeader.DEST, dport);
+        skb.setU16(o + UdpHeader.LENGTH, ulen);
+        if (sk.noCheckTx) {
+            skb.setU16(o + UdpHeader.CHECK, 0);
+        } else {
+            UdpHeader.fillChecksum(skb, o, ulen, saddr, daddr);
+        }
+        skb.ipSummed = SkBuff.CHECKSUM_NONE;
+        int ttl = rt.type == FibRoute.RTN_MULTICAST || InetAddr.isMulticast(daddr) ? sk.mcTtl : sk.ucTtl;
+        // INTERFACE and OMIT never set DF; the size was checked above.
+        int ipPmtudisc = pmtudisc >= IpSockglue.IP_PMTUDISC_INTERFACE ? IpSockglue.IP_PMTUDISC_DONT : pmtudisc;
+        int id = sk.daddr != 0 ? sk.nextInetId() : -1;
+        int err = ipv4.output().ipSendSkb(skb, rt, saddr, daddr, IPPROTO_UDP, ttl, tos, ipPmtudisc, id);
+        if (err != 0) {
+            if (err == Errno.ENOBUFS.neg() && !sk.recverr) {
+                mib.inc(SNDBUF_ERRORS);
+                err = 0;
+            }
+        } else {
+            mib.inc(OUT_DATAGRAMS);
+        }
+        if (err == Errno.ENOBUFS.neg()) {
+            mib.inc(SNDBUF_ERRORS);
+        }
+        return err;
+    }
+
+    /** Linux: {@code ip_sk_use_pmtu()} ? {@code dst_mtu()} : the device's MTU. */
+    private static int pathMtu(Rtable rt, int pmtudisc) {
+        if (rt.type == FibRoute.RTN_LOCAL) {
+            return Ipv4.LOOPBACK_MTU;
+        }
+        if (pmtudisc < IpSockglue.IP_PMTUDISC_PROBE || rt.dev == null) {
+            return rt.mtu();
+        }
+        return rt.dev.mtu();
+    }
+
+    // ================================================================ receiving: the application's side
+
+    /**
+     * Linux: {@code udp_recvmsg()}. Copies one datagram (cut to {@code len}, with MSG_TRUNC in
+     * {@code msg.flags} when it was longer), fills the sender's address and port, counts
+     * InDatagrams. Returns the bytes copied (the datagram's length with MSG_TRUNC in
+     * {@code flags}) or -errno (EAGAIN, the socket's pending error, EINTR, EFAULT...).
+     */
+    @Override
+    public int recvmsg(Sock sk, MsgHdr msg, int len, int flags) {
+        if ((flags & MSG_ERRQUEUE) != 0) {
+            return Errno.EAGAIN.neg(); // Linux: ip_recv_error() with an empty error queue
+        }
+        SkBuff skb = Datagram.skbRecvDatagram(sk, flags, msg);
+        if (skb == null) {
+            return msg.err;
+        }
+        boolean peeking = (flags & MSG_PEEK) != 0;
+        int ulen = skb.len();
+        int copied = len;
+        if (copied > ulen) {
+            copied = ulen;
+        } else if (copied < ulen) {
+            msg.flags |= MSG_TRUNC;
+        }
+        int e = Datagram.skbCopyDatagramMsg(skb, 0, msg, copied);
+        if (e != 0) {
+            if (!peeking) {
+                sk.countDrop();
+                mib.inc(IN_ERRORS);
+            }
+            Datagram.skbFreeDatagram(skb, flags);
+            return e;
+        }
+        if (!peeking) {
+            mib.inc(IN_DATAGRAMS);
+        }
+        msg.setName(Ipv4Header.sourceAddress(skb, skb.networkHeader), UdpHeader.source(skb, skb.transportHeader));
+        Datagram.skbFreeDatagram(skb, flags);
+        return (flags & MSG_TRUNC) != 0 ? ulen : copied;
+    }
+
+    /** Linux: {@code udp_ioctl()}: SIOCINQ is the next datagram's payload length, SIOCOUTQ the bytes unsent. */
+    @Override
+    public int ioctl(Sock sk, int cmd, int[] arg) {
+        return Datagram.ioctl(sk, cmd, arg);
+    }
+
+    /** Linux: {@code udp_setsockopt()}: SOL_IP options ({@link IpSockglue}); no SOL_UDP option yet. */
+    @Override
+    public int setsockopt(Sock sk, int level, int optname, byte[] optval, int optlen) {
+        if (level == SOL_UDP) {
+            return optlen < 4 ? Errno.EINVAL.neg() : Errno.ENOPROTOOPT.neg();
+        }
+        return IpSockglue.setsockopt((UdpSock) sk, level, optname, optval, optlen);
+    }
+
+    /** Linux: {@code udp_getsockopt()}. */
+    @Override
+    public int getsockopt(Sock sk, int level, int optname, byte[] optval, int[] optlen) {
+        if (level == SOL_UDP) {
+            return Errno.ENOPROTOOPT.neg();
+        }
+        int mtu = 0;
+        if (level == SOL_IP && optname == IpSockglue.IP_MTU && sk.state == Sock.TCP_ESTABLISHED) {
+            Flowi4 fl4 = FL4.get();
+            fl4.init(sk.daddr, sk.saddr, sk.boundDevIf, IPPROTO_UDP);
+            Rtable rt = ipv4.route().ipRouteOutput(fl4);
+            if (rt != null) {
+                mtu = pathMtu(rt, sk.pmtudisc);
+            }
+        }
+        return IpSockglue.getsockopt((UdpSock) sk, level, optname, optval, optlen, ipv4.ipDefaultTtl(), mtu);
+    }
+
+    // ================================================================ receiving: from IP
+
+    /**
+     * Linux: {@code udp_rcv()} → {@code __udp4_lib_rcv()}. {@code skb.data} is at the UDP header,
+     * {@code skb.dst} the input route. Validates, then delivers to the socket that wants the
+     * datagram (or every socket, for broadcast and multicast), or answers port unreachable.
+     * Always takes the skb.
+     */
+    @Override
+    public int handler(SkBuff skb) {
+        if (UDP_RCV.enabled) {
+            UDP_RCV.fire(net, skb, 0);
+        }
+        int th = skb.data;
+        if (skb.len() < UdpHeader.LEN) {
+            return drop(skb, DropReason.PKT_TOO_SMALL);
+        }
+        int ulen = UdpHeader.length(skb, th);
+        if (ulen > skb.len() || ulen < UdpHeader.LEN) {
+            return drop(skb, DropReason.PKT_TOO_SMALL);
+        }
+        skb.trim(ulen); // pskb_trim_rcsum(): IP may carry padding beyond the datagram
+        int nh = skb.networkHeader;
+        int saddr = Ipv4Header.sourceAddress(skb, nh);
+        int daddr = Ipv4Header.destinationAddress(skb, nh);
+        if (UdpHeader.check(skb, th) != 0 && skb.ipSummed != SkBuff.CHECKSUM_UNNECESSARY
+                && UdpHeader.checksum(skb, th, ulen, saddr, daddr) != 0) {
+            mib.inc(IN_CSUM_ERRORS);
+            return drop(skb, DropReason.UDP_CSUM); // RFC 1122 4.1.3.4: discard silently
+        }
+        int sport = UdpHeader.source(skb, th);
+        int dport = UdpHeader.dest(skb, th);
+        int dif = skb.dev != null ? skb.dev.ifindex() : 0;
+        Rtable rt = (Rtable) skb.dst;
+        if (rt != null && (rt.flags & (Rtable.RTCF_BROADCAST | Rtable.RTCF_MULTICAST)) != 0) {
+            return mcastDeliver(skb, saddr, sport, daddr, dport, dif);
+        }
+        Sock sk = table.lookup(saddr, sport, daddr, dport, dif);
+        if (UDP4_LIB_LOOKUP.enabled) {
+            UDP4_LIB_LOOKUP.fire(net, skb, sk != null ? 1 : 0);
+        }
+        if (sk != null) {
+            queueRcvSkb(sk, skb);
+            return PacketType.NET_RX_SUCCESS;
+        }
+        mib.inc(NO_PORTS);
+        ipv4.icmp().icmpSend(skb, IcmpHeader.ICMP_DEST_UNREACH, IcmpHeader.ICMP_PORT_UNREACH, 0);
+        Skb.kfreeSkb(net, skb, DropReason.NO_SOCKET);
+        return PacketType.NET_RX_DROP;
+    }
+
+    private int drop(SkBuff skb, DropReason reason) {
+        mib.inc(IN_ERRORS);
+        Skb.kfreeSkb(net, skb, reason);
+        return PacketType.NET_RX_DROP;
+    }
+
+    /**
+     * Linux: {@code udp_queue_rcv_skb()} → {@code __udp_queue_rcv_skb()}: pulls the header (its
+     * offset stays in {@code transportHeader} for the name) and queues; a full receive buffer
+     * counts RcvbufErrors and InErrors.
+     */
+    private void queueRcvSkb(Sock sk, SkBuff skb) {
+        skb.pull(UdpHeader.LEN);
+        if (sk.sockQueueRcvSkb(skb) < 0) {
+            mib.inc(RCVBUF_ERRORS);
+            mib.inc(IN_ERRORS);
+        }
+    }
+
+    /**
+     * Linux: {@code __udp4_lib_mcast_deliver()}: a copy for every socket bound to the port whose
+     * address and peer match, the original to the first. None: IgnoredMulti, no ICMP.
+     */
+    private int mcastDeliver(SkBuff skb, int saddr, int sport, int daddr, int dport, int dif) {
+        Sock[][] holder = MCAST.get();
+        Sock[] socks = holder[0];
+        int n;
+        while ((n = table.lookupAll(saddr, sport, daddr, dport, dif, socks)) == socks.length) {
+            socks = holder[0] = new Sock[socks.length * 2];
+        }
+        if (UDP4_LIB_LOOKUP.enabled) {
+            UDP4_LIB_LOOKUP.fire(net, skb, n);
+        }
+        if (n == 0) {
+            mib.inc(IGNORED_MULTI);
+            Skb.kfreeSkb(net, skb, DropReason.NO_SOCKET);
+            return PacketType.NET_RX_DROP;
+        }
+        for (int i = 1; i < n; i++) {
+            SkBuff c = skb.cloneSkb();
+            if (c == null) {
+                socks[i].countDrop();
+                mib.inc(RCVBUF_ERRORS);
+                mib.inc(IN_ERRORS);
+            } else {
+                queueRcvSkb(socks[i], c);
+            }
+            socks[i] = null;
+        }
+        Sock first = socks[0];
+        socks[0] = null;
+        queueRcvSkb(first, skb);
+        return PacketType.NET_RX_SUCCESS;
+    }
+
+    // ================================================================ ICMP errors
+
+    /**
+     * Linux: {@code udp_err()} → {@code __udp4_lib_err()}. {@code skb.data} is at the quoted IP
+     * header of a datagram this stack sent; the socket that sent it (found by the quoted addresses
+     * and ports, reversed) learns the error as the class comment says. No such socket: ICMP
+     * InErrors.
+     */
+    @Override
+    public void errHandler(SkBuff skb, int type, int code, int info) {
+        if (UDP_ERR.enabled) {
+            UDP_ERR.fire(net, skb, (type << 8) | code);
+        }
+        int q = skb.data;
+        int uh = q + Ipv4Header.headerLength(skb, q);
+        int qsaddr = Ipv4Header.sourceAddress(skb, q);
+        int qdaddr = Ipv4Header.destinationAddress(skb, q);
+        int dif = skb.dev != null ? skb.dev.ifindex() : 0;
+        Sock sk = table.lookup(qdaddr, UdpHeader.dest(skb, uh), qsaddr, UdpHeader.source(skb, uh), dif);
+        if (sk == null) {
+            ipv4.icmpMib().inc(IpMib.ICMP_IN_ERRORS);
+            return;
+        }
+        int err;
+        boolean harderr = false;
+        switch (type) {
+            case IcmpHeader.ICMP_SOURCE_QUENCH, IcmpHeader.ICMP_REDIRECT -> {
+                return;
+            }
+            case IcmpHeader.ICMP_PARAMETERPROB -> {
+                err = Errno.EPROTO.code;
+                harderr = true;
+            }
+            case IcmpHeader.ICMP_DEST_UNREACH -> {
+                if (code == IcmpHeader.ICMP_FRAG_NEEDED) {
+                    if (info != 0) {
+                        ipv4.route().updatePmtu(qdaddr, info); // ipv4_sk_update_pmtu()
+                    }
+                    if (sk.pmtudisc == IpSockglue.IP_PMTUDISC_DONT) {
+                        return;
+                    }
+                    err = Errno.EMSGSIZE.code;
+                    harderr = true;
+                } else {
+                    err = IcmpErr.errno(code);
+                    harderr = IcmpErr.fatal(code);
+                }
+            }
+            default -> err = Errno.EHOSTUNREACH.code; // ICMP_TIME_EXCEEDED and the rest
+        }
+        // RFC 1122 4.1.3.3: pass ICMP errors to the application. Linux: only hard errors, and only
+        // to connected sockets, unless the socket asked for all of them with IP_RECVERR.
+        if (!sk.recverr && (!harderr || sk.state != Sock.TCP_ESTABLISHED)) {
+            return;
+        }
+        sk.reportError(err);
+    }
+}
