@@ -85,6 +85,8 @@ final class ServeCommand implements Callable<Integer> {
     CommandLine.Model.CommandSpec spec;
 
     private final CountDownLatch stop = new CountDownLatch(1);
+    /** The main thread has printed its last line and closed everything. */
+    private final CountDownLatch mainDone = new CountDownLatch(1);
     private RealTimeKernel kernel;
     private NetStack net;
     private UdpServices services;
@@ -108,7 +110,13 @@ final class ServeCommand implements Callable<Integer> {
         kernel = new RealTimeKernel(1, RealTimeKernel.IdleStrategy.BACKOFF);
         net = NetStack.create(kernel, "serve");
         Thread hook = Thread.ofPlatform().unstarted(() -> {
+            // Ctrl-C: let the main thread end its status line and close up; close here if it cannot.
             stop.countDown();
+            try {
+                mainDone.await(3, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
             cleanUp();
         });
         Runtime.getRuntime().addShutdownHook(hook);
@@ -139,13 +147,21 @@ final class ServeCommand implements Callable<Integer> {
         } catch (TapException e) {
             err.println("packetflow serve: " + e.getMessage());
             return e.permissionDenied() ? 77 : 1;
+        } catch (IllegalArgumentException e) {
+            err.println("packetflow serve: " + e.getMessage());
+            return 2;
         } catch (IOException e) {
             err.println("packetflow serve: " + e.getMessage());
             return 1;
         } finally {
-            if (stop.getCount() != 0 && services == null) {
+            if (services == null) {
                 cleanUp();
-                Runtime.getRuntime().removeShutdownHook(hook);
+                mainDone.countDown();
+                try {
+                    Runtime.getRuntime().removeShutdownHook(hook);
+                } catch (IllegalStateException shuttingDown) {
+                    // the hook is what is running
+                }
             }
         }
         out.printf("packetflow serve: %s%s on %s (%s, mac %s, mtu %d)%s%n", addr,
@@ -182,6 +198,7 @@ final class ServeCommand implements Callable<Integer> {
                 out.println();
             }
             cleanUp();
+            mainDone.countDown();
             try {
                 Runtime.getRuntime().removeShutdownHook(hook);
             } catch (IllegalStateException shuttingDown) {
