@@ -8,6 +8,7 @@ import dev.packetflow.drivers.net.tap.TapDevice;
 import dev.packetflow.kernel.RealTimeKernel;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.Dev;
+import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.net.ipv4.InetAddr;
 import dev.packetflow.net.ipv4.Ping;
 import dev.packetflow.net.socket.UdpSocket;
@@ -116,6 +117,9 @@ class KernelInteropTest {
 
         assertThat(summary(out)).as(out).containsExactly(1000, 1000);
         assertThat(out).contains(" 0% packet loss");
+        // The kernel resolved us with ARP first.
+        assertThat(ns.ip("neigh", "show", OURS, "dev", tapName).check())
+                .contains("lladdr " + Eth.macToString(tap.mac()));
     }
 
     @Test
@@ -170,6 +174,8 @@ class KernelInteropTest {
                 assertThat(KernelNetns.await(() -> seen.get() >= want, WAIT)).as("reply " + seq).isTrue();
             }
             assertThat(ping.replies()).hasSize(20);
+            // We resolved the kernel with ARP first.
+            assertThat(net.arp().neighbour(KERNEL_IP, tap).lladdr()).isEqualTo(tap.kernelMac());
             assertThat(ping.replies()).allSatisfy(r -> {
                 assertThat(r.from()).isEqualTo(KERNEL_IP);
                 assertThat(r.intact()).isTrue();
