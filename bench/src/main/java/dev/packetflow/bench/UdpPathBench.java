@@ -15,6 +15,7 @@ import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
 import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
@@ -90,5 +91,26 @@ public class UdpPathBench {
         in.clear();
         m.setBuffer(in);
         return sb.recvmsg(rx, m, MSG_DONTWAIT);
+    }
+
+    /**
+     * 64 datagrams per op, as a NAPI poll takes them: 64 sends, one run of the simulation (the
+     * receiving veth polls them in one batch), 64 receives. Reported per datagram.
+     */
+    @Benchmark
+    @OperationsPerInvocation(64)
+    public int batchOf64() {
+        for (int i = 0; i < 64; i++) {
+            out.clear();
+            sa.sendto(tx, out, MSG_DONTWAIT, to);
+        }
+        sim.runForNs(0);
+        int got = 0;
+        for (int i = 0; i < 64; i++) {
+            in.clear();
+            m.setBuffer(in);
+            got += sb.recvmsg(rx, m, MSG_DONTWAIT);
+        }
+        return got;
     }
 }

@@ -42,6 +42,9 @@ final class UdpRrScenario implements Scenario {
                 UdpRig.check((fd == srv ? rig.sb : rig.sa).setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, BUSY_POLL_US),
                         "SO_BUSY_POLL");
             }
+            // spin: every empty non-blocking receive polls the device once (SO_BUSY_POLL); with
+            // -Dpacketflow.bench.udp.rr=block, blocking receives busy-poll for 50 µs, then sleep
+            int flags = "block".equals(System.getProperty("packetflow.bench.udp.rr")) ? 0 : MSG_DONTWAIT;
             UdpThroughputScenario.Counter trips = new UdpThroughputScenario.Counter();
             Thread server = Thread.ofPlatform().name("udp-echo").start(() -> {
                 ByteBuffer buf = ByteBuffer.allocateDirect(2048);
@@ -49,7 +52,7 @@ final class UdpRrScenario implements Scenario {
                 while (!trips.stop) {
                     buf.clear();
                     m.setBuffer(buf);
-                    int r = rig.sb.recvmsg(srv, m, 0);
+                    int r = rig.sb.recvmsg(srv, m, flags);
                     if (r > 0) {
                         buf.flip();
                         rig.sb.send(srv, buf, 0);
@@ -71,7 +74,11 @@ final class UdpRrScenario implements Scenario {
                     rig.sa.send(cli, out1, 0);
                     in.clear();
                     m.setBuffer(in);
-                    if (rig.sa.recvmsg(cli, m, 0) == PAYLOAD) {
+                    int r;
+                    while ((r = rig.sa.recvmsg(cli, m, flags)) == Errno.EAGAIN.neg() && !trips.stop) {
+                        Thread.onSpinWait();
+                    }
+                    if (r == PAYLOAD) {
                         trips.inc();
                     }
                 }

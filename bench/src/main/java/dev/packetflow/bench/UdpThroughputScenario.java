@@ -46,8 +46,8 @@ final class UdpThroughputScenario implements Scenario {
     public void run(PrintStream out, double seconds) throws Exception {
         boolean busyPoll = !"softnet".equals(System.getProperty("packetflow.bench.udp.rx"));
         // With busy polling the receiver thread runs B's receive path itself; softnet only sleeps.
-        RealTimeKernel.IdleStrategy idle = busyPoll ? RealTimeKernel.IdleStrategy.PARK
-                : RealTimeKernel.IdleStrategy.BACKOFF;
+        RealTimeKernel.IdleStrategy idle = RealTimeKernel.IdleStrategy.valueOf(System.getProperty(
+                "packetflow.bench.udp.idle", busyPoll ? "PARK" : "BACKOFF"));
         try (RealTimeKernel k = new RealTimeKernel(2, idle); UdpRig rig = new UdpRig(k)) {
             int rx = UdpRig.socket(rig.sb, UdpRig.B, 9000);
             int tx = UdpRig.socket(rig.sa, UdpRig.A, 9001);

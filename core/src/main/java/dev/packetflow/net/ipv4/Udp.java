@@ -499,6 +499,10 @@ public final class Udp implements Proto, NetProtocol {
         if (sk.sockQueueRcvSkb(skb) < 0) {
             mib.inc(RCVBUF_ERRORS);
             mib.inc(IN_ERRORS);
+        } else if (sk.isDead()) {
+            // Closed while we delivered (found before close unhashed it): close marks the sock dead
+            // before it purges, so one of the two purges frees what we queued.
+            sk.purgeQueues();
         }
     }
 

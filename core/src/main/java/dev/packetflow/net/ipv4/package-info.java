@@ -5,10 +5,10 @@
  * <pre>
  * RX  ip_rcv ─► NF_INET_PRE_ROUTING ─► ip_rcv_finish ─► ip_route_input ─┬─► ip_local_deliver ─► [ip_defrag]
  *                                                                      │     ─► NF_INET_LOCAL_IN ─► ip_local_deliver_finish
- *                                                                      │     ─► inet_protos[proto]: icmp_rcv, (udp_rcv, tcp_v4_rcv)
+ *                                                                      │     ─► inet_protos[proto]: icmp_rcv, udp_rcv, (tcp_v4_rcv)
  *                                                                      ├─► ip_forward ─► NF_INET_FORWARD ─► ip_forward_finish ─► dst_output
  *                                                                      └─► ip_error (ICMP unreachable)
- * TX  ping_v4_sendmsg | (udp_sendmsg) ─► ip_send_skb ─┐
+ * TX  ping_v4_sendmsg | udp_sendmsg ─► ip_send_skb ───┐
  *     (tcp) ─► ip_queue_xmit ─────────────────────────┴─► ip_local_out ─► __ip_local_out ─► NF_INET_LOCAL_OUT
  *     ─► dst_output ─► ip_output ─► NF_INET_POST_ROUTING ─► ip_finish_output ─► [ip_fragment]
  *     ─► ip_finish_output2 ─► neigh_output (Arp) ─► dev_queue_xmit
@@ -28,6 +28,12 @@
  *     {@link dev.packetflow.net.ipv4.RouteSpec}</td></tr>
  * <tr><td>icmp.c</td><td>{@link dev.packetflow.net.ipv4.Icmp}, {@link dev.packetflow.net.ipv4.IcmpRateLimit}</td></tr>
  * <tr><td>ping.c</td><td>{@link dev.packetflow.net.ipv4.Ping}</td></tr>
+ * <tr><td>udp.c, datagram.c (ip4_datagram_connect)</td><td>{@link dev.packetflow.net.ipv4.Udp},
+ *     {@link dev.packetflow.net.ipv4.UdpSock}, {@link dev.packetflow.net.ipv4.UdpTable},
+ *     {@link dev.packetflow.net.ipv4.UdpHeader}</td></tr>
+ * <tr><td>ip_sockglue.c</td><td>{@link dev.packetflow.net.ipv4.IpSockglue} (SOL_IP options)</td></tr>
+ * <tr><td>af_inet.c</td><td>{@link dev.packetflow.net.ipv4.AfInet}, {@link dev.packetflow.net.ipv4.InetDgramOps}</td></tr>
+ * <tr><td>icmp.c icmp_err_convert</td><td>{@link dev.packetflow.net.ipv4.IcmpErr}</td></tr>
  * <tr><td>protocol.c</td><td>{@link dev.packetflow.net.ipv4.NetProtocol}, {@link dev.packetflow.net.ipv4.Ipv4#addProtocol}</td></tr>
  * <tr><td>proc.c</td><td>{@link dev.packetflow.net.ipv4.IpMib}</td></tr>
  * <tr><td>include/uapi/linux/ip.h, icmp.h</td><td>{@link dev.packetflow.net.ipv4.Ipv4Header},
@@ -35,7 +41,8 @@
  *     {@link dev.packetflow.net.ipv4.IcmpRepr} (values)</td></tr>
  * </table>
  *
- * <p>Read RFC 791 (IP), RFC 792 (ICMP) and RFC 1122 section 3 (host requirements) first; RFC 1812
+ * <p>Read RFC 791 (IP), RFC 792 (ICMP), RFC 768 (UDP) and RFC 1122 sections 3 and 4.1 (host
+ * requirements) first; RFC 1812
  * for forwarding, RFC 1071/1624 for the checksum. Defaults and corner cases follow Linux, and where
  * Linux and an RFC differ the classes say so.
  *

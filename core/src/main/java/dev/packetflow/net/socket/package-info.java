@@ -26,6 +26,9 @@
  *     its {@link dev.packetflow.net.socket.Sock} subclass.
  * <li>{@link dev.packetflow.net.socket.Sock}: queues, buffer accounting, options, the socket lock,
  *     the wake-up callbacks.
+ * <li>The Java level on top: {@link dev.packetflow.net.socket.UdpSocket} (like
+ *     {@code java.net.DatagramSocket}), with {@code java.net} exceptions from
+ *     {@link dev.packetflow.net.socket.SocketErrors}.
  * </ul>
  *
  * <h2>Blocking in virtual time</h2>

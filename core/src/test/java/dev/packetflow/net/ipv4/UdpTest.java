@@ -46,6 +46,20 @@ class UdpTest {
         assertThat(udp(n.a, "OutDatagrams")).isEqualTo(1);
         assertThat(udp(n.b, "InDatagrams")).isEqualTo(1);
         assertThat(udp(n.b, "InErrors") + udp(n.b, "NoPorts") + udp(n.b, "RcvbufErrors")).isZero();
+        assertThat(dev.packetflow.iproute2.Nstat.format(n.b)).contains("UdpInDatagrams                  1");
+        assertThat(dev.packetflow.iproute2.Nstat.format(n.a)).contains("UdpOutDatagrams                 1");
+    }
+
+    @Test
+    void datagramToOwnAddress_loopsBackThroughIp() {
+        int rx = bound(n.sa, A, 5000);
+        int tx = bound(n.sa, INADDR_ANY, 4000);
+        assertThat(n.sa.sendto(tx, text("me"), 0, 2, 0, new SockAddrIn(A, 5000))).isEqualTo(2);
+        n.sim.run();
+        SockAddrIn[] from = new SockAddrIn[1];
+        assertThat(n.sa.recvfrom(rx, new byte[8], 0, 8, MSG_DONTWAIT, from)).isEqualTo(2);
+        assertThat(from[0]).isEqualTo(new SockAddrIn(A, 4000));
+        assertThat(n.veth.a().stats().get(dev.packetflow.net.core.LinkStats64.TX_PACKETS)).isZero(); // not on the wire
     }
 
     @Test
