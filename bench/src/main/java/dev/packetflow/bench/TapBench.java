@@ -36,6 +36,9 @@ import java.util.regex.Pattern;
  *       through an {@code AF_PACKET} socket ({@link PacketBlaster}); packetflow receives them
  *       through epoll, NAPI, {@code read()} into page-pool pages and {@code netif_receive_skb} to a
  *       handler that counts and frees them.
+ *   <li><b>kernel_veth_read</b>: the same blaster into one end of a veth pair in the same
+ *       namespace, counted by the kernel at the other end ({@code rx_packets}): what the kernel
+ *       itself takes in from the same sender, printed beside {@code tap_read}.
  * </ul>
  *
  * Allocation per frame is measured on the threads that do the work (the sender for write, the
@@ -114,10 +117,18 @@ public final class TapBench implements Scenario {
             };
             net.addPacketHandler(ETH_P_TEST, counter);
             net.devices().open(tap);
+            String va = "pfva" + suffix();
+            String vb = "pfvb" + suffix();
+            boolean veth = sh("ip", "-n", ns, "link", "add", va, "type", "veth", "peer", "name", vb).exit() == 0
+                    && sh("ip", "-n", ns, "link", "set", va, "up").exit() == 0
+                    && sh("ip", "-n", ns, "link", "set", vb, "up").exit() == 0;
             for (int size : SIZES) {
                 write(out, tap, size, seconds, false);
                 write(out, tap, size, seconds, true);
                 read(out, tap, ns, name, size, seconds, received);
+                if (veth) {
+                    vethRead(out, ns, va, vb, size, seconds);
+                }
                 if (refPath != null) {
                     refWrite(out, ns, size, seconds);
                     refRead(out, ns, size, seconds);
@@ -209,6 +220,31 @@ public final class TapBench implements Scenario {
         if (b.error != null) {
             out.println("# blaster: " + b.error);
         }
+    }
+
+    /**
+     * The same blast between two kernel interfaces (a veth pair in the namespace): what the kernel
+     * itself receives per second from one {@code AF_PACKET} sender, beside {@code tap_read}.
+     */
+    private static void vethRead(PrintStream out, String ns, String va, String vb, int size, double seconds)
+            throws IOException, InterruptedException {
+        byte[] frame = testFrame(0x02_00_00_00_00_02L, 0x02_00_00_00_00_01L, size);
+        long r0 = rxPackets(ns, vb);
+        long t0 = System.nanoTime();
+        PacketBlaster b = blast(ns, va, frame, seconds);
+        long ns1 = System.nanoTime() - t0;
+        long frames = rxPackets(ns, vb) - r0;
+        Scenario.figure(out, "kernel_veth_read_" + size, frames * 1e9 / ns1, "frames/s");
+        Scenario.figure(out, "kernel_veth_read_" + size + "_offered", b.sent * 1e9 / ns1, "frames/s");
+        if (b.error != null) {
+            out.println("# blaster: " + b.error);
+        }
+    }
+
+    private static long rxPackets(String ns, String dev) throws IOException, InterruptedException {
+        Sh r = sh("ip", "netns", "exec", ns, "cat", "/sys/class/net/" + dev + "/statistics/rx_packets");
+        check(r);
+        return Long.parseLong(r.output().trim());
     }
 
     private static PacketBlaster blast(String ns, String ifname, byte[] frame, double seconds)

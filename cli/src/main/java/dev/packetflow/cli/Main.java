@@ -9,7 +9,7 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         version = "packetflow 0.1.0",
         description = "A userspace TCP/IP stack for the JVM on the Linux kernel's architecture.",
-        subcommands = {DemoCommand.class, BenchCommand.class, DrillCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {DemoCommand.class, BenchCommand.class, DrillCommand.class, ServeCommand.class, CommandLine.HelpCommand.class})
 public final class Main implements Runnable {
     @CommandLine.Spec
     CommandLine.Model.CommandSpec spec;

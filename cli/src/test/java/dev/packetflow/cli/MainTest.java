@@ -22,7 +22,7 @@ class MainTest {
 
     @Test
     void everyCommandHasHelp() {
-        for (String cmd : new String[] {"demo", "bench", "drill"}) {
+        for (String cmd : new String[] {"demo", "bench", "drill", "serve"}) {
             Run r = run(cmd, "--help");
             assertThat(r.code()).isZero();
             assertThat(r.out()).contains("Usage: packetflow " + cmd);
@@ -49,5 +49,28 @@ class MainTest {
         Run r = run("demo", "--count", "1");
         assertThat(r.code()).isNotZero();
         assertThat(r.err()).contains("--count");
+    }
+
+    @Test
+    void serveHelp_describesTheServicesAndTheReadmeCommands() {
+        Run r = run("serve", "--help");
+        assertThat(r.code()).isZero();
+        assertThat(r.out()).contains("--tap=NAME", "--addr=A/N", "--gw=G", "--mac=M", "--pcap=FILE", "--create",
+                "--attach", "--vnet-hdr", "RFC 862", "RFC 863", "ip tuntap add dev pf0 mode tap",
+                "packetflow serve --tap pf0 --addr 198.18.0.2/24 &", "ping -c 3 198.18.0.2");
+    }
+
+    @Test
+    void serve_createAndAttachTogether_isAUsageError() {
+        Run r = run("serve", "--tap", "pf0", "--addr", "198.18.0.2/24", "--create", "--attach");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("mutually exclusive");
+    }
+
+    @Test
+    void serve_withoutTap_isAUsageError() {
+        Run r = run("serve", "--addr", "198.18.0.2/24");
+        assertThat(r.code()).isNotZero();
+        assertThat(r.err()).contains("--tap");
     }
 }

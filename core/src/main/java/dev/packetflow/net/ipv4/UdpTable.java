@@ -32,7 +32,8 @@ import java.util.IdentityHashMap;
  * {@code udp_ehashfn()}), so a flow always reaches the same member.
  *
  * <h2>Concurrency</h2>
- * Lookups take no lock and allocate nothing: each chain is an immutable array, replaced whole by
+ * Lookups take no lock and allocate nothing: each chain is immutable (its one entry, or an array),
+ * replaced whole by
  * writers and read with acquire semantics (the seed's RCU lookup, with the garbage collector as the
  * grace period). Writers (bind, connect, close) serialise on the table's monitor. When the table
  * holds more socks than chains it doubles, rebuilding every chain into a new array that is then
@@ -50,7 +51,7 @@ import java.util.IdentityHashMap;
 public final class UdpTable {
     /** Linux's {@code UDP_HTABLE_SIZE_MIN}. */
     public static final int MIN_SLOTS = 256;
-    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(HashedSock[][].class);
+    private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
     private static final HashedSock[] EMPTY = new HashedSock[0];
 
     private final LocalPorts ports;
@@ -58,7 +59,12 @@ public final class UdpTable {
     private final int hashMix;
     /** Linux: {@code udp_ehash_secret}. */
     private final int ehashSecret;
-    private volatile HashedSock[][] hash2;
+    /**
+     * The chains: a slot holds null (empty), the {@link HashedSock} itself when the chain has one
+     * entry (the usual case: the table keeps at least as many slots as socks), or a
+     * {@code HashedSock[]}. One object fewer to load per lookup keeps a large table cheaper.
+     */
+    private volatile Object[] hash2;
     /** Writer-side index by port (Linux's primary {@code hash}): bind conflict checks. */
     @SuppressWarnings("unchecked")
     private final ArrayList<HashedSock>[] byPort = new ArrayList[65536];
@@ -72,9 +78,7 @@ public final class UdpTable {
         this.ports = ports;
         this.hashMix = hashMix;
         this.ehashSecret = ehashSecret;
-        HashedSock[][] t = new HashedSock[MIN_SLOTS][];
-        java.util.Arrays.fill(t, EMPTY);
-        this.hash2 = t;
+        this.hash2 = new Object[MIN_SLOTS];
     }
 
     // ================================================================ lookup (lock-free)
@@ -84,15 +88,30 @@ public final class UdpTable {
      * {@code saddr:sport} to {@code daddr:dport} arriving on device {@code dif}, or null.
      */
     public Sock lookup(int saddr, int sport, int daddr, int dport, int dif) {
-        HashedSock[][] t = hash2;
+        Object[] t = hash2;
         int mask = t.length - 1;
-        HashedSock[] chain = (HashedSock[]) SLOT.getAcquire(t, portaddrHash(daddr, dport) & mask);
-        Sock r = lookup2(chain, saddr, sport, daddr, dport, dif);
+        Object chain = SLOT.getAcquire(t, portaddrHash(daddr, dport) & mask);
+        Sock r = chain == null ? null : chain instanceof HashedSock e ? lookup1(e, saddr, sport, daddr, dport, dif)
+                : lookup2((HashedSock[]) chain, saddr, sport, daddr, dport, dif);
         if (r != null || daddr == 0) {
             return r;
         }
-        chain = (HashedSock[]) SLOT.getAcquire(t, portaddrHash(0, dport) & mask);
-        return lookup2(chain, saddr, sport, 0, dport, dif);
+        chain = SLOT.getAcquire(t, portaddrHash(0, dport) & mask);
+        return chain == null ? null : chain instanceof HashedSock e ? lookup1(e, saddr, sport, 0, dport, dif)
+                : lookup2((HashedSock[]) chain, saddr, sport, 0, dport, dif);
+    }
+
+    /** {@link #lookup2} for a chain of one. */
+    private Sock lookup1(HashedSock e, int saddr, int sport, int daddr, int hnum, int dif) {
+        if (computeScore(e, saddr, sport, daddr, hnum, dif) <= 0) {
+            return null;
+        }
+        SockReuseport g = e.group;
+        if (e.connected || g == null) {
+            return e.sk;
+        }
+        HashedSock sel = g.select(ehashfn(daddr, hnum, saddr, sport));
+        return sel == null ? e.sk : sel.sk;
     }
 
     /** Linux: {@code udp4_lib_lookup2()}. */
@@ -165,13 +184,13 @@ public final class UdpTable {
      * how many were found (at most {@code out.length}, which the caller sizes). Lock-free.
      */
     public int lookupAll(int saddr, int sport, int daddr, int dport, int dif, Sock[] out) {
-        HashedSock[][] t = hash2;
+        Object[] t = hash2;
         int mask = t.length - 1;
         int s1 = portaddrHash(daddr, dport) & mask;
         int s2 = portaddrHash(0, dport) & mask;
-        int n = collect((HashedSock[]) SLOT.getAcquire(t, s1), saddr, sport, daddr, dport, dif, out, 0);
+        int n = collect(chain(SLOT.getAcquire(t, s1)), saddr, sport, daddr, dport, dif, out, 0);
         if (s2 != s1) {
-            n = collect((HashedSock[]) SLOT.getAcquire(t, s2), saddr, sport, daddr, dport, dif, out, n);
+            n = collect(chain(SLOT.getAcquire(t, s2)), saddr, sport, daddr, dport, dif, out, n);
         }
         return n;
     }
@@ -400,30 +419,40 @@ public final class UdpTable {
         return JHash.jhash3Words(laddr, faddr, (lport << 16) | fport, ehashSecret + hashMix);
     }
 
-    private int slotOf(HashedSock[][] t, HashedSock e) {
+    private int slotOf(Object[] t, HashedSock e) {
         return portaddrHash(e.rcvSaddr, e.num) & (t.length - 1);
     }
 
+    /** A slot's chain as an array (writers and {@link #lookupAll}). */
+    private static HashedSock[] chain(Object slot) {
+        return slot == null ? EMPTY : slot instanceof HashedSock e ? new HashedSock[] {e} : (HashedSock[]) slot;
+    }
+
+    /** What a slot holds for {@code chain}: null, its one entry, or the array. */
+    private static Object pack(HashedSock[] chain) {
+        return chain.length == 0 ? null : chain.length == 1 ? chain[0] : chain;
+    }
+
     private void chainAddHead(HashedSock e) {
-        HashedSock[][] t = hash2;
+        Object[] t = hash2;
         int s = slotOf(t, e);
-        HashedSock[] o = t[s];
+        HashedSock[] o = chain(t[s]);
         HashedSock[] n = new HashedSock[o.length + 1];
         n[0] = e;
         System.arraycopy(o, 0, n, 1, o.length);
-        SLOT.setRelease(t, s, n);
+        SLOT.setRelease(t, s, pack(n));
     }
 
     private void chainRemove(HashedSock e) {
-        HashedSock[][] t = hash2;
+        Object[] t = hash2;
         int s = slotOf(t, e);
-        HashedSock[] o = t[s];
+        HashedSock[] o = chain(t[s]);
         for (int i = 0; i < o.length; i++) {
             if (o[i] == e) {
                 HashedSock[] n = o.length == 1 ? EMPTY : new HashedSock[o.length - 1];
                 System.arraycopy(o, 0, n, 0, i);
                 System.arraycopy(o, i + 1, n, i, o.length - i - 1);
-                SLOT.setRelease(t, s, n);
+                SLOT.setRelease(t, s, pack(n));
                 return;
             }
         }
@@ -431,13 +460,13 @@ public final class UdpTable {
     }
 
     private void chainReplace(HashedSock old, HashedSock e) {
-        HashedSock[][] t = hash2;
+        Object[] t = hash2;
         int s = slotOf(t, e);
-        HashedSock[] n = t[s].clone();
+        HashedSock[] n = chain(t[s]).clone();
         for (int i = 0; i < n.length; i++) {
             if (n[i] == old) {
                 n[i] = e;
-                SLOT.setRelease(t, s, n);
+                SLOT.setRelease(t, s, pack(n));
                 return;
             }
         }
@@ -446,23 +475,27 @@ public final class UdpTable {
 
     /** Rebuilds every chain into {@code slots} chains and publishes the new array. Order within chains is kept. */
     private void resize(int slots) {
-        HashedSock[][] old = hash2;
+        Object[] old = hash2;
         int[] counts = new int[slots];
-        for (HashedSock[] chain : old) {
-            for (HashedSock e : chain) {
+        for (Object slot : old) {
+            for (HashedSock e : chain(slot)) {
                 counts[portaddrHash(e.rcvSaddr, e.num) & (slots - 1)]++;
             }
         }
-        HashedSock[][] t = new HashedSock[slots][];
+        HashedSock[][] chains = new HashedSock[slots][];
         for (int i = 0; i < slots; i++) {
-            t[i] = counts[i] == 0 ? EMPTY : new HashedSock[counts[i]];
+            chains[i] = counts[i] == 0 ? EMPTY : new HashedSock[counts[i]];
             counts[i] = 0;
         }
-        for (HashedSock[] chain : old) {
-            for (HashedSock e : chain) {
+        for (Object slot : old) {
+            for (HashedSock e : chain(slot)) {
                 int s = portaddrHash(e.rcvSaddr, e.num) & (slots - 1);
-                t[s][counts[s]++] = e;
+                chains[s][counts[s]++] = e;
             }
+        }
+        Object[] t = new Object[slots];
+        for (int i = 0; i < slots; i++) {
+            t[i] = pack(chains[i]);
         }
         hash2 = t; // volatile write publishes every chain
     }
