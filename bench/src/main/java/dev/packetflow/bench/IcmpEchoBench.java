@@ -22,6 +22,10 @@ import org.openjdk.jmh.annotations.Warmup;
  * bursts of 64 per NAPI poll; figures are per packet.
  *
  * <pre>java -jar bench/target/benchmarks.jar IcmpEchoBench -prof gc</pre>
+ *
+ * On a machine shared with other work the average swings with the load; add
+ * {@code -bm sample -tu ns} for the per-invocation distribution, whose median and minimum are
+ * hardly touched by preemption (BENCHMARKS.md, issue 2).
  */
 @BenchmarkMode(Mode.AverageTime)
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
