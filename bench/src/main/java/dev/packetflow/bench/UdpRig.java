@@ -70,6 +70,21 @@ final class UdpRig implements AutoCloseable {
         return sum;
     }
 
+    /** CPU time so far (ns) of the given threads and of the softnet worker of CPU {@code cpu}. */
+    static long cpuNs(int cpu, Thread... threads) {
+        java.lang.management.ThreadMXBean mx = ManagementFactory.getThreadMXBean();
+        long sum = 0;
+        for (Thread t : threads) {
+            sum += mx.getThreadCpuTime(t.threadId());
+        }
+        for (Thread t : Thread.getAllStackTraces().keySet()) {
+            if (t.getName().equals("ksoftirqd/" + cpu)) {
+                sum += mx.getThreadCpuTime(t.threadId());
+            }
+        }
+        return sum;
+    }
+
     @Override
     public void close() {
         a.close();

@@ -20,6 +20,8 @@ import static dev.packetflow.net.socket.Uapi.*;
 final class UdpRrScenario implements Scenario {
     static final int PAYLOAD = 64;
     static final int BUSY_POLL_US = 50;
+    /** {@code SO_PREFER_BUSY_POLL} too (off with {@code -Dpacketflow.bench.udp.prefer=false}). */
+    static final boolean PREFER = !"false".equals(System.getProperty("packetflow.bench.udp.prefer"));
 
     @Override
     public String name() {
@@ -41,6 +43,10 @@ final class UdpRrScenario implements Scenario {
             for (int fd : new int[] {srv, cli}) {
                 UdpRig.check((fd == srv ? rig.sb : rig.sa).setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, BUSY_POLL_US),
                         "SO_BUSY_POLL");
+                if (PREFER) {
+                    UdpRig.check((fd == srv ? rig.sb : rig.sa).setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, 1),
+                            "SO_PREFER_BUSY_POLL");
+                }
             }
             // spin: every empty non-blocking receive polls the device once (SO_BUSY_POLL); with
             // -Dpacketflow.bench.udp.rr=block, blocking receives busy-poll for 50 µs, then sleep
@@ -86,10 +92,12 @@ final class UdpRrScenario implements Scenario {
             Thread.sleep((long) (Math.min(2.0, seconds) * 1000));
             long n0 = trips.read();
             long a0 = UdpRig.allocated(client, server);
+            long c0 = UdpRig.cpuNs(0, client, server) + UdpRig.cpuNs(1);
             long t0 = System.nanoTime();
             Thread.sleep((long) (seconds * 1000));
             long n1 = trips.read();
             long a1 = UdpRig.allocated(client, server);
+            long c1 = UdpRig.cpuNs(0, client, server) + UdpRig.cpuNs(1);
             long t1 = System.nanoTime();
             trips.stop = true;
             client.join();
@@ -97,6 +105,8 @@ final class UdpRrScenario implements Scenario {
             long n = n1 - n0;
             Scenario.figure(out, "udp_rr", Math.round(n / ((t1 - t0) / 1e9)), "round trips/s");
             Scenario.figure(out, "udp_rr_alloc_bytes_per_round_trip", n == 0 ? 0 : (double) (a1 - a0) / n, "B");
+            // CPU of client, server and both softnet workers per round trip, spins included
+            Scenario.figure(out, "udp_rr_cpu_ns_per_round_trip", n == 0 ? 0 : Math.round((double) (c1 - c0) / n), "ns");
         }
         KernelUdp.requestResponse(out, seconds);
     }

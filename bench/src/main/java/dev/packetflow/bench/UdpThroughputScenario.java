@@ -53,6 +53,9 @@ final class UdpThroughputScenario implements Scenario {
             int tx = UdpRig.socket(rig.sa, UdpRig.A, 9001);
             if (busyPoll) {
                 UdpRig.check(rig.sb.setsockopt(rx, SOL_SOCKET, SO_BUSY_POLL, 50), "SO_BUSY_POLL");
+                if (UdpRrScenario.PREFER) {
+                    UdpRig.check(rig.sb.setsockopt(rx, SOL_SOCKET, SO_PREFER_BUSY_POLL, 1), "SO_PREFER_BUSY_POLL");
+                }
             }
             Counter received = new Counter();
             Counter sent = new Counter();
@@ -93,6 +96,7 @@ final class UdpThroughputScenario implements Scenario {
             Thread.sleep((long) (Math.min(2.0, seconds) * 1000)); // warm-up: JIT, pools, buffers
             long r0 = received.read();
             long a0 = UdpRig.allocated(sender, receiver);
+            long c0 = UdpRig.cpuNs(1, receiver);
             long t0 = System.nanoTime();
             long deadline = t0 + (long) (seconds * 1e9);
             while (System.nanoTime() < deadline && received.read() - r0 < MAX_DATAGRAMS) {
@@ -100,6 +104,7 @@ final class UdpThroughputScenario implements Scenario {
             }
             long r1 = received.read();
             long a1 = UdpRig.allocated(sender, receiver);
+            long c1 = UdpRig.cpuNs(1, receiver);
             long t1 = System.nanoTime();
             sent.stop = true;
             sender.join();
@@ -112,6 +117,9 @@ final class UdpThroughputScenario implements Scenario {
                     busyPoll ? "the receiving thread (SO_BUSY_POLL)" : "B's softnet worker", WINDOW);
             Scenario.figure(out, "udp_rx_pps", Math.round(got / secs), "pps");
             Scenario.figure(out, "udp_alloc_bytes_per_datagram", got == 0 ? 0 : (double) (a1 - a0) / got, "B");
+            // CPU the receiving side used (receiver thread + B's softnet worker), polling spins included:
+            // an upper bound on the receive path's cost that contention for the cores does not inflate
+            Scenario.figure(out, "udp_rx_cpu_ns_per_datagram", got == 0 ? 0 : Math.round((double) (c1 - c0) / got), "ns");
             long lost = rig.b.udp().mib().get("RcvbufErrors") + rig.a.device("eth0").stats().get(
                     dev.packetflow.net.core.LinkStats64.TX_DROPPED);
             Scenario.figure(out, "udp_lost", lost, "datagrams");

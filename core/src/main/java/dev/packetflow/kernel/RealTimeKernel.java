@@ -66,7 +66,7 @@ public final class RealTimeKernel implements Kernel, AutoCloseable {
     private void loop(SoftnetData sd) {
         int idleRounds = 0;
         while (running) {
-            int work = sd.netRxAction();
+            int work = sd.tryNetRxAction();
             work += sd.timers().runTimers(System.nanoTime());
             if (work > 0 || sd.hasPendingWork()) {
                 idleRounds = 0;
@@ -98,6 +98,7 @@ public final class RealTimeKernel implements Kernel, AutoCloseable {
                 LockSupport.parkNanos(wait);
             }
             sd.sleeping = false;
+            sd.busyPollPreferred = false; // a busy poller that is still there sets it again
         }
     }
 

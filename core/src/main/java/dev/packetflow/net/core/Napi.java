@@ -109,8 +109,24 @@ public final class Napi {
      * complete and is handed back to softnet ({@code busy_poll_stop}). Returns the work done.
      */
     public int busyPoll(int budget) {
-        if (cpu == null || !sched.compareAndSet(false, true)) {
+        return busyPoll(budget, false);
+    }
+
+    /**
+     * {@link #busyPoll(int)}, and with {@code prefer} (Linux: {@code SO_PREFER_BUSY_POLL}) a context
+     * already scheduled for softnet is not left waiting for softnet's worker: the caller runs that
+     * CPU's {@code net_rx_action} itself, unless the worker is running it right now
+     * ({@link SoftnetData#tryNetRxAction}).
+     */
+    public int busyPoll(int budget, boolean prefer) {
+        if (cpu == null) {
             return 0;
+        }
+        if (prefer && !cpu.busyPollPreferred) {
+            cpu.busyPollPreferred = true;
+        }
+        if (!sched.compareAndSet(false, true)) {
+            return prefer ? cpu.tryNetRxAction() : 0;
         }
         int work = poller.poll(this, budget);
         if (work >= budget) {

@@ -29,10 +29,19 @@ public final class SoftnetData {
 
     /** Set by a real-time worker while it parks; producers then wake it. */
     public volatile boolean sleeping;
+    /**
+     * Set by a busy poller that prefers busy polling ({@code SO_PREFER_BUSY_POLL}); while set,
+     * producers leave a parked worker asleep, since the poller will run the work (Linux keeps the
+     * device's interrupt masked for it). The worker clears it each time its park times out, so a
+     * poller that stopped delays softnet by one park at most.
+     */
+    public volatile boolean busyPollPreferred;
     private Runnable waker;
 
     public long processed;
     public long timeSqueeze;
+    /** Held by whichever thread runs {@link #netRxAction} in real time (the worker or a busy poller). */
+    private final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean();
 
     public SoftnetData(int cpu, Clock clock) {
         this.cpu = cpu;
@@ -58,7 +67,7 @@ public final class SoftnetData {
             head = incoming.get();
             n.nextInList = head;
         } while (!incoming.compareAndSet(head, n));
-        if (sleeping && waker != null) {
+        if (sleeping && waker != null && !busyPollPreferred) {
             waker.run();
         }
     }
@@ -151,6 +160,22 @@ public final class SoftnetData {
         }
         processed += total;
         return total;
+    }
+
+    /**
+     * {@link #netRxAction} for the real-time mode, where a busy-polling application thread may run a
+     * CPU's softnet work when its worker is not ({@code SO_PREFER_BUSY_POLL}): runs it unless another
+     * thread is running it; returns the work done (0 if it was busy).
+     */
+    public int tryNetRxAction() {
+        if (running.get() || !running.compareAndSet(false, true)) {
+            return 0;
+        }
+        try {
+            return netRxAction();
+        } finally {
+            running.set(false);
+        }
     }
 
     @Override

@@ -16,6 +16,10 @@ import dev.packetflow.net.core.NetDevice;
  * loop, and an application thread polling devices would make runs depend on thread timing, so the
  * socket option is accepted and recorded but has no effect.
  *
+ * <p>With {@code SO_PREFER_BUSY_POLL} the poller also takes over work that softnet has been handed
+ * but not started (its worker is asleep or busy elsewhere): it runs that CPU's
+ * {@code net_rx_action} itself, so a busy-polling application is not held up by softnet's wake-up.
+ *
  * <p>Linux: {@code include/net/busy_poll.h sk_busy_loop()}, {@code net/core/dev.c napi_busy_loop()}.
  */
 final class BusyPoll {
@@ -42,8 +46,9 @@ final class BusyPoll {
         long start = sk.net.clock().nanoTime();
         long limitNs = sk.busyPollUs * 1000L;
         for (;;) {
+            boolean prefer = sk.preferBusyPoll;
             for (Napi n : napis) {
-                n.busyPoll(BUSY_POLL_BUDGET);
+                n.busyPoll(BUSY_POLL_BUDGET, prefer);
             }
             if (sk.receiveQueueLen() != 0) {
                 return true;

@@ -177,6 +177,8 @@ public class Sock implements SkBuff.Destructor {
     public volatile long sndtimeoNs = Waiter.FOREVER;
     /** {@code SO_BUSY_POLL} in µs (Linux: {@code sk_ll_usec}). */
     public volatile int busyPollUs;
+    /** {@code SO_PREFER_BUSY_POLL}: work softnet has not started is left to the busy poller. */
+    public volatile boolean preferBusyPoll;
     /** Linux: {@code sk_userlocks}, SOCK_*_LOCK bits. */
     public volatile int userlocks;
     /** Receive and send buffer limits in bytes of truesize (Linux: {@code sk_rcvbuf}, {@code sk_sndbuf}). */

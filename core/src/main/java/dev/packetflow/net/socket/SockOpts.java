@@ -134,6 +134,12 @@ public final class SockOpts {
                 }
                 sk.busyPollUs = val;
             }
+            case SO_PREFER_BUSY_POLL -> {
+                if (valbool && !sl.privileged()) {
+                    return Errno.EPERM.neg();
+                }
+                sk.preferBusyPoll = valbool;
+            }
             case SO_MARK -> {
                 if (!sl.privileged()) {
                     return Errno.EPERM.neg();
@@ -210,6 +216,7 @@ public final class SockOpts {
             case SO_MARK -> val = sk.mark;
             case SO_RXQ_OVFL -> val = b(sk.rxqOvfl);
             case SO_BUSY_POLL -> val = sk.busyPollUs;
+            case SO_PREFER_BUSY_POLL -> val = b(sk.preferBusyPoll);
             case SO_BINDTOIFINDEX -> val = sk.boundDevIf;
             case SO_BINDTODEVICE -> {
                 if (sk.boundDevIf == 0) {

@@ -102,6 +102,7 @@ public final class Uapi {
     public static final int SO_RXQ_OVFL = 40;
     public static final int SO_PEEK_OFF = 42;
     public static final int SO_BUSY_POLL = 46;
+    public static final int SO_PREFER_BUSY_POLL = 69;
     public static final int SO_INCOMING_CPU = 49;
     public static final int SO_BINDTOIFINDEX = 62;
     public static final int SO_RCVTIMEO_NEW = 66;

@@ -57,4 +57,30 @@ class NapiBusyPollTest {
         assertThat(polled).isEqualTo(20);
         assertThat(n.scheduled()).isFalse();
     }
+
+    @Test
+    void preferBusyPoll_contextScheduledForSoftnet_isRunByTheCaller_andLeavesTheWorkerAsleep() {
+        Napi n = napi(Integer.MAX_VALUE);
+        ring = 3;
+        n.schedule();
+        SoftnetData sd = sim.softnet(0);
+        assertThat(n.busyPoll(8, true)).isEqualTo(3); // the caller ran net_rx_action
+        assertThat(polled).isEqualTo(3);
+        assertThat(n.scheduled()).isFalse();
+        assertThat(sd.hasPendingWork()).isFalse();
+        assertThat(sd.busyPollPreferred).isTrue();
+        int[] wakes = new int[1];
+        sd.setWaker(() -> wakes[0]++);
+        sd.sleeping = true;
+        ring = 1;
+        n.schedule(); // a producer: the poller will take it, the worker sleeps on
+        assertThat(wakes[0]).isZero();
+        sd.busyPollPreferred = false;
+        n.busyPoll(8, false); // scheduled: left alone without preference
+        assertThat(polled).isEqualTo(3);
+        sd.sleeping = false;
+        sd.setWaker(null);
+        sim.run();
+        assertThat(polled).isEqualTo(4);
+    }
 }

@@ -325,4 +325,17 @@ class UdpTest {
         assertThat(n.sa.ioctl(tx, SIOCOUTQ, outq)).isZero();
         assertThat(outq[0]).isZero();
     }
+
+    @Test
+    void soPreferBusyPoll_readsBack_andNeedsPrivilege() {
+        int fd = bound(n.sb, B, 5000);
+        int[] v = new int[1];
+        assertThat(n.sb.setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, 1)).isZero();
+        n.sb.getsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, v);
+        assertThat(v[0]).isEqualTo(1);
+        n.sb.setPrivileged(false);
+        assertThat(n.sb.setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, 1)).isEqualTo(Errno.EPERM.neg());
+        assertThat(n.sb.setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, 0)).isZero(); // turning it off is allowed
+        assertThat(n.sb.sock(fd).preferBusyPoll).isFalse();
+    }
 }
