@@ -41,6 +41,7 @@ public final class NetStack implements AutoCloseable {
     private final dev.packetflow.net.ipv4.Arp arp;
     private final dev.packetflow.net.ipv4.LocalPorts localPorts;
     private final dev.packetflow.net.socket.SocketLayer sockets;
+    private final dev.packetflow.net.ipv4.tcp.Tcp tcp;
     private boolean closed;
 
     private NetStack(Kernel kernel, String name, int cpu, long seed) {
@@ -55,6 +56,7 @@ public final class NetStack implements AutoCloseable {
         // A random source of its own, so adding sockets does not shift the stack's other random draws.
         this.localPorts = new dev.packetflow.net.ipv4.LocalPorts(new Random(seed ^ name.hashCode() ^ 0x9e3779b97f4a7c15L));
         this.sockets = new dev.packetflow.net.socket.SocketLayer(this);
+        this.tcp = new dev.packetflow.net.ipv4.tcp.Tcp(this);
     }
 
     /** A new stack called {@code name} whose timers run on CPU 0 of {@code kernel}. */
@@ -119,6 +121,11 @@ public final class NetStack implements AutoCloseable {
 
     public dev.packetflow.net.ipv4.Arp arp() {
         return arp;
+    }
+
+    /** TCP of this stack: sysctls, MIBs, tracepoints and the socket tables. */
+    public dev.packetflow.net.ipv4.tcp.Tcp tcp() {
+        return tcp;
     }
 
     /** The BSD socket calls of this stack: descriptors, sockets, poll and epoll. */
