@@ -160,10 +160,11 @@ final class TcpNet implements AutoCloseable {
     int[] establish(int port) {
         int lfd = listenB(port, 16);
         int cfd = connectA(port);
-        sim.run();
-        int afd = sb.accept4(lfd, null, SOCK_NONBLOCK);
-        assertThat(afd).isGreaterThanOrEqualTo(3);
-        return new int[] {cfd, afd, lfd};
+        int[] afd = {-1};
+        boolean ok = sim.runUntil(() -> (afd[0] = sb.accept4(lfd, null, SOCK_NONBLOCK)) >= 0, java.time.Duration.ofMinutes(1));
+        assertThat(ok).as("accepted").isTrue();
+        sim.runUntil(() -> tcpA(cfd).state == dev.packetflow.net.socket.Sock.TCP_ESTABLISHED, java.time.Duration.ofMinutes(1));
+        return new int[] {cfd, afd[0], lfd};
     }
 
     TcpSock tcpA(int fd) {
