@@ -185,8 +185,8 @@ final class TcpProto implements Proto {
             tcp.hashinfo.bindRemove(tp, tp.num);
             tp.boundPort = false;
             if ((tp.userlocks & Sock.SOCK_BINDPORT_LOCK) == 0) {
+                // inet_sport stays: a reset sent after the state change still carries it
                 tp.num = 0;
-                tp.sport = 0;
             }
         }
     }

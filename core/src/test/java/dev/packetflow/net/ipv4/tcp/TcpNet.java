@@ -44,8 +44,40 @@ final class TcpNet implements AutoCloseable {
         sa = a.sockets();
         sb = b.sockets();
         sim.run();
+        dropHook(b, true);
+        dropHook(a, false);
         dev.packetflow.net.core.Dev.addTap(veth.a(), (d, skb, out) -> capture(skb, out, true));
         dev.packetflow.net.core.Dev.addTap(veth.b(), (d, skb, out) -> capture(skb, out, false));
+    }
+
+    /** While set, TCP segments from A that it matches are lost before B's IP layer sees them. */
+    java.util.function.Predicate<Seg> dropAtoB;
+    /** While set, TCP segments from B that it matches are lost. */
+    java.util.function.Predicate<Seg> dropBtoA;
+    int droppedAtoB;
+    int droppedBtoA;
+
+    private void dropHook(NetStack receiver, boolean fromA) {
+        receiver.netfilter().register(new dev.packetflow.net.netfilter.Netfilter.HookOps(
+                dev.packetflow.net.netfilter.Netfilter.NF_INET_PRE_ROUTING, 0, (skb, net, hook, in, out) -> {
+                    java.util.function.Predicate<Seg> p = fromA ? dropAtoB : dropBtoA;
+                    if (p == null) {
+                        return dev.packetflow.net.netfilter.Netfilter.NF_ACCEPT;
+                    }
+                    Seg s = parse(skb, skb.data, fromA);
+                    if (s != null && p.test(s)) {
+                        if (fromA) droppedAtoB++;
+                        else droppedBtoA++;
+                        return dev.packetflow.net.netfilter.Netfilter.NF_DROP;
+                    }
+                    return dev.packetflow.net.netfilter.Netfilter.NF_ACCEPT;
+                }));
+    }
+
+    /** Loses every TCP segment in both directions while {@code on}. */
+    void blackhole(boolean on) {
+        dropAtoB = on ? s -> true : null;
+        dropBtoA = on ? s -> true : null;
     }
 
     /** One TCP segment seen leaving a stack. */
@@ -94,10 +126,19 @@ final class TcpNet implements AutoCloseable {
             return;
         }
         int m = skb.macHeader;
-        if (m < 0 || skb.u16(m + 12) != 0x0800 || skb.u8(m + 14 + 9) != 6) {
+        if (m < 0 || skb.u16(m + 12) != 0x0800) {
             return;
         }
-        int ip = m + 14;
+        Seg s = parse(skb, m + 14, sideA);
+        if (s != null) {
+            segs.add(s);
+        }
+    }
+
+    private Seg parse(dev.packetflow.net.core.SkBuff skb, int ip, boolean sideA) {
+        if (skb.u8(ip + 9) != 6) {
+            return null;
+        }
         int ihl = (skb.u8(ip) & 15) * 4;
         int totLen = skb.u16(ip + 2);
         int th = ip + ihl;
@@ -106,8 +147,8 @@ final class TcpNet implements AutoCloseable {
         for (int i = 0; i < opts.length; i++) {
             opts[i] = (byte) skb.u8(th + 20 + i);
         }
-        segs.add(new Seg(sim.nowNs(), sideA, skb.u8(th + 13), skb.u32(th + 4) & 0xffffffffL,
-                skb.u32(th + 8) & 0xffffffffL, skb.u16(th + 14), opts, totLen - ihl - doff, skb.u16(ip + 4)));
+        return new Seg(sim.nowNs(), sideA, skb.u8(th + 13), skb.u32(th + 4) & 0xffffffffL,
+                skb.u32(th + 8) & 0xffffffffL, skb.u16(th + 14), opts, totLen - ihl - doff, skb.u16(ip + 4));
     }
 
     java.util.List<Seg> segsFrom(boolean fromA) {
