@@ -1087,7 +1087,7 @@ final class TcpOutput {
             tp.pending = 0;
             return;
         }
-        if (retransmitSkbInner(tp, skb) != 0) {
+        if (retransmitSkb(tp, skb) != 0) {
             tcp.timer.rearmRto(tp);
             return;
         }
