@@ -1,21 +1,26 @@
 package dev.packetflow.net.ipv4.tcp;
 
-import java.nio.ByteBuffer;
+import dev.packetflow.net.socket.SockAddrIn;
+import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
 class TcpDebugTest {
     @Test
     void debug() throws Exception {
-        try (TcpNet n = new TcpNet(21)) {
-            int[] c = n.establish(80);
-            n.blackhole(true);
-            n.sa.send(c[0], ByteBuffer.wrap(new byte[100]), 0);
-            for (int i = 0; i < 12; i++) {
-                n.runMs(100 << i);
-                TcpSock t = n.tcpA(c[0]);
-                System.out.println(n.sim.nowNs() / 1e9 + " st=" + t.state + " rtx=" + t.retransmits + " stamp=" + t.retransStamp + " rto=" + t.rto + " backoff=" + t.backoff + " pout=" + t.packetsOut + " pending=" + t.pending + " timer=" + t.retransmitTimer.pending() + "@" + t.retransmitTimer.expiresNs());
+        try (TcpNet n = new TcpNet(41)) {
+            n.listenB(7, 4);
+            int cfd = TcpNet.tcpSocket(n.sa);
+            AtomicInteger connected = new AtomicInteger(1);
+            Thread client = Thread.ofVirtual().start(() -> connected.set(n.sa.connect(cfd, new SockAddrIn(TcpNet.B, 7))));
+            TcpSocketApiTest.awaitSleepers(n.sa, cfd, 1);
+            n.runMs(5);
+            System.out.println("state=" + n.tcpA(cfd).state + " sleepers=" + n.sa.sleepers(cfd) + "\n" + n.dump());
+            client.join(2000);
+            System.out.println("alive=" + client.isAlive() + " r=" + connected.get());
+            if (client.isAlive()) {
+                for (StackTraceElement e : client.getStackTrace()) System.out.println("  " + e);
+                client.interrupt();
             }
-            System.out.println(n.dump());
         }
     }
 }
