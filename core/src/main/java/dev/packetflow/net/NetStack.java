@@ -42,6 +42,7 @@ public final class NetStack implements AutoCloseable {
     private final dev.packetflow.net.ipv4.LocalPorts localPorts;
     private final dev.packetflow.net.socket.SocketLayer sockets;
     private final dev.packetflow.net.ipv4.Udp udp;
+    private final dev.packetflow.net.ipv4.tcp.Tcp tcp;
     private boolean closed;
 
     private NetStack(Kernel kernel, String name, int cpu, long seed) {
@@ -57,6 +58,7 @@ public final class NetStack implements AutoCloseable {
         this.localPorts = new dev.packetflow.net.ipv4.LocalPorts(new Random(seed ^ name.hashCode() ^ 0x9e3779b97f4a7c15L));
         this.sockets = new dev.packetflow.net.socket.SocketLayer(this);
         this.udp = new dev.packetflow.net.ipv4.Udp(this);
+        this.tcp = new dev.packetflow.net.ipv4.tcp.Tcp(this);
     }
 
     /** A new stack called {@code name} whose timers run on CPU 0 of {@code kernel}. */
@@ -121,6 +123,11 @@ public final class NetStack implements AutoCloseable {
 
     public dev.packetflow.net.ipv4.Arp arp() {
         return arp;
+    }
+
+    /** TCP of this stack: sysctls, MIBs, tracepoints and the socket tables. */
+    public dev.packetflow.net.ipv4.tcp.Tcp tcp() {
+        return tcp;
     }
 
     /** The BSD socket calls of this stack: descriptors, sockets, poll and epoll. */

@@ -48,6 +48,12 @@ final class ToyTcp implements Proto, ProtoOps, NetProtocol {
     /** Makes {@code socket(AF_INET, SOCK_STREAM, IPPROTO_TCP)} create toy sockets on {@code net}. */
     static void install(NetStack net) {
         ToyTcp t = new ToyTcp(net);
+        // The stand-in replaces the stack's own TCP for the runner's self-tests.
+        net.sockets().unregisterProtosw(SOCK_STREAM, IPPROTO_TCP);
+        dev.packetflow.net.ipv4.NetProtocol real = net.ipv4().protocol(IPPROTO_TCP);
+        if (real != null) {
+            net.ipv4().delProtocol(IPPROTO_TCP, real);
+        }
         net.sockets().registerProtosw(new InetProtosw(SOCK_STREAM, IPPROTO_TCP, t, t));
         net.ipv4().addProtocol(IPPROTO_TCP, t);
         net.onClose(() -> {

@@ -42,6 +42,14 @@ public final class MsgHdr {
     /** The system call's tracepoint ({@code recvfrom}, {@code read}...), fired with the skb received. */
     Tracepoint syscallTp;
 
+    /**
+     * The receiving system call's tracepoint, or null: a protocol fires it with the skb whose bytes
+     * the call returns, so the packet's journey ends at the call ({@code recvfrom}, {@code read}).
+     */
+    public Tracepoint syscallTp() {
+        return syscallTp;
+    }
+
     private ByteBuffer[] iov;
     private int iovcnt;
     private int iovIdx;

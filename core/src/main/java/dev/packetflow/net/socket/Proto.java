@@ -106,6 +106,16 @@ public interface Proto {
         return null;
     }
 
+    /**
+     * Linux: {@code sk->sk_prot->release_cb()}: work deferred while an application thread owned the
+     * sock (TCP's timers), run by {@link Sock#releaseSock()} in that thread, with the spinlock held,
+     * before ownership ends.
+     */
+    default void releaseCb(Sock sk) {}
+
+    /** Linux: {@code sk->sk_prot->keepalive()}: SO_KEEPALIVE changed (TCP arms or stops its timer). */
+    default void keepalive(Sock sk, boolean on) {}
+
     /** Linux: {@code sk->sk_prot->no_autobind}: send and connect do not pick a local port first. */
     default boolean noAutobind() {
         return false;

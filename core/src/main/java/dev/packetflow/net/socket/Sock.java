@@ -569,6 +569,7 @@ public class Sock implements SkBuff.Destructor {
                 }
             }
             backlogLen = 0;
+            prot.releaseCb(this);
             owned = false;
             if (ownerFree != null) {
                 ownerFree.signalAll();

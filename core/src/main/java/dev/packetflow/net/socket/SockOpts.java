@@ -72,7 +72,10 @@ public final class SockOpts {
                 }
                 setRcvbuf(sk, Math.max(val, 0));
             }
-            case SO_KEEPALIVE -> sk.keepopen = valbool;
+            case SO_KEEPALIVE -> {
+                sk.keepopen = valbool;
+                sk.prot.keepalive(sk, valbool);
+            }
             case SO_OOBINLINE -> sk.urginline = valbool;
             case SO_NO_CHECK -> sk.noCheckTx = valbool;
             case SO_PRIORITY -> {
