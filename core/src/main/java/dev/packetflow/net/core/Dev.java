@@ -2,6 +2,7 @@ package dev.packetflow.net.core;
 
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.sched.Qdisc;
+import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.trace.Trace;
 
 /**
@@ -59,6 +60,35 @@ public final class Dev {
             return PacketType.NET_RX_DROP;
         }
         return handler.rcv(skb, dev);
+    }
+
+    /**
+     * The per-frame tail of a NAPI poll for drivers whose frames arrive as skbs (veth, channel):
+     * count the frame, run generic XDP if a program is attached, {@code eth_type_trans}, then
+     * {@link #netifReceiveSkb}. Takes the skb (data at the Ethernet header) in every case; a frame
+     * on a device that is down, or shorter than an Ethernet header, is dropped with its reason.
+     *
+     * <p>Linux: what {@code veth_poll()}/{@code veth_xdp_rcv_skb()} and most drivers' poll loops do
+     * before {@code napi_gro_receive()}.
+     */
+    public static void driverReceiveSkb(NetDevice dev, SkBuff skb, Xdp.Buff xdpScratch) {
+        if (!dev.isUp()) {
+            dev.stats.inc(LinkStats64.RX_DROPPED);
+            Skb.kfreeSkb(skb, DropReason.DEV_READY);
+            return;
+        }
+        dev.stats.rx(skb.len());
+        Xdp.Program prog = dev.xdpProg;
+        if (prog != null && !Xdp.doXdpGeneric(prog, skb, xdpScratch)) {
+            return;
+        }
+        if (Eth.ethTypeTrans(skb, dev) < 0) {
+            dev.stats.inc(LinkStats64.RX_LENGTH_ERRORS);
+            dev.stats.inc(LinkStats64.RX_ERRORS);
+            Skb.kfreeSkb(skb, DropReason.PKT_TOO_SMALL);
+            return;
+        }
+        netifReceiveSkb(skb);
     }
 
     // ================================================================== TX

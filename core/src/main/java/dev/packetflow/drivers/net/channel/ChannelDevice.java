@@ -8,7 +8,6 @@ import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.SkBuffHead;
 import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.core.LinkStats64;
-import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.trace.Trace;
 
 /**
@@ -112,22 +111,7 @@ public final class ChannelDevice extends NetDevice {
             if (Trace.NAPI_POLL.enabled) {
                 Trace.NAPI_POLL.fire(this, skb, budget);
             }
-            if (!isUp()) {
-                stats().inc(LinkStats64.RX_DROPPED);
-                Skb.kfreeSkb(skb, DropReason.DEV_READY);
-                continue;
-            }
-            stats().rx(skb.len());
-            if (xdpProgram() != null && !dev.packetflow.net.core.Xdp.doXdpGeneric(xdpProgram(), skb, xdpScratch)) {
-                continue;
-            }
-            if (Eth.ethTypeTrans(skb, this) < 0) {
-                stats().inc(LinkStats64.RX_LENGTH_ERRORS);
-                stats().inc(LinkStats64.RX_ERRORS);
-                Skb.kfreeSkb(skb, DropReason.PKT_TOO_SMALL);
-                continue;
-            }
-            Dev.netifReceiveSkb(skb);
+            Dev.driverReceiveSkb(this, skb, xdpScratch);
         }
         if (work < budget) {
             n.complete();

@@ -322,23 +322,7 @@ public final class Veth extends NetDevice implements WireEndpoint {
             if (Trace.NAPI_POLL.enabled) {
                 Trace.NAPI_POLL.fire(this, skb, budget);
             }
-            if (!isUp()) {
-                stats().inc(LinkStats64.RX_DROPPED);
-                Skb.kfreeSkb(skb, DropReason.DEV_READY);
-                continue;
-            }
-            stats().rx(skb.len());
-            Xdp.Program prog = xdpProgram();
-            if (prog != null && !Xdp.doXdpGeneric(prog, skb, xdpScratch)) {
-                continue;
-            }
-            if (Eth.ethTypeTrans(skb, this) < 0) {
-                stats().inc(LinkStats64.RX_LENGTH_ERRORS);
-                stats().inc(LinkStats64.RX_ERRORS);
-                Skb.kfreeSkb(skb, DropReason.PKT_TOO_SMALL);
-                continue;
-            }
-            Dev.netifReceiveSkb(skb);
+            Dev.driverReceiveSkb(this, skb, xdpScratch);
         }
         if (work < budget && n.complete()) {
             // Linux: smp_store_mb(rq->rx_notify_masked, false), then look at the ring once more.
