@@ -720,7 +720,7 @@ final class TcpInput {
             int ack = ackSeq(skb);
             if (!after(ack, tp.sndUna) || after(ack, tp.sndNxt)) {
                 if (tp.retransmits == 0) {
-                    tcp.timer.resetXmitTimer(tp, ICSK_TIME_RETRANS, TcpTimer.TCP_TIMEOUT_MIN_MS);
+                    tcp.timer.resetXmitTimer(tp, ICSK_TIME_RETRANS, TcpTimer.timeoutMinMs(tp));
                 }
                 return (flags & RST) != 0 ? drop(skb) : 1;
             }

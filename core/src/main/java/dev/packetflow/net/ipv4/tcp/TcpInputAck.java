@@ -503,7 +503,7 @@ final class TcpInputAck {
     /** Linux: {@code tcp_set_rto()} / {@code __tcp_set_rto()}: RTO = SRTT + RTTVAR, bounded to [200 ms, 120 s]. */
     private static void setRto(TcpSock tp) {
         long us = ((tp.srttUs & 0xffffffffL) >> 3) + tp.rttvarUs;
-        int ms = TcpOutput.usToMs(us);
+        int ms = TcpOutput.usToMs(tp, us);
         tp.rto = Math.min(ms, TcpTimer.TCP_RTO_MAX_MS);
     }
 }

@@ -564,7 +564,7 @@ final class TcpIpv4 {
             return;
         }
         sk.backoff--;
-        int base = sk.srttUs != 0 ? TcpOutput.usToMs(((sk.srttUs & 0xffffffffL) >> 3) + sk.rttvarUs)
+        int base = sk.srttUs != 0 ? TcpOutput.usToMs(sk, ((sk.srttUs & 0xffffffffL) >> 3) + sk.rttvarUs)
                 : TcpTimer.TCP_TIMEOUT_INIT_MS;
         sk.rto = Math.min(base << sk.backoff, TcpTimer.TCP_RTO_MAX_MS);
         long remaining = TcpSkbCb.txTimeUs(skb) / 1000 + sk.rto - tcp.nowMs();

@@ -743,7 +743,7 @@ final class TcpOutput {
                 maxAto = TcpTimer.TCP_DELACK_MAX_MS;
             }
             if (tp.srttUs != 0) {
-                int rtt = Math.max(usToMs(tp.srttUs >>> 3), TcpTimer.TCP_DELACK_MIN_MS);
+                int rtt = Math.max(usToMs(tp, tp.srttUs >>> 3), TcpTimer.TCP_DELACK_MIN_MS);
                 if (rtt < maxAto) {
                     maxAto = rtt;
                 }
@@ -767,9 +767,13 @@ final class TcpOutput {
         tcp.net().timers().modTimer(tp.delackTimer, timeout);
     }
 
-    /** Linux: {@code usecs_to_jiffies()} at HZ=1000 (rounds up). */
-    static int usToMs(long us) {
-        return (int) ((us + 999) / 1000);
+    /**
+     * Linux: {@code usecs_to_jiffies()}, in ms: rounds up to whole jiffies of the stack's
+     * {@link TcpSysctl#hz} (1 ms at HZ=1000, 4 ms at HZ=250).
+     */
+    static int usToMs(TcpSock tp, long us) {
+        int jiffyUs = 1_000_000 / tp.sysctl.hz;
+        return (int) ((us + jiffyUs - 1) / jiffyUs * (jiffyUs / 1000));
     }
 
     // ================================================================ FIN and RST
@@ -1047,14 +1051,14 @@ final class TcpOutput {
         long timeoutUs;
         if (tp.srttUs != 0) {
             timeoutUs = (tp.srttUs >>> 2);
-            timeoutUs += tp.packetsOut == 1 ? TcpTimer.TCP_RTO_MIN_MS * 1000L : TcpTimer.TCP_TIMEOUT_MIN_US;
+            timeoutUs += tp.packetsOut == 1 ? TcpTimer.TCP_RTO_MIN_MS * 1000L : TcpTimer.timeoutMinMs(tp) * 1000L;
         } else {
             timeoutUs = TcpTimer.TCP_TIMEOUT_INIT_MS * 1000L;
         }
-        int timeoutMs = usToMs(timeoutUs);
+        int timeoutMs = usToMs(tp, timeoutUs);
         long rtoDeltaUs = advancingRto ? tp.rto * 1000L : tcp.timer.rtoDeltaUs(tp);
         if (rtoDeltaUs > 0) {
-            timeoutMs = Math.min(timeoutMs, usToMs(rtoDeltaUs));
+            timeoutMs = Math.min(timeoutMs, usToMs(tp, rtoDeltaUs));
         }
         tcp.timer.resetXmitTimer(tp, ICSK_TIME_LOSS_PROBE, timeoutMs);
         return true;

@@ -449,7 +449,7 @@ final class TcpRecovery {
         tp.rackAdvanced = false;
         long timeout = rackDetectLoss(tp);
         if (timeout != 0) {
-            int ms = TcpOutput.usToMs(timeout) + TcpTimer.TCP_TIMEOUT_MIN_MS;
+            int ms = TcpOutput.usToMs(tp, timeout) + TcpTimer.timeoutMinMs(tp);
             tcp.timer.resetXmitTimer(tp, ICSK_TIME_REO_TIMEOUT, Math.min(ms, tp.rto));
             return true;
         }
@@ -510,7 +510,7 @@ final class TcpRecovery {
         }
         // B. SACK reneging
         if ((flag & FLAG_SACK_RENEGING) != 0 && (flag & FLAG_SND_UNA_ADVANCED) != 0) {
-            long delay = Math.max(TcpOutput.usToMs((tp.srttUs & 0xffffffffL) >> 4), 10);
+            long delay = Math.max(TcpOutput.usToMs(tp, (tp.srttUs & 0xffffffffL) >> 4), 10);
             tcp.timer.resetXmitTimer(tp, ICSK_TIME_RETRANS, delay);
             return flag & ~FLAG_SET_XMIT_TIMER;
         }

@@ -72,6 +72,20 @@ public final class TcpSysctl {
     /** {@code tcp_fastopen}: not implemented; kept so settings round-trip. */
     public volatile int fastopen = 1;
     public volatile int tsoWinDivisor = 3;
+    /**
+     * The kernel's {@code CONFIG_HZ}: timers Linux keeps in jiffies (RTO, loss probe, RACK's
+     * reordering timer, {@code TCP_TIMEOUT_MIN}) round up to whole jiffies. 1000 (1 ms) by
+     * default; 250 (4 ms) is what many distribution kernels use. One of 100, 250, 1000.
+     */
+    public volatile int hz = 1000;
+
+    /** Sets {@link #hz}; throws IllegalArgumentException unless it is 100, 250 or 1000. */
+    public void setHz(int hz) {
+        if (hz != 100 && hz != 250 && hz != 1000) {
+            throw new IllegalArgumentException("HZ must be 100, 250 or 1000: " + hz);
+        }
+        this.hz = hz;
+    }
 
     /**
      * What the packetdrill corpus's {@code defaults.sh} sets (GRAMMAR.md 9.3): the buffers, SACK,

@@ -27,8 +27,10 @@ final class TcpTimer {
     static final int TCP_DELACK_MIN_MS = 40;
     static final int TCP_DELACK_MAX_MS = 200;
     static final int TCP_ATO_MIN_MS = 40;
-    static final long TCP_TIMEOUT_MIN_US = 2000;
-    static final int TCP_TIMEOUT_MIN_MS = 2;
+    /** Linux: {@code TCP_TIMEOUT_MIN}, two jiffies: 2 ms at HZ=1000, 8 ms at HZ=250. */
+    static int timeoutMinMs(TcpSock tp) {
+        return 2000 / tp.sysctl.hz;
+    }
     static final int TCP_TIMEWAIT_LEN_MS = 60_000;
     static final int TCP_RESOURCE_PROBE_INTERVAL_MS = 500;
     static final int TCP_ORPHAN_RETRIES = 8;
@@ -100,7 +102,7 @@ final class TcpTimer {
         long rto = tp.rto;
         if (tp.pending == ICSK_TIME_REO_TIMEOUT || tp.pending == ICSK_TIME_LOSS_PROBE) {
             long deltaUs = rtoDeltaUs(tp);
-            rto = TcpOutput.usToMs(Math.max(deltaUs, 1));
+            rto = TcpOutput.usToMs(tp, Math.max(deltaUs, 1));
         }
         resetXmitTimer(tp, ICSK_TIME_RETRANS, rto);
     }

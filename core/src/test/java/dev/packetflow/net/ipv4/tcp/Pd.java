@@ -1,0 +1,427 @@
+package dev.packetflow.net.ipv4.tcp;
+
+import static dev.packetflow.net.socket.Uapi.*;
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.packetflow.drivers.net.channel.ChannelDevice;
+import dev.packetflow.kernel.Simulation;
+import dev.packetflow.net.NetStack;
+import dev.packetflow.net.core.Skb;
+import dev.packetflow.net.ethernet.Eth;
+import dev.packetflow.net.ipv4.InetAddr;
+import dev.packetflow.net.socket.SockAddrIn;
+import dev.packetflow.net.socket.SocketLayer;
+import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A small packetdrill in Java: one stack under test on a channel device; the test plays the remote
+ * peer with packet lines copied from .pkt scripts ({@code "< S 0:0(0) win 32792 <mss 1000,...>"})
+ * and makes the socket calls itself. Remote sequence numbers are used as written; the SUT's are
+ * relative to its ISN; outbound timestamps are not compared (only their presence), inbound TS ecr
+ * is replaced by the SUT's latest TS val. Outbound packets must arrive at the script time, within
+ * 4 ms + 12.5% of the step (GRAMMAR.md 9.2), and are aggregated like packetdrill's runner does.
+ */
+final class Pd implements AutoCloseable {
+    static final int LOCAL = InetAddr.parse("198.18.0.1");
+    static final int REMOTE = InetAddr.parse("198.18.0.2");
+    static final long REMOTE_MAC = Eth.localMac(2);
+    static final int LOCAL_PORT = 8080;
+
+    final Simulation sim = new Simulation(7);
+    final NetStack net = NetStack.create(sim, "sut");
+    final SocketLayer sys = net.sockets();
+    final ChannelDevice eth0;
+    private final ArrayDeque<long[]> txTimes = new ArrayDeque<>();
+    private final ArrayDeque<byte[]> tx = new ArrayDeque<>();
+    private long scriptNs;
+    private long lastStepNs;
+    private int remotePort = 40000;
+    private int localPort = LOCAL_PORT;
+    private boolean active;
+    private long localIsn = -1;
+    private int lastTsVal;
+    final List<String> log = new ArrayList<>();
+    /** Skips the PSH comparison (see the limited-transmit test). */
+    boolean ignorePsh;
+
+    Pd() {
+        net.arp().setGratuitousArpOnAddressAdd(false);
+        eth0 = net.addDevice(new ChannelDevice("eth0", Eth.localMac(1)));
+        net.devices().open(eth0);
+        net.ipv4().addAddress(eth0, LOCAL, 16);
+        net.arp().addPermanent(REMOTE, REMOTE_MAC, eth0);
+        net.tcp().sysctl().applyPacketdrillDefaults();
+        eth0.setTxSink(skb -> {
+            byte[] f = skb.toByteArray();
+            Skb.consumeSkb(skb);
+            if (f.length > 34 && f[12] == 8 && f[13] == 0 && f[23] == 6) {
+                tx.add(f);
+                txTimes.add(new long[] {sim.nowNs()});
+            }
+        });
+        scriptNs = sim.nowNs();
+        lastStepNs = scriptNs;
+    }
+
+    // ---------------------------------------------------------------- time
+
+    /** A script line's time: {@code +.1} is {@code t(0.1)}. Runs the stack up to that instant. */
+    Pd t(double plusSeconds) {
+        lastStepNs = scriptNs;
+        scriptNs += Math.round(plusSeconds * 1e9);
+        long now = sim.nowNs();
+        if (scriptNs > now) {
+            sim.runForNs(scriptNs - now);
+        }
+        return this;
+    }
+
+    long nowMs() {
+        return (scriptNs - startNs) / 1_000_000;
+    }
+
+    private final long startNs = 0;
+
+    // ---------------------------------------------------------------- socket calls
+
+    int listen(int backlog) {
+        int fd = sys.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        assertThat(sys.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1)).isZero();
+        assertThat(sys.bind(fd, new SockAddrIn(LOCAL, LOCAL_PORT))).isZero();
+        assertThat(sys.listen(fd, backlog)).isZero();
+        sys.fcntl(fd, F_SETFL, O_NONBLOCK);
+        return fd;
+    }
+
+    int accept(int lfd) {
+        int fd = sys.accept4(lfd, null, 0);
+        assertThat(fd).as("accept").isGreaterThanOrEqualTo(3);
+        return fd;
+    }
+
+    /** A non-blocking connect to the remote peer's port 8080 (the SYN goes out). */
+    int connect() {
+        int fd = sys.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        sys.fcntl(fd, F_SETFL, O_NONBLOCK);
+        assertThat(sys.connect(fd, new SockAddrIn(REMOTE, 8080))).isEqualTo(-dev.packetflow.net.socket.Errno.EINPROGRESS.code);
+        active = true;
+        localIsn = -1;
+        return fd;
+    }
+
+    int write(int fd, int len) {
+        return sys.send(fd, ByteBuffer.allocate(len), MSG_DONTWAIT);
+    }
+
+    int write(int fd, int len, int flags) {
+        return sys.send(fd, ByteBuffer.allocate(len), MSG_DONTWAIT | flags);
+    }
+
+    int read(int fd, int len) {
+        return sys.recv(fd, ByteBuffer.allocate(len), MSG_DONTWAIT);
+    }
+
+    TcpSock tcp(int fd) {
+        return (TcpSock) sys.sock(fd);
+    }
+
+    // ---------------------------------------------------------------- packets
+
+    private static final class Line {
+        int flags;
+        long seq;
+        long end;
+        int len;
+        long ack = -1;
+        int win = -1;
+        List<int[]> opts; // {kind, values...}; null when not written; "<...>" → empty list with wildcard
+        boolean anyOpts;
+    }
+
+    private static Line parse(String s) {
+        Line l = new Line();
+        String[] p = s.trim().split("\\s+", 2);
+        for (char c : p[0].toCharArray()) {
+            switch (c) {
+                case 'S' -> l.flags |= TcpHeader.SYN;
+                case 'F' -> l.flags |= TcpHeader.FIN;
+                case 'R' -> l.flags |= TcpHeader.RST;
+                case 'P' -> l.flags |= TcpHeader.PSH;
+                case '.' -> l.flags |= TcpHeader.ACK;
+                default -> throw new IllegalArgumentException("flag " + c + " in " + s);
+            }
+        }
+        String rest = p[1];
+        String opts = null;
+        int lt = rest.indexOf('<');
+        if (lt >= 0) {
+            opts = rest.substring(lt + 1, rest.lastIndexOf('>'));
+            rest = rest.substring(0, lt);
+        }
+        String[] w = rest.trim().split("\\s+");
+        String[] se = w[0].split("[:()]");
+        l.seq = Long.parseLong(se[0]);
+        l.end = Long.parseLong(se[1]);
+        l.len = Integer.parseInt(se[2]);
+        for (int i = 1; i < w.length; i += 2) {
+            switch (w[i]) {
+                case "ack" -> l.ack = Long.parseLong(w[i + 1]);
+                case "win" -> l.win = Integer.parseInt(w[i + 1]);
+                default -> throw new IllegalArgumentException(w[i] + " in " + s);
+            }
+        }
+        if (opts != null) {
+            l.opts = new ArrayList<>();
+            if (opts.trim().equals("...")) {
+                l.anyOpts = true;
+            } else {
+                for (String o : opts.split(",")) {
+                    String[] t = o.trim().split("\\s+");
+                    switch (t[0]) {
+                        case "nop" -> l.opts.add(new int[] {1});
+                        case "eol" -> l.opts.add(new int[] {0});
+                        case "mss" -> l.opts.add(new int[] {2, Integer.parseInt(t[1])});
+                        case "wscale" -> l.opts.add(new int[] {3, Integer.parseInt(t[1])});
+                        case "sackOK" -> l.opts.add(new int[] {4});
+                        case "TS" -> l.opts.add(new int[] {8, (int) Long.parseLong(t[2]), (int) Long.parseLong(t[4])});
+                        case "sack" -> {
+                            int[] v = new int[1 + 2 * (t.length - 1)];
+                            v[0] = 5;
+                            for (int i = 1; i < t.length; i++) {
+                                String[] ab = t[i].split(":");
+                                v[2 * i - 1] = (int) Long.parseLong(ab[0]);
+                                v[2 * i] = (int) Long.parseLong(ab[1]);
+                            }
+                            l.opts.add(v);
+                        }
+                        default -> throw new IllegalArgumentException("option " + o);
+                    }
+                }
+            }
+        }
+        return l;
+    }
+
+    /** {@code < ...}: the remote peer sends this segment now. */
+    Pd in(String line) {
+        Line l = parse(line);
+        byte[] opts = encodeInbound(l.opts == null ? List.of() : l.opts);
+        int ack = l.ack < 0 ? 0 : (int) (localIsn + l.ack);
+        int flags = l.flags;
+        if ((flags & TcpHeader.SYN) != 0 && (flags & TcpHeader.ACK) == 0) {
+            remotePort++;
+            localPort = LOCAL_PORT;
+            active = false;
+        }
+        byte[] f = Segments.frame(eth0.mac(), REMOTE_MAC, REMOTE, remotePort, LOCAL, localPort, (int) l.seq, ack, flags,
+                l.win < 0 ? 0 : l.win, opts, new byte[l.len]);
+        log.add(String.format("%8.3f < %s", (scriptNs - startNs) / 1e9, line.trim()));
+        eth0.inject(f);
+        sim.runForNs(0);
+        drainNow();
+        return this;
+    }
+
+
+    private byte[] encodeInbound(List<int[]> opts) {
+        ByteBuffer b = ByteBuffer.allocate(60);
+        for (int[] o : opts) {
+            switch (o[0]) {
+                case 0 -> b.put((byte) 0);
+                case 1 -> b.put((byte) 1);
+                case 2 -> b.put((byte) 2).put((byte) 4).putShort((short) o[1]);
+                case 3 -> b.put((byte) 3).put((byte) 3).put((byte) o[1]);
+                case 4 -> b.put((byte) 4).put((byte) 2);
+                case 8 -> b.put((byte) 8).put((byte) 10).putInt(o[1]).putInt(o[2] == 0 ? 0 : lastTsVal);
+                case 5 -> {
+                    b.put((byte) 5).put((byte) (2 + 8 * (o.length - 1) / 2));
+                    for (int i = 1; i < o.length; i++) {
+                        b.putInt((int) (localIsn + (o[i] & 0xffffffffL)));
+                    }
+                }
+                default -> throw new IllegalArgumentException();
+            }
+        }
+        byte[] r = new byte[b.position()];
+        b.flip().get(r);
+        return r;
+    }
+
+    private void drainNow() {
+        // run work pending at this instant (softirq after an injection)
+        sim.runForNs(0);
+    }
+
+    /** {@code > ...}: the SUT must send this now (aggregating consecutive segments like the runner). */
+    Pd out(String line) {
+        Line l = parse(line);
+        long tol = 4_000_000L + (scriptNs - lastStepNs) / 8;
+        byte[] f = next(scriptNs + tol);
+        assertThat(f).as("expected at %.3f: > %s\n%s", scriptNs / 1e9, line, String.join("\n", log)).isNotNull();
+        long at = txTimes.poll()[0];
+        Seg s = Seg.of(f);
+        if ((s.flags & TcpHeader.SYN) != 0) {
+            localIsn = s.seq;
+            if (active) {
+                localPort = ((f[34] & 0xff) << 8) | (f[35] & 0xff);
+                remotePort = 8080;
+            }
+        }
+        lastTsVal = s.tsVal;
+        long relSeq = (s.seq - localIsn) & 0xffffffffL;
+        int total = s.len;
+        int flagsOr = s.flags;
+        while (total < l.len) {
+            byte[] g = next(scriptNs + tol);
+            assertThat(g).as("aggregating %s: got %d bytes", line, total).isNotNull();
+            txTimes.poll();
+            Seg n = Seg.of(g);
+            assertThat((n.seq - localIsn) & 0xffffffffL).isEqualTo(relSeq + total);
+            total += n.len;
+            flagsOr |= n.flags;
+            s = n;
+        }
+        String actual = s.describe(relSeq, localIsn, total, flagsOr);
+        log.add(String.format("%8.3f > %s   [actual at %.3f: %s]", scriptNs / 1e9, line.trim(), at / 1e9, actual));
+        String ctx = String.join("\n", log);
+        assertThat(Math.abs(at - scriptNs)).as("time of > %s (actual %.4f, script %.4f)\n%s", line, at / 1e9, scriptNs / 1e9, ctx)
+                .isLessThanOrEqualTo(tol);
+        int flagsExpected = l.flags;
+        // PSH may sit on any segment of an aggregate; compare the union
+        assertThat(flagsOr & ~TcpHeader.PSH).as("flags of %s\n%s", line, ctx).isEqualTo(flagsExpected & ~TcpHeader.PSH);
+        if (!ignorePsh) {
+            assertThat(flagsOr & TcpHeader.PSH).as("PSH of %s\n%s", line, ctx).isEqualTo(flagsExpected & TcpHeader.PSH);
+        }
+        assertThat(relSeq).as("seq of %s\n%s", line, ctx).isEqualTo(l.seq);
+        assertThat(total).as("len of %s\n%s", line, ctx).isEqualTo(l.len);
+        if (l.ack >= 0) {
+            assertThat(s.ack & 0xffffffffL).as("ack of %s\n%s", line, ctx).isEqualTo(l.ack);
+        }
+        if (l.win >= 0) {
+            assertThat(s.win).as("win of %s\n%s", line, ctx).isEqualTo(l.win);
+        }
+        if (l.opts != null && !l.anyOpts) {
+            assertThat(s.optsString(localIsn)).as("options of %s\n%s", line, ctx).isEqualTo(optsString(l.opts));
+        } else if (l.opts == null) {
+            assertThat(s.optsString(localIsn)).as("options of %s\n%s", line, ctx).isEmpty();
+        }
+        return this;
+    }
+
+    /** Nothing leaves the SUT up to the current script time (plus tolerance). */
+    Pd none() {
+        byte[] f = next(scriptNs);
+        assertThat(f).as("no packet expected by %.3f, got %s\n%s", scriptNs / 1e9, f == null ? "" : Seg.of(f).describe(
+                (Seg.of(f).seq - localIsn) & 0xffffffffL, localIsn, Seg.of(f).len, Seg.of(f).flags), String.join("\n", log)).isNull();
+        return this;
+    }
+
+    private byte[] next(long deadlineNs) {
+        if (tx.isEmpty()) {
+            sim.runUntil(() -> !tx.isEmpty(), java.time.Duration.ofNanos(Math.max(0, deadlineNs - sim.nowNs())));
+        }
+        if (tx.isEmpty()) {
+            return null;
+        }
+        if (txTimes.peek()[0] > deadlineNs) {
+            return null;
+        }
+        return tx.poll();
+    }
+
+    static String optsString(List<int[]> opts) {
+        StringBuilder b = new StringBuilder();
+        for (int[] o : opts) {
+            if (!b.isEmpty()) b.append(',');
+            switch (o[0]) {
+                case 0 -> b.append("eol");
+                case 1 -> b.append("nop");
+                case 2 -> b.append("mss ").append(o[1]);
+                case 3 -> b.append("wscale ").append(o[1]);
+                case 4 -> b.append("sackOK");
+                case 8 -> b.append("TS");
+                case 5 -> {
+                    b.append("sack");
+                    for (int i = 1; i < o.length; i += 2) {
+                        b.append(' ').append(o[i] & 0xffffffffL).append(':').append(o[i + 1] & 0xffffffffL);
+                    }
+                }
+                default -> b.append("kind").append(o[0]);
+            }
+        }
+        return b.toString();
+    }
+
+    /** A parsed outbound frame. */
+    record Seg(int flags, long seq, long ack, int win, int len, byte[] opts, int tsVal) {
+        static Seg of(byte[] f) {
+            int ip = 14;
+            int ihl = (f[ip] & 15) * 4;
+            int tot = ((f[ip + 2] & 0xff) << 8) | (f[ip + 3] & 0xff);
+            int th = ip + ihl;
+            int doff = ((f[th + 12] & 0xff) >> 4) * 4;
+            byte[] o = java.util.Arrays.copyOfRange(f, th + 20, th + doff);
+            int ts = 0;
+            for (int i = 0; i < o.length;) {
+                int k = o[i] & 0xff;
+                if (k == 0) break;
+                if (k == 1) { i++; continue; }
+                if (k == 8) ts = ByteBuffer.wrap(o, i + 2, 4).getInt();
+                i += Math.max(2, o[i + 1] & 0xff);
+            }
+            return new Seg(f[th + 13] & 0xff, u32(f, th + 4), u32(f, th + 8), ((f[th + 14] & 0xff) << 8) | (f[th + 15] & 0xff),
+                    tot - ihl - doff, o, ts);
+        }
+
+        static long u32(byte[] f, int off) {
+            return ByteBuffer.wrap(f, off, 4).getInt() & 0xffffffffL;
+        }
+
+        String optsString(long localIsn) {
+            List<int[]> l = new ArrayList<>();
+            for (int i = 0; i < opts.length;) {
+                int k = opts[i] & 0xff;
+                if (k == 0) { l.add(new int[] {0}); i++; continue; }
+                if (k == 1) { l.add(new int[] {1}); i++; continue; }
+                int len = opts[i + 1] & 0xff;
+                ByteBuffer b = ByteBuffer.wrap(opts, i + 2, len - 2);
+                switch (k) {
+                    case 2 -> l.add(new int[] {2, b.getShort() & 0xffff});
+                    case 3 -> l.add(new int[] {3, b.get() & 0xff});
+                    case 4 -> l.add(new int[] {4});
+                    case 8 -> l.add(new int[] {8});
+                    case 5 -> {
+                        int[] v = new int[1 + (len - 2) / 4];
+                        v[0] = 5;
+                        for (int j = 1; j < v.length; j++) {
+                            v[j] = b.getInt(); // remote sequence space: as written in scripts
+                        }
+                        l.add(v);
+                    }
+                    default -> l.add(new int[] {k});
+                }
+                i += len;
+            }
+            return Pd.optsString(l);
+        }
+
+        String describe(long relSeq, long localIsn, int total, int flagsOr) {
+            StringBuilder f = new StringBuilder();
+            if ((flagsOr & TcpHeader.SYN) != 0) f.append('S');
+            if ((flagsOr & TcpHeader.FIN) != 0) f.append('F');
+            if ((flagsOr & TcpHeader.RST) != 0) f.append('R');
+            if ((flagsOr & TcpHeader.PSH) != 0) f.append('P');
+            if ((flagsOr & TcpHeader.ACK) != 0) f.append('.');
+            return f + " " + relSeq + ":" + (relSeq + total) + "(" + total + ") ack " + ack + " win " + win + " <"
+                    + optsString(localIsn) + ">";
+        }
+    }
+
+    @Override
+    public void close() {
+        net.close();
+    }
+}
