@@ -379,7 +379,8 @@ final class TcpOutput {
         if (sp > mss) {
             sp = (sp / mss) * mss;
         }
-        long rcvWnd = sysctl.workaroundSignedWindows != 0 ? Math.min(sp, Tcp.MAX_TCP_WINDOW) : sp;
+        // the initial window fits the unscaled field; it grows later (tcp_grow_window)
+        long rcvWnd = sysctl.workaroundSignedWindows != 0 ? Math.min(sp, Tcp.MAX_TCP_WINDOW) : Math.min(sp, 65535);
         if (initRcvWnd != 0) {
             rcvWnd = Math.min(rcvWnd, (long) initRcvWnd * mss);
         }
