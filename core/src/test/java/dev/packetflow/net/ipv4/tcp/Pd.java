@@ -298,7 +298,7 @@ final class Pd implements AutoCloseable {
         byte[] opts = encodeInbound(l.opts == null ? List.of() : l.opts);
         int ack = l.ack < 0 ? 0 : (int) (localIsn + l.ack);
         int flags = l.flags;
-        if ((flags & TcpHeader.SYN) != 0 && (flags & TcpHeader.ACK) == 0) {
+        if ((flags & TcpHeader.SYN) != 0 && (flags & TcpHeader.ACK) == 0 && !sameConnection) {
             remotePort++;
             localPort = LOCAL_PORT;
             active = false;
@@ -310,6 +310,18 @@ final class Pd implements AutoCloseable {
         sim.runForNs(0);
         settle();
         return this;
+    }
+
+    private boolean sameConnection;
+
+    /** {@code < ...} on the current connection even if it is a SYN (a SYN in the middle of a connection). */
+    Pd inSameConnection(String line) {
+        sameConnection = true;
+        try {
+            return in(line);
+        } finally {
+            sameConnection = false;
+        }
     }
 
     /** {@code < ...} as one GRO packet of {@code gsoSize}-byte segments (what a tun with GSO delivers). */
