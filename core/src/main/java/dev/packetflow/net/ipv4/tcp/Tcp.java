@@ -74,6 +74,8 @@ public final class Tcp implements NetProtocol, AutoCloseable {
     private final TcpProto proto;
     final TcpIpv4 ipv4;
     final TcpOutput output;
+    final TcpRetrans retrans;
+    final TcpWindow window;
     final TcpInput input;
     final TcpInputAck inputAck;
     final TcpInputData inputData;
@@ -103,6 +105,8 @@ public final class Tcp implements NetProtocol, AutoCloseable {
         this.hashinfo = new TcpHashinfo(random.nextInt(), net.localPorts());
         this.proto = new TcpProto(this);
         this.output = new TcpOutput(this);
+        this.retrans = new TcpRetrans(this);
+        this.window = new TcpWindow(this);
         this.input = new TcpInput(this);
         this.inputAck = new TcpInputAck(this);
         this.inputData = new TcpInputData(this);

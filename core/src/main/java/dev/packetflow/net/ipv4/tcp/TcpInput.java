@@ -766,7 +766,7 @@ final class TcpInput {
             } else {
                 tp.tcpHeaderLen = MIN_LEN;
             }
-            tcp.output.syncMss(tp, tp.pmtuCookie);
+            tcp.window.syncMss(tp, tp.pmtuCookie);
             initializeRcvMss(tp);
             tp.copiedSeq = tp.rcvNxt;
             finishConnect(tp);
@@ -823,7 +823,7 @@ final class TcpInput {
             tp.sndWnd = TcpHeader.window(skb, th);
             tp.sndWl1 = seq(skb);
             tp.maxWindow = tp.sndWnd;
-            tcp.output.syncMss(tp, tp.pmtuCookie);
+            tcp.window.syncMss(tp, tp.pmtuCookie);
             initializeRcvMss(tp);
             tcp.output.sendSynack(tp);
             Skb.consumeSkb(skb);
@@ -878,7 +878,7 @@ final class TcpInput {
         }
         tp.rcvqSpaceTimeUs = tcp.nowUs();
         tp.rcvqSpaceSeq = tp.copiedSeq;
-        int maxwin = TcpOutput.fullSpace(tp);
+        int maxwin = TcpWindow.fullSpace(tp);
         if (tp.windowClamp >= maxwin) {
             tp.windowClamp = maxwin;
             if (appWin != 0 && maxwin > 4 * tp.advmss) {

@@ -170,7 +170,7 @@ final class TcpInputAck {
 
     /** Linux: {@code tcp_set_xmit_timer()}: a loss probe if one applies, else the RTO. */
     void setXmitTimer(TcpSock tp) {
-        if (!tcp.output.scheduleLossProbe(tp, true)) {
+        if (!tcp.retrans.scheduleLossProbe(tp, true)) {
             tcp.timer.rearmRto(tp);
         }
     }
@@ -240,7 +240,7 @@ final class TcpInputAck {
                 tcp.input.fastPathCheck(tp);
                 if (Integer.compareUnsigned(nwin, tp.maxWindow) > 0) {
                     tp.maxWindow = nwin;
-                    tcp.output.syncMss(tp, tp.pmtuCookie);
+                    tcp.window.syncMss(tp, tp.pmtuCookie);
                 }
             }
         }

@@ -536,17 +536,17 @@ final class TcpInputData {
      * offer, as segments that use the buffer well arrive.
      */
     void growWindow(TcpSock tp, SkBuff skb, boolean adjust) {
-        int room = Math.min(tp.windowClamp, TcpOutput.space(tp)) - tp.rcvSsthresh;
+        int room = Math.min(tp.windowClamp, TcpWindow.space(tp)) - tp.rcvSsthresh;
         if (room <= 0) {
             return;
         }
         int truesize = skb.truesize;
         int incr;
-        if (TcpOutput.winFromSpace(tp, truesize) <= skb.len()) {
+        if (TcpWindow.winFromSpace(tp, truesize) <= skb.len()) {
             incr = 2 * tp.advmss;
         } else {
-            int ts = TcpOutput.winFromSpace(tp, truesize) >> 1;
-            int window = TcpOutput.winFromSpace(tp, tp.sysctl.tcpRmem[2]) >> 1;
+            int ts = TcpWindow.winFromSpace(tp, truesize) >> 1;
+            int window = TcpWindow.winFromSpace(tp, tp.sysctl.tcpRmem[2]) >> 1;
             incr = 0;
             while (tp.rcvSsthresh <= window) {
                 if (ts <= skb.len()) {
@@ -630,11 +630,11 @@ final class TcpInputData {
                 long rcvwin = ((long) copied << 1) + 16L * tp.advmss;
                 long grow = rcvwin * (copied - tp.rcvqSpaceSpace) / Math.max(tp.rcvqSpaceSpace, 1);
                 rcvwin += grow << 1;
-                long rcvbuf = Math.min(TcpOutput.spaceFromWin(tp, (int) Math.min(rcvwin, Integer.MAX_VALUE)),
+                long rcvbuf = Math.min(TcpWindow.spaceFromWin(tp, (int) Math.min(rcvwin, Integer.MAX_VALUE)),
                         tp.sysctl.tcpRmem[2]);
                 if (rcvbuf > tp.rcvbuf) {
                     tp.rcvbuf = (int) rcvbuf;
-                    tp.windowClamp = TcpOutput.winFromSpace(tp, (int) rcvbuf);
+                    tp.windowClamp = TcpWindow.winFromSpace(tp, (int) rcvbuf);
                 }
             }
             tp.rcvqSpaceSpace = copied;
@@ -661,7 +661,7 @@ final class TcpInputData {
     void ackSndCheck(TcpSock tp, boolean ofoPossible) {
         if (((tp.rcvNxt - tp.rcvWup) > tp.ackRcvMss
                 && (tp.rcvNxt - tp.copiedSeq < tp.rcvlowat
-                || tcp.output.selectWindowInner(tp) >= tp.rcvWnd))
+                || tcp.window.selectWindowInner(tp) >= tp.rcvWnd))
                 || inQuickackMode(tp)
                 || (tp.ackPending & ICSK_ACK_NOW) != 0) {
             if (tp.ownedByUser() && tp.sysctl.backlogAckDefer != 0 && tcp.proto().inBacklog(tp)) {

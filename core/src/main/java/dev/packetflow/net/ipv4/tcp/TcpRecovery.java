@@ -466,7 +466,7 @@ final class TcpRecovery {
                 enterRecovery(tp, false);
                 cwndReduction(tp, 1, tp.lost - lost, 0);
             }
-            tcp.output.xmitRetransmitQueue(tp);
+            tcp.retrans.xmitRetransmitQueue(tp);
         }
         if (tp.pending != ICSK_TIME_RETRANS) {
             tcp.timer.rearmRto(tp);
@@ -871,13 +871,13 @@ final class TcpRecovery {
             return;
         }
         if (rexmit == REXMIT_NEW) {
-            tcp.output.pushPendingFrames(tp, tcp.output.currentMss(tp), TCP_NAGLE_OFF);
+            tcp.output.pushPendingFrames(tp, tcp.window.currentMss(tp), TCP_NAGLE_OFF);
             if (after(tp.sndNxt, tp.highSeq)) {
                 return;
             }
             tp.frto = false;
         }
-        tcp.output.xmitRetransmitQueue(tp);
+        tcp.retrans.xmitRetransmitQueue(tp);
     }
 
     /** Linux: {@code tcp_process_tlp_ack()}: ends a tail loss probe episode; a loss means CWR. */

@@ -60,7 +60,7 @@ final class TcpStream {
             }
         }
         long deadline = Waiter.deadline(tcp.nowNs(), timeo);
-        int mss = tcp.output.currentMss(tp);
+        int mss = tcp.window.currentMss(tp);
         int sizeGoal = mss;
         if (tp.pendingError() != 0 || (tp.shutdown & SEND_SHUTDOWN) != 0) {
             return streamError(tp, Errno.EPIPE.neg());
@@ -82,7 +82,7 @@ final class TcpStream {
                     if (err != 0) {
                         break;
                     }
-                    mss = tcp.output.currentMss(tp);
+                    mss = tcp.window.currentMss(tp);
                     sizeGoal = mss;
                     continue;
                 }
@@ -479,7 +479,7 @@ final class TcpStream {
         if (copied > 0 && !timeToAck && (tp.shutdown & RCV_SHUTDOWN) == 0) {
             int rcvWindowNow = tp.receiveWindow();
             if (2L * rcvWindowNow <= tp.windowClamp) {
-                int newWindow = tcp.output.selectWindowInner(tp);
+                int newWindow = tcp.window.selectWindowInner(tp);
                 if (newWindow != 0 && newWindow >= 2L * rcvWindowNow) {
                     timeToAck = true;
                 }
