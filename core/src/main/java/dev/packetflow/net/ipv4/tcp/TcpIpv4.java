@@ -182,7 +182,7 @@ final class TcpIpv4 {
         if (sk.state == TCP_LISTEN) {
             return listenRcv(sk, skb);
         }
-        if (tcp.input.rcvStateProcess(sk, skb)) {
+        if (tcp.stateProcess.rcvStateProcess(sk, skb)) {
             sendReset(sk, skb);
             Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
         }
@@ -242,7 +242,7 @@ final class TcpIpv4 {
         try {
             int st = child.state;
             if (!child.ownedByUser()) {
-                if (tcp.input.rcvStateProcess(child, skb)) {
+                if (tcp.stateProcess.rcvStateProcess(child, skb)) {
                     sendReset(child, skb);
                     Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
                 }

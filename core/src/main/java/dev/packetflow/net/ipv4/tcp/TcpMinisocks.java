@@ -1,9 +1,7 @@
 package dev.packetflow.net.ipv4.tcp;
 
 import dev.packetflow.kernel.time.TimerList;
-import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.SkBuff;
-import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ipv4.Ipv4Header;
 import dev.packetflow.net.socket.Sock;
 
@@ -498,7 +496,7 @@ final class TcpMinisocks {
         // tcp_v4_syn_recv_sock(): MSS from the route, port inherited
         tcp.window.syncMss(c, c.dst.mtu());
         c.advmss = req.advmss;
-        tcp.input.initializeRcvMss(c);
+        tcp.stateProcess.initializeRcvMss(c);
         c.boundPort = true;
         tcp.hashinfo.bindAdd(c, c.num);
         return c;

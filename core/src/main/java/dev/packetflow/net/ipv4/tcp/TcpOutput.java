@@ -674,7 +674,7 @@ final class TcpOutput {
         }
         int advmss = mtu - Tcp.TCP_IPV4_OVERHEAD;
         tp.advmss = tp.userMss != 0 && tp.userMss < advmss ? tp.userMss : advmss;
-        tcp.input.initializeRcvMss(tp);
+        tcp.stateProcess.initializeRcvMss(tp);
         if ((tp.userlocks & SOCK_RCVBUF_LOCK) != 0
                 && (tp.windowClamp > TcpWindow.fullSpace(tp) || tp.windowClamp == 0)) {
             tp.windowClamp = TcpWindow.fullSpace(tp);

@@ -1,10 +1,7 @@
 package dev.packetflow.net.ipv4.tcp;
 
-import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.Mib;
 import dev.packetflow.net.core.SkBuff;
-import dev.packetflow.net.core.Skb;
-import dev.packetflow.net.ipv4.Rtable;
 
 import static dev.packetflow.net.ipv4.tcp.TcpHeader.*;
 import static dev.packetflow.net.ipv4.tcp.TcpSock.*;
@@ -19,8 +16,8 @@ import static dev.packetflow.net.ipv4.tcp.TcpSkbCb.*;
  */
 final class TcpRetrans {
     private final Tcp tcp;
-    private final dev.packetflow.net.core.Mib mib;
-    private final dev.packetflow.net.core.Mib ext;
+    private final Mib mib;
+    private final Mib ext;
 
     TcpRetrans(Tcp tcp) {
         this.tcp = tcp;

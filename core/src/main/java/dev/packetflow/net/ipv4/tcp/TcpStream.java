@@ -361,7 +361,7 @@ final class TcpStream {
                     copied += used;
                     len -= used;
                     if (!peek) {
-                        tcp.inputData.rcvSpaceAdjust(tp);
+                        tcp.ackPolicy.rcvSpaceAdjust(tp);
                     }
                     if (used + offset < skb.len()) {
                         continue;

@@ -210,7 +210,7 @@ final class TcpTimer {
             return;
         }
         switch (tp.pending) {
-            case ICSK_TIME_REO_TIMEOUT -> tcp.recovery.rackReoTimeout(tp);
+            case ICSK_TIME_REO_TIMEOUT -> tcp.rack.rackReoTimeout(tp);
             case ICSK_TIME_LOSS_PROBE -> tcp.retrans.sendLossProbe(tp);
             case ICSK_TIME_RETRANS -> {
                 tp.pending = 0;
@@ -232,7 +232,7 @@ final class TcpTimer {
             return;
         }
         if (tp.compressedAck != 0) {
-            tcp.inputData.sackCompressSendAck(tp);
+            tcp.ackPolicy.sackCompressSendAck(tp);
             return;
         }
         if ((tp.ackPending & ICSK_ACK_TIMER) == 0) {

@@ -1,9 +1,6 @@
 package dev.packetflow.net.ipv4.tcp;
 
-import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.Mib;
-import dev.packetflow.net.core.SkBuff;
-import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ipv4.Rtable;
 
 import static dev.packetflow.net.ipv4.tcp.TcpHeader.*;
@@ -20,12 +17,10 @@ import static dev.packetflow.net.ipv4.tcp.TcpSkbCb.*;
  */
 final class TcpWindow {
     private final Tcp tcp;
-    private final dev.packetflow.net.core.Mib mib;
-    private final dev.packetflow.net.core.Mib ext;
+    private final Mib ext;
 
     TcpWindow(Tcp tcp) {
         this.tcp = tcp;
-        this.mib = tcp.mib();
         this.ext = tcp.extMib();
     }
 
