@@ -49,8 +49,9 @@ class NstatTest {
                     counters += m.fields().length;
                 }
             }
-            // Every counter of the nstat groups but the two Ip settings, then every drop reason.
-            assertThat(out.lines().filter(l -> !l.startsWith("#"))).hasSize((int) counters - 2 + DropReason.values().length);
+            // Every counter of the nstat groups but the settings (two of Ip, four of Tcp) and the
+            // TcpCurrEstab gauge, then every drop reason.
+            assertThat(out.lines().filter(l -> !l.startsWith("#"))).hasSize((int) counters - 7 + DropReason.values().length);
             assertThat(out).contains("\nNOT_SPECIFIED                   0                  0.0\n");
             assertThat(out).doesNotContain("arp_cache");
         }
