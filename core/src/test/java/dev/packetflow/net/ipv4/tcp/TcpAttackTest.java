@@ -128,4 +128,22 @@ class TcpAttackTest {
         pd.t(.1).in("P. 2:12(10) ack 2 win 257");
         pd.out(". 2:2(0) ack 2");
     }
+
+    @Test
+    void timeWait_newSynWithHigherSequence_startsANewConnection() {
+        int l = pd.listen(4);
+        pd.in("S 0:0(0) win 32792 <mss 1000,nop,wscale 7>");
+        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>");
+        pd.in(". 1:1(0) ack 1 win 257");
+        int fd = pd.accept(l);
+        pd.sys.close(fd);
+        pd.out("F. 1:1(0) ack 1");
+        pd.in("F. 1:1(0) ack 2 win 257");
+        pd.out(". 2:2(0) ack 2");
+        assertThat(pd.net.tcp().timeWaitCount()).isEqualTo(1);
+        // same 4-tuple, a SYN beyond the old sequence space: TIME_WAIT gives way (tcp_timewait_state_process)
+        pd.t(1).inSameConnection("S 100000:100000(0) win 32792 <mss 1000,nop,wscale 7>");
+        pd.out("S. 0:0(0) ack 100001 <mss 1460,nop,wscale 8>");
+        assertThat(pd.net.tcp().timeWaitCount()).isZero();
+    }
 }
