@@ -168,10 +168,6 @@ class TcpPacketdrillTest {
     /** google limited_transmit/limited-transmit-no-sack.pkt */
     @Test
     void limitedTransmitNoSack() {
-        // The script has PSH on 1:10001 and 12001:14001, the parts of a write cut by cwnd; Linux's
-        // tso_fragment() puts PSH on the second part only, as this stack does. Unexplained, so
-        // PSH is not compared here.
-        pd.ignorePsh = true;
         int l = pd.listen(1);
         pd.t(.1).in("S 0:0(0) win 32792 <mss 1000,nop,wscale 7>");
         pd.out("S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>");
@@ -380,7 +376,6 @@ class TcpPacketdrillTest {
     /** google eor/no-coalesce-large.pkt */
     @Test
     void eorNoCoalesceLarge() {
-        pd.ignorePsh = true; // PSH on a cwnd-cut chunk, as in limitedTransmitNoSack
         int fd = eorAccepted();
         assertThat(pd.write(fd, 10400)).isEqualTo(10400);
         assertThat(pd.write(fd, 10400, MSG_EOR)).isEqualTo(10400);
@@ -396,7 +391,6 @@ class TcpPacketdrillTest {
     /** google eor/no-coalesce-small.pkt */
     @Test
     void eorNoCoalesceSmall() {
-        pd.ignorePsh = true;
         int fd = eorAccepted();
         assertThat(pd.write(fd, 10400)).isEqualTo(10400);
         assertThat(pd.write(fd, 400, MSG_EOR)).isEqualTo(400);
@@ -413,7 +407,6 @@ class TcpPacketdrillTest {
     /** google eor/no-coalesce-subsequent.pkt */
     @Test
     void eorNoCoalesceSubsequent() {
-        pd.ignorePsh = true;
         int fd = eorAccepted();
         assertThat(pd.write(fd, 10400)).isEqualTo(10400);
         for (int i = 0; i < 10; i++) {
