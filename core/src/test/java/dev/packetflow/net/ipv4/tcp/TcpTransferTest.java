@@ -50,4 +50,33 @@ class TcpTransferTest {
             assertThat(n.a.tcp().mib().get(TcpMib.RETRANS_SEGS)).isPositive();
         }
     }
+
+    /** Both directions at once over one connection; each side half-closes when done. */
+    static void bothWays(TcpNet n, long bytes, Duration limit) {
+        int[] c = n.establish(5001);
+        Pump ab = new Pump(n.sa, c[0], n.sb, c[1], bytes, 11);
+        Pump ba = new Pump(n.sb, c[1], n.sa, c[0], bytes, 12);
+        boolean[] done = new boolean[2];
+        boolean ok = n.sim.runUntil(() -> {
+            if (!done[0]) done[0] = ab.step();
+            if (!done[1]) done[1] = ba.step();
+            return done[0] && done[1];
+        }, limit);
+        assertThat(ok).as("A>B %d, B>A %d of %d bytes", ab.read, ba.read, bytes).isTrue();
+        assertThat(ab.error).isZero();
+        assertThat(ba.error).isZero();
+        assertThat(ab.read).isEqualTo(bytes);
+        assertThat(ba.read).isEqualTo(bytes);
+        assertThat(ab.equalHashes()).isTrue();
+        assertThat(ba.equalHashes()).isTrue();
+    }
+
+    @ParameterizedTest
+    @ValueSource(longs = {21, 22})
+    void tenMegabytesEachWay_hostileWire_arriveIntact(long seed) {
+        try (TcpNet n = new TcpNet(seed, HOSTILE)) {
+            n.capturing = false;
+            bothWays(n, 10 << 20, Duration.ofMinutes(30));
+        }
+    }
 }
