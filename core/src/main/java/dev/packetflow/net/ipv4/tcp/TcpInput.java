@@ -172,7 +172,8 @@ final class TcpInput {
 
     /** Linux: {@code tcp_check_space()} / {@code tcp_new_space()}: wake writers, maybe grow the send buffer. */
     void checkSpace(TcpSock tp) {
-        if (tp.writePending || tp.wq().active()) {
+        if (tp.nospace) {
+            // tcp_new_space(): tcp_should_expand_sndbuf()
             if ((tp.userlocks & Sock.SOCK_SNDBUF_LOCK) == 0 && tp.packetsInFlight() < tp.sndCwnd) {
                 sndbufExpand(tp);
                 tp.sndCwndStampMs = tcp.nowMs();

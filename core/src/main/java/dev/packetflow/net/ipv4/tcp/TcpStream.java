@@ -247,6 +247,7 @@ final class TcpStream {
                 if (tp.streamMemoryFree()) {
                     return 0;
                 }
+                tp.nospace = true;
                 if (timedOut) {
                     return Errno.EAGAIN.neg();
                 }
@@ -515,6 +516,11 @@ final class TcpStream {
             if ((shut & SEND_SHUTDOWN) == 0) {
                 if (tp.streamWriteable()) {
                     mask |= POLLOUT | POLLWRNORM;
+                } else {
+                    tp.nospace = true;
+                    if (tp.streamWriteable()) {
+                        mask |= POLLOUT | POLLWRNORM;
+                    }
                 }
             } else {
                 mask |= POLLOUT | POLLWRNORM;

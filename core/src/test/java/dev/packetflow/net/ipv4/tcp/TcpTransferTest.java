@@ -79,4 +79,22 @@ class TcpTransferTest {
             bothWays(n, 10 << 20, Duration.ofMinutes(30));
         }
     }
+
+    @Test
+    void buffersAutotune_sendBufferGrowsForANonBlockingWriter_receiveBufferForTheReader() {
+        WireConditions w = WireConditions.builder().delay(Duration.ofMillis(5)).build();
+        try (TcpNet n = new TcpNet(7, w)) {
+            n.capturing = false;
+            long t0 = n.sim.nowNs();
+            Pump p = transfer(n, 20 << 20, Duration.ofMinutes(1));
+            TcpSock a = n.tcpA(p.txFd);
+            TcpSock b = n.tcpB(p.rxFd);
+            // tcp_new_space() grows sndbuf on ACKs after a send found it full (SOCK_NOSPACE);
+            // tcp_rcv_space_adjust() grows rcvbuf as the reader keeps up
+            assertThat(a.sndbuf).isGreaterThan(1 << 20);
+            assertThat(b.rcvbuf).isGreaterThan(1 << 20);
+            // 20 MB over a 10 ms RTT in well under a second of virtual time once the window opened
+            assertThat((n.sim.nowNs() - t0) / 1_000_000).isLessThan(1500);
+        }
+    }
 }
