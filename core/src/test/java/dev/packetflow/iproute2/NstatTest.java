@@ -55,7 +55,7 @@ class NstatTest {
                     }
                 }
             }
-            // Every counter of the nstat groups but the two Ip settings, then every drop reason.
+            // Every counter of the nstat groups but the settings and the TcpCurrEstab gauge, then every drop reason.
             assertThat(out.lines().filter(l -> !l.startsWith("#"))).hasSize((int) counters + DropReason.values().length);
             assertThat(out).contains("\nNOT_SPECIFIED                   0                  0.0\n");
             assertThat(out).doesNotContain("arp_cache");

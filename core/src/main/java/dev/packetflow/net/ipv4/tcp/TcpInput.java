@@ -97,7 +97,7 @@ final class TcpInput {
                     if (hl == MIN_LEN + TCPOLEN_TSTAMP_ALIGNED && tp.rcvNxt == tp.rcvWup) {
                         storeTsRecent(tp);
                     }
-                    tcp.inputData.rcvRttMeasureTs(tp, skb);
+                    tcp.ackPolicy.rcvRttMeasureTs(tp, skb);
                     ext.inc(TcpMib.HP_HITS);
                     if (Tcp.TP_TCP_DATA_QUEUE.enabled) {
                         Tcp.TP_TCP_DATA_QUEUE.fire(tcp.net(), skb, 1);
@@ -107,7 +107,7 @@ final class TcpInput {
                     int ack = ackSeq(skb);
                     int seq = seq(skb);
                     boolean eaten = tcp.inputData.queueRcv(tp, skb);
-                    tcp.inputData.eventDataRecv(tp, skb);
+                    tcp.ackPolicy.eventDataRecv(tp, skb);
                     boolean noAck = false;
                     if (ack != tp.sndUna) {
                         tcp.inputAck.ack(tp, skb, TcpInputAck.FLAG_DATA);
@@ -119,7 +119,7 @@ final class TcpInput {
                         tp.sndWl1 = seq;
                     }
                     if (!noAck) {
-                        tcp.inputData.ackSndCheck(tp, false);
+                        tcp.ackPolicy.ackSndCheck(tp, false);
                     }
                     if (eaten) {
                         Skb.consumeSkb(skb);
@@ -158,10 +158,10 @@ final class TcpInput {
             Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
             return;
         }
-        tcp.inputData.rcvRttMeasureTs(tp, skb);
+        tcp.ackPolicy.rcvRttMeasureTs(tp, skb);
         tcp.inputData.dataQueue(tp, skb);
         dataSndCheck(tp);
-        tcp.inputData.ackSndCheck(tp);
+        tcp.ackPolicy.ackSndCheck(tp);
     }
 
     /** Linux: {@code tcp_data_snd_check()}: an ACK may have opened the windows. */
@@ -172,7 +172,8 @@ final class TcpInput {
 
     /** Linux: {@code tcp_check_space()} / {@code tcp_new_space()}: wake writers, maybe grow the send buffer. */
     void checkSpace(TcpSock tp) {
-        if (tp.writePending || tp.wq().active()) {
+        if (tp.nospace) {
+            // tcp_new_space(): tcp_should_expand_sndbuf()
             if ((tp.userlocks & Sock.SOCK_SNDBUF_LOCK) == 0 && tp.packetsInFlight() < tp.sndCwnd) {
                 sndbufExpand(tp);
                 tp.sndCwndStampMs = tcp.nowMs();
@@ -346,7 +347,7 @@ final class TcpInput {
                 }
                 ext.inc(TcpMib.PAWS_ESTAB);
                 if (!oowRateLimited(tp, skb, TcpMib.ACK_SKIPPED_PAWS)) {
-                    tcp.inputData.sendDupack(tp, skb);
+                    tcp.ackPolicy.sendDupack(tp, skb);
                 }
                 tp.countDrop();
                 Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
@@ -359,7 +360,7 @@ final class TcpInput {
                     return synChallenge(tp, skb, synInerr);
                 }
                 if (!oowRateLimited(tp, skb, TcpMib.ACK_SKIPPED_SEQ)) {
-                    tcp.inputData.sendDupack(tp, skb);
+                    tcp.ackPolicy.sendDupack(tp, skb);
                 }
             } else if (resetCheck(tp, skb)) {
                 reset(tp);
@@ -530,376 +531,6 @@ final class TcpInput {
         if (!tp.isDead()) {
             tp.skStateChange();
         }
-    }
-
-    // ================================================================ other states
-
-    /**
-     * Linux: {@code tcp_rcv_state_process()}: every state but ESTABLISHED, LISTEN and TIME_WAIT
-     * (LISTEN is handled by {@link TcpIpv4}). Returns true when the caller must answer with a reset.
-     * Takes the skb unless it returns true.
-     */
-    boolean rcvStateProcess(TcpSock tp, SkBuff skb) {
-        int th = skb.data;
-        int flags = TcpHeader.flags(skb, th);
-        switch (tp.state) {
-            case TCP_CLOSE -> {
-                Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
-                return false;
-            }
-            case TCP_SYN_SENT -> {
-                tp.sawTstamp = false;
-                int r = rcvSynsentStateProcess(tp, skb, th, flags);
-                if (r > 0) {
-                    return true;
-                }
-                if (r == 0) {
-                    return false;
-                }
-                Skb.consumeSkb(skb);
-                dataSndCheck(tp);
-                return false;
-            }
-            default -> {
-            }
-        }
-        tp.sawTstamp = false;
-        if ((flags & (ACK | RST | SYN)) == 0) {
-            Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
-            return false;
-        }
-        if (!validateIncoming(tp, skb, th, false)) {
-            return false;
-        }
-        int r = tcp.inputAck.ack(tp, skb,
-                TcpInputAck.FLAG_SLOWPATH | TcpInputAck.FLAG_UPDATE_TS_RECENT | TcpInputAck.FLAG_NO_CHALLENGE_ACK);
-        if (r <= 0) {
-            if (tp.state == TCP_SYN_RECV) {
-                return true;
-            }
-            if (r < 0) {
-                sendChallengeAck(tp);
-                Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
-                return false;
-            }
-        }
-        switch (tp.state) {
-            case TCP_SYN_RECV -> {
-                tp.delivered++;
-                if (tp.srttUs == 0) {
-                    tcp.inputAck.ackUpdateRtt(tp, TcpInputAck.FLAG_SYN_ACKED, -1, -1, -1);
-                }
-                tp.retransStamp = 0;
-                initTransfer(tp);
-                tp.copiedSeq = tp.rcvNxt;
-                tcp.proto().setState(tp, TCP_ESTABLISHED);
-                tp.skStateChange();
-                tp.sndUna = ackSeq(skb);
-                tp.sndWnd = TcpHeader.window(skb, th) << tp.sndWscale;
-                tp.sndWl1 = seq(skb);
-                if (tp.tstampOk) {
-                    tp.advmss -= TCPOLEN_TSTAMP_ALIGNED;
-                }
-                tp.lsndtimeMs = tcp.nowMs();
-                initializeRcvMss(tp);
-                fastPathOn(tp);
-                if ((tp.shutdown & SEND_SHUTDOWN) != 0) {
-                    tcp.proto().shutdown(tp, SEND_SHUTDOWN);
-                }
-            }
-            case TCP_FIN_WAIT1 -> {
-                if (tp.sndUna == tp.writeSeq) {
-                    tcp.proto().setState(tp, TCP_FIN_WAIT2);
-                    tp.shutdown |= SEND_SHUTDOWN;
-                    if (!tp.isDead()) {
-                        tp.skStateChange();
-                    } else {
-                        if (tp.linger2 < 0) {
-                            tcp.proto().done(tp);
-                            ext.inc(TcpMib.ABORT_ON_DATA);
-                            return true;
-                        }
-                        if (endSeq(skb) != seq(skb) && after(endSeq(skb) - ((flags & FIN) != 0 ? 1 : 0), tp.rcvNxt)) {
-                            tcp.proto().done(tp);
-                            ext.inc(TcpMib.ABORT_ON_DATA);
-                            return true;
-                        }
-                        int tmo = tp.finTimeMs();
-                        if (tmo > TcpTimer.TCP_TIMEWAIT_LEN_MS) {
-                            tcp.timer.resetKeepalive(tp, tmo - TcpTimer.TCP_TIMEWAIT_LEN_MS);
-                        } else if ((flags & FIN) != 0 || tp.ownedByUser()) {
-                            tcp.timer.resetKeepalive(tp, tmo);
-                        } else {
-                            tcp.minisocks.timeWait(tp, TCP_FIN_WAIT2, tmo);
-                            Skb.consumeSkb(skb);
-                            return false;
-                        }
-                    }
-                }
-            }
-            case TCP_CLOSING -> {
-                if (tp.sndUna == tp.writeSeq) {
-                    tcp.minisocks.timeWait(tp, TCP_TIME_WAIT, 0);
-                    Skb.consumeSkb(skb);
-                    return false;
-                }
-            }
-            case TCP_LAST_ACK -> {
-                if (tp.sndUna == tp.writeSeq) {
-                    tcp.proto().done(tp);
-                    Skb.consumeSkb(skb);
-                    return false;
-                }
-            }
-            default -> {
-            }
-        }
-        boolean queued = false;
-        switch (tp.state) {
-            case TCP_CLOSE_WAIT, TCP_CLOSING, TCP_LAST_ACK -> {
-                if (!before(seq(skb), tp.rcvNxt)) {
-                    break;
-                }
-                queued = queueInFinStates(tp, skb, flags);
-                if (!queued) {
-                    return true;
-                }
-            }
-            case TCP_FIN_WAIT1, TCP_FIN_WAIT2 -> {
-                queued = queueInFinStates(tp, skb, flags);
-                if (!queued) {
-                    return true;
-                }
-            }
-            case TCP_ESTABLISHED -> {
-                tcp.inputData.dataQueue(tp, skb);
-                queued = true;
-            }
-            default -> {
-            }
-        }
-        if (tp.state != TCP_CLOSE) {
-            dataSndCheck(tp);
-            tcp.inputData.ackSndCheck(tp);
-        }
-        if (!queued) {
-            Skb.consumeSkb(skb);
-        }
-        return false;
-    }
-
-    /**
-     * RFC 1122 4.2.2.13: data arriving after the application shut the receive side resets the
-     * connection. Returns false when the connection was reset (the caller answers with RST).
-     */
-    private boolean queueInFinStates(TcpSock tp, SkBuff skb, int flags) {
-        if ((tp.shutdown & RCV_SHUTDOWN) != 0) {
-            if (endSeq(skb) != seq(skb) && after(endSeq(skb) - ((flags & FIN) != 0 ? 1 : 0), tp.rcvNxt)) {
-                ext.inc(TcpMib.ABORT_ON_DATA);
-                reset(tp);
-                return false;
-            }
-        }
-        tcp.inputData.dataQueue(tp, skb);
-        return true;
-    }
-
-    /**
-     * Linux: {@code tcp_rcv_synsent_state_process()}. Returns 1 when the caller must send a reset
-     * (the skb is not consumed), 0 when the segment was consumed, -1 when the caller consumes it
-     * and checks for data to send (the handshake completed).
-     */
-    private int rcvSynsentStateProcess(TcpSock tp, SkBuff skb, int th, int flags) {
-        TcpOptions opt = new TcpOptions();
-        opt.mssClamp = tp.mssClamp;
-        opt.parse(skb, th, false, false, tp.sysctl.sack != 0, tp.sysctl, tp.userMss);
-        if (opt.sawTstamp && opt.rcvTsecr != 0) {
-            opt.rcvTsecr -= tp.tsOffset;
-        }
-        if ((flags & ACK) != 0) {
-            int ack = ackSeq(skb);
-            if (!after(ack, tp.sndUna) || after(ack, tp.sndNxt)) {
-                if (tp.retransmits == 0) {
-                    tcp.timer.resetXmitTimer(tp, ICSK_TIME_RETRANS, TcpTimer.timeoutMinMs(tp));
-                }
-                return (flags & RST) != 0 ? drop(skb) : 1;
-            }
-            if (opt.sawTstamp && opt.rcvTsecr != 0
-                    && !between(opt.rcvTsecr, tp.retransStamp, (int) tcp.nowMs())) {
-                ext.inc(TcpMib.PAWS_ACTIVE);
-                return (flags & RST) != 0 ? drop(skb) : 1;
-            }
-            if ((flags & RST) != 0) {
-                reset(tp);
-                Skb.consumeSkb(skb);
-                return 0;
-            }
-            if ((flags & SYN) == 0) {
-                return drop(skb);
-            }
-            // Our SYN is acknowledged: the connection is established (RFC 9293 3.10.7.3).
-            tp.sawTstamp = opt.sawTstamp;
-            tp.rcvTsval = opt.rcvTsval;
-            tp.rcvTsecr = opt.rcvTsecr;
-            tp.sackOk = opt.sackOk ? TCP_SACK_SEEN : 0;
-            tp.wscaleOk = opt.wscaleOk;
-            tp.sndWscale = opt.sndWscale;
-            if (opt.mssClamp != 0) {
-                tp.mssClamp = opt.mssClamp;
-            }
-            tp.sndWl1 = seq(skb);
-            tcp.inputAck.ack(tp, skb, TcpInputAck.FLAG_SLOWPATH);
-            tp.rcvNxt = seq(skb) + 1;
-            tp.rcvWup = seq(skb) + 1;
-            tp.irs = seq(skb);
-            tp.sndWnd = TcpHeader.window(skb, th);
-            if (!tp.wscaleOk) {
-                tp.sndWscale = 0;
-                tp.rcvWscale = 0;
-                tp.windowClamp = Math.min(tp.windowClamp, 65535);
-            }
-            if (tp.sawTstamp) {
-                tp.tstampOk = true;
-                tp.tcpHeaderLen = MIN_LEN + TCPOLEN_TSTAMP_ALIGNED;
-                tp.advmss -= TCPOLEN_TSTAMP_ALIGNED;
-                storeTsRecent(tp);
-            } else {
-                tp.tcpHeaderLen = MIN_LEN;
-            }
-            tcp.output.syncMss(tp, tp.pmtuCookie);
-            initializeRcvMss(tp);
-            tp.copiedSeq = tp.rcvNxt;
-            finishConnect(tp);
-            if (!tp.isDead()) {
-                tp.skStateChange();
-                tp.skWriteSpace();
-            }
-            if (tp.writePending || tp.deferAccept != 0 || tp.ackPingpong >= 1) {
-                tp.ackPending |= ICSK_ACK_SCHED;
-                tcp.inputData.enterQuickackMode(tp, Tcp.TCP_MAX_QUICKACKS);
-                tcp.timer.resetDelack(tp, TcpTimer.TCP_DELACK_MAX_MS);
-                Skb.consumeSkb(skb);
-                return 0;
-            }
-            tcp.output.sendAck(tp);
-            return -1;
-        }
-        if ((flags & RST) != 0) {
-            return drop(skb);
-        }
-        if (tp.tsRecentStampSec != 0 && opt.sawTstamp) {
-            tp.rcvTsval = opt.rcvTsval;
-            if (pawsReject(tp, false)) {
-                return drop(skb);
-            }
-        }
-        if ((flags & SYN) != 0) {
-            // Simultaneous open (RFC 9293 3.5, figure 7): crossed SYNs; answer with SYN-ACK.
-            tcp.proto().setState(tp, TCP_SYN_RECV);
-            tp.sawTstamp = opt.sawTstamp;
-            tp.rcvTsval = opt.rcvTsval;
-            tp.rcvTsecr = opt.rcvTsecr;
-            tp.sackOk = opt.sackOk ? TCP_SACK_SEEN : 0;
-            tp.wscaleOk = opt.wscaleOk;
-            tp.sndWscale = opt.sndWscale;
-            if (opt.mssClamp != 0) {
-                tp.mssClamp = opt.mssClamp;
-            }
-            if (!tp.wscaleOk) {
-                tp.sndWscale = 0;
-                tp.rcvWscale = 0;
-            }
-            if (tp.sawTstamp) {
-                tp.tstampOk = true;
-                storeTsRecent(tp);
-                tp.tcpHeaderLen = MIN_LEN + TCPOLEN_TSTAMP_ALIGNED;
-            } else {
-                tp.tcpHeaderLen = MIN_LEN;
-            }
-            tp.rcvNxt = seq(skb) + 1;
-            tp.copiedSeq = tp.rcvNxt;
-            tp.rcvWup = seq(skb) + 1;
-            tp.irs = seq(skb);
-            tp.sndWnd = TcpHeader.window(skb, th);
-            tp.sndWl1 = seq(skb);
-            tp.maxWindow = tp.sndWnd;
-            tcp.output.syncMss(tp, tp.pmtuCookie);
-            initializeRcvMss(tp);
-            tcp.output.sendSynack(tp);
-            Skb.consumeSkb(skb);
-            return 0;
-        }
-        return drop(skb);
-    }
-
-    private int drop(SkBuff skb) {
-        Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
-        return 0;
-    }
-
-    // ================================================================ establishing
-
-    /** Linux: {@code tcp_finish_connect()}: an active open completed. */
-    void finishConnect(TcpSock tp) {
-        tcp.proto().setState(tp, TCP_ESTABLISHED);
-        tp.ackLrcvtimeMs = tcp.nowMs();
-        initTransfer(tp);
-        tp.lsndtimeMs = tcp.nowMs();
-        if (tp.keepopen) {
-            tcp.timer.resetKeepalive(tp, tp.keepaliveTimeWhenMs());
-        }
-        if (tp.sndWscale == 0) {
-            fastPathOn(tp);
-        } else {
-            tp.predFlags = 0;
-        }
-    }
-
-    /** Linux: {@code tcp_init_transfer()}: initial window (RFC 6928: 10 segments), congestion control, buffers. */
-    void initTransfer(TcpSock tp) {
-        if (tp.totalRetrans > 1 && tp.undoMarker != 0) {
-            tp.sndCwnd = 1;
-        } else {
-            tp.sndCwnd = Math.min(Tcp.TCP_INIT_CWND, tp.sndCwndClamp);
-        }
-        tp.sndCwndStampMs = tcp.nowMs();
-        if (!tp.caInitialized) {
-            tp.ca.init(tp);
-            tp.caInitialized = true;
-        }
-        initBufferSpace(tp);
-    }
-
-    /** Linux: {@code tcp_init_buffer_space()}. */
-    private void initBufferSpace(TcpSock tp) {
-        int appWin = tp.sysctl.appWin;
-        if ((tp.userlocks & Sock.SOCK_SNDBUF_LOCK) == 0) {
-            sndbufExpand(tp);
-        }
-        tp.rcvqSpaceTimeUs = tcp.nowUs();
-        tp.rcvqSpaceSeq = tp.copiedSeq;
-        int maxwin = TcpOutput.fullSpace(tp);
-        if (tp.windowClamp >= maxwin) {
-            tp.windowClamp = maxwin;
-            if (appWin != 0 && maxwin > 4 * tp.advmss) {
-                tp.windowClamp = Math.max(maxwin - (maxwin >> appWin), 4 * tp.advmss);
-            }
-        }
-        if (appWin != 0 && tp.windowClamp > 2 * tp.advmss && tp.windowClamp + tp.advmss > maxwin) {
-            tp.windowClamp = Math.max(2 * tp.advmss, maxwin - tp.advmss);
-        }
-        tp.rcvSsthresh = Math.min(tp.rcvSsthresh, tp.windowClamp);
-        tp.sndCwndStampMs = tcp.nowMs();
-        tp.rcvqSpaceSpace = Math.min(Math.min(tp.rcvSsthresh, tp.rcvWnd), Tcp.TCP_INIT_CWND * tp.advmss);
-    }
-
-    /** Linux: {@code tcp_initialize_rcv_mss()}: underestimate the peer's MSS; measuring corrects it. */
-    void initializeRcvMss(TcpSock tp) {
-        int hint = Math.min(tp.advmss, tp.mssCache);
-        hint = Math.min(hint, tp.rcvWnd / 2);
-        hint = Math.min(hint, Tcp.TCP_MSS_DEFAULT);
-        hint = Math.max(hint, Tcp.TCP_MIN_MSS);
-        tp.ackRcvMss = hint;
     }
 
     /**

@@ -1,6 +1,5 @@
 package dev.packetflow.net.ipv4.tcp;
 
-import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.Mib;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
@@ -78,7 +77,7 @@ final class TcpInputAck {
             }
             // old_ack: use its SACK information
             if (sacked(skb) != 0) {
-                flag |= tcp.recovery.sacktagWriteQueue(tp, skb, priorSndUna);
+                flag |= tcp.sack.sacktagWriteQueue(tp, skb, priorSndUna);
                 tp.rexmit = 0;
                 flag = tcp.recovery.fastretransAlert(tp, priorSndUna, 0, flag);
                 newlyDelivered(tp, delivered, flag);
@@ -114,7 +113,7 @@ final class TcpInputAck {
             }
             flag |= ackUpdateWindow(tp, skb, ack, ackSeq);
             if (sacked(skb) != 0) {
-                flag |= tcp.recovery.sacktagWriteQueue(tp, skb, priorSndUna);
+                flag |= tcp.sack.sacktagWriteQueue(tp, skb, priorSndUna);
             }
             if (tp.sackDelivered != 0) {
                 tp.delivered += tp.sackDelivered;
@@ -170,7 +169,7 @@ final class TcpInputAck {
 
     /** Linux: {@code tcp_set_xmit_timer()}: a loss probe if one applies, else the RTO. */
     void setXmitTimer(TcpSock tp) {
-        if (!tcp.output.scheduleLossProbe(tp, true)) {
+        if (!tcp.retrans.scheduleLossProbe(tp, true)) {
             tcp.timer.rearmRto(tp);
         }
     }
@@ -240,7 +239,7 @@ final class TcpInputAck {
                 tcp.input.fastPathCheck(tp);
                 if (Integer.compareUnsigned(nwin, tp.maxWindow) > 0) {
                     tp.maxWindow = nwin;
-                    tcp.output.syncMss(tp, tp.pmtuCookie);
+                    tcp.window.syncMss(tp, tp.pmtuCookie);
                 }
             }
         }
@@ -313,7 +312,7 @@ final class TcpInputAck {
             } else if (tp.isSack()) {
                 tp.delivered++;
                 if (!tcp.recovery.skbSpuriousRetrans(tp, skb)) {
-                    tcp.recovery.rackAdvance(tp, sacked, endSeq(skb), txTimeUs(skb));
+                    tcp.rack.rackAdvance(tp, sacked, endSeq(skb), txTimeUs(skb));
                 }
             }
             if ((sacked & TCPCB_LOST) != 0) {
@@ -368,7 +367,7 @@ final class TcpInputAck {
                 }
             } else {
                 if (before(reord, priorFack)) {
-                    tcp.recovery.checkSackReordering(tp, reord, false);
+                    tcp.sack.checkSackReordering(tp, reord, false);
                 }
             }
         } else if (skb != null && rttUpdate && sackRttUs >= 0 && sackRttUs > now - txTimeUs(skb)) {

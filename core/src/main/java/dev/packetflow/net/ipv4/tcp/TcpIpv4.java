@@ -182,7 +182,7 @@ final class TcpIpv4 {
         if (sk.state == TCP_LISTEN) {
             return listenRcv(sk, skb);
         }
-        if (tcp.input.rcvStateProcess(sk, skb)) {
+        if (tcp.stateProcess.rcvStateProcess(sk, skb)) {
             sendReset(sk, skb);
             Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
         }
@@ -242,7 +242,7 @@ final class TcpIpv4 {
         try {
             int st = child.state;
             if (!child.ownedByUser()) {
-                if (tcp.input.rcvStateProcess(child, skb)) {
+                if (tcp.stateProcess.rcvStateProcess(child, skb)) {
                     sendReset(child, skb);
                     Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
                 }
@@ -594,8 +594,8 @@ final class TcpIpv4 {
             sk.errSoft = Errno.EMSGSIZE.code;
         }
         if (sk.pmtudisc != IpOutput.IP_PMTUDISC_DONT && sk.pmtuCookie > dstMtu) {
-            tcp.output.syncMss(sk, dstMtu);
-            int mss = tcp.output.currentMss(sk);
+            tcp.window.syncMss(sk, dstMtu);
+            int mss = tcp.window.currentMss(sk);
             for (SkBuff skb = sk.rtxHead(); skb != null && skb != sk.sendHead; skb = skb.next) {
                 if (skb.len() > mss) {
                     tcp.recovery.markSkbLost(sk, skb);
@@ -612,7 +612,7 @@ final class TcpIpv4 {
                 sk.undoMarker = 0;
                 tcp.recovery.setCaState(sk, TCP_CA_LOSS);
             }
-            tcp.output.xmitRetransmitQueue(sk);
+            tcp.retrans.xmitRetransmitQueue(sk);
         }
     }
 }

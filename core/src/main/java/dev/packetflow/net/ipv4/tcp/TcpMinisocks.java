@@ -1,9 +1,7 @@
 package dev.packetflow.net.ipv4.tcp;
 
 import dev.packetflow.kernel.time.TimerList;
-import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.SkBuff;
-import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ipv4.Ipv4Header;
 import dev.packetflow.net.socket.Sock;
 
@@ -136,7 +134,7 @@ final class TcpMinisocks {
 
     /** Linux: {@code tcp_openreq_init_rwin()}: the SYN-ACK's window and window scale. */
     private void openreqInitRwin(TcpRequestSock req, TcpSock listener) {
-        int fullSpace = TcpOutput.fullSpace(listener);
+        int fullSpace = TcpWindow.fullSpace(listener);
         int mtu = req.routeMtu;
         int advmss = mtu - Tcp.TCP_IPV4_OVERHEAD;
         int mss = listener.userMss != 0 && listener.userMss < advmss ? listener.userMss : advmss;
@@ -144,7 +142,7 @@ final class TcpMinisocks {
         if ((listener.userlocks & Sock.SOCK_RCVBUF_LOCK) != 0 && (clamp > fullSpace || clamp == 0)) {
             clamp = fullSpace;
         }
-        int[] w = TcpOutput.selectInitialWindow(listener.sysctl, tcp.net().sockets().sysctl().rmemMax(), fullSpace,
+        int[] w = TcpWindow.selectInitialWindow(listener.sysctl, tcp.net().sockets().sysctl().rmemMax(), fullSpace,
                 mss - (req.tstampOk ? TCPOLEN_TSTAMP_ALIGNED : 0), clamp, req.wscaleOk, 0);
         req.rcvWnd = w[0];
         req.windowClamp = w[1];
@@ -496,9 +494,9 @@ final class TcpMinisocks {
         c.mssClamp = req.mss;
         tcp.mib().inc(TcpMib.PASSIVE_OPENS);
         // tcp_v4_syn_recv_sock(): MSS from the route, port inherited
-        tcp.output.syncMss(c, c.dst.mtu());
+        tcp.window.syncMss(c, c.dst.mtu());
         c.advmss = req.advmss;
-        tcp.input.initializeRcvMss(c);
+        tcp.stateProcess.initializeRcvMss(c);
         c.boundPort = true;
         tcp.hashinfo.bindAdd(c, c.num);
         return c;

@@ -195,7 +195,7 @@ final class TcpOutput {
         int dataLen = out.len();
         int th = out.push(hdrLen);
         out.transportHeader = th;
-        int window = syn ? Math.min(tp.rcvWnd, 65535) : selectWindow(tp);
+        int window = syn ? Math.min(tp.rcvWnd, 65535) : tcp.window.selectWindow(tp);
         TcpHeader.write(out, th, tp.sport, tp.dport, seq, rcvNxt, hdrLen, flags, window);
         if (syn) {
             writeSynOptions(out, th + MIN_LEN, tp.advmss, tp.sysctl.timestamps != 0, tsval(tp, nowUs), tp.tsRecent,
@@ -263,181 +263,6 @@ final class TcpOutput {
         }
     }
 
-    // ================================================================ windows and MSS
-
-    /**
-     * Linux: {@code tcp_select_window()}: the window field for an outgoing segment, never shrinking
-     * the window already offered (RFC 9293 3.8.6.2.2), scaled.
-     */
-    int selectWindow(TcpSock tp) {
-        int oldWin = tp.rcvWnd;
-        if ((tp.ackPending & ICSK_ACK_NOMEM) != 0) {
-            tp.predFlags = 0;
-            tp.rcvWnd = 0;
-            tp.rcvWup = tp.rcvNxt;
-            return 0;
-        }
-        int curWin = tp.receiveWindow();
-        int newWin = selectWindowInner(tp);
-        if (newWin < curWin) {
-            if (newWin == 0) {
-                ext.inc(TcpMib.WANT_ZERO_WINDOW_ADV);
-            }
-            int align = 1 << tp.rcvWscale;
-            newWin = (curWin + align - 1) & -align;
-        }
-        tp.rcvWnd = newWin;
-        tp.rcvWup = tp.rcvNxt;
-        if (tp.rcvWscale == 0 && tp.sysctl.workaroundSignedWindows != 0) {
-            newWin = Math.min(newWin, Tcp.MAX_TCP_WINDOW);
-        } else {
-            newWin = (int) Math.min(newWin & 0xffffffffL, 65535L << tp.rcvWscale);
-        }
-        newWin >>>= tp.rcvWscale;
-        if (newWin == 0) {
-            tp.predFlags = 0;
-            if (oldWin != 0) {
-                ext.inc(TcpMib.TO_ZERO_WINDOW_ADV);
-            }
-        } else if (oldWin == 0) {
-            ext.inc(TcpMib.FROM_ZERO_WINDOW_ADV);
-        }
-        return newWin;
-    }
-
-    /**
-     * Linux: {@code __tcp_select_window()}: the window the free receive space allows, moving to
-     * zero when little is left (receiver silly window syndrome avoidance, RFC 9293 3.8.6.2.2), a
-     * multiple of the MSS without window scaling.
-     */
-    int selectWindowInner(TcpSock tp) {
-        int mss = tp.ackRcvMss;
-        int freeSpace = space(tp);
-        int allowedSpace = fullSpace(tp);
-        int fullSpace = Math.min(tp.windowClamp, allowedSpace);
-        if (mss > fullSpace) {
-            mss = fullSpace;
-            if (mss <= 0) {
-                return 0;
-            }
-        }
-        if (freeSpace < (fullSpace >> 1)) {
-            tp.ackQuick = 0;
-            freeSpace &= -(1 << tp.rcvWscale);
-            if (freeSpace < (allowedSpace >> 4) || freeSpace < mss) {
-                return 0;
-            }
-        }
-        if (freeSpace > tp.rcvSsthresh) {
-            freeSpace = tp.rcvSsthresh;
-        }
-        int window;
-        if (tp.rcvWscale != 0) {
-            int align = 1 << tp.rcvWscale;
-            window = (freeSpace + align - 1) & -align;
-        } else {
-            window = tp.rcvWnd;
-            if (window <= freeSpace - mss || window > freeSpace) {
-                window = (freeSpace / mss) * mss;
-            } else if (mss == fullSpace && freeSpace > window + (fullSpace >> 1)) {
-                window = freeSpace;
-            }
-        }
-        return window;
-    }
-
-    /** Linux: {@code tcp_win_from_space()}: bytes of window a buffer of {@code space} bytes backs. */
-    static int winFromSpace(TcpSock tp, int space) {
-        return (int) (((long) space * tp.scalingRatio) >> 8);
-    }
-
-    /** Linux: {@code tcp_space_from_win()}. */
-    static int spaceFromWin(TcpSock tp, int win) {
-        return (int) (((long) win << 8) / tp.scalingRatio);
-    }
-
-    /** Linux: {@code tcp_space()}: window the free receive buffer backs (may be negative). */
-    static int space(TcpSock tp) {
-        return winFromSpace(tp, tp.rcvbuf - tp.rmemAlloc);
-    }
-
-    /** Linux: {@code tcp_full_space()}. */
-    static int fullSpace(TcpSock tp) {
-        return winFromSpace(tp, tp.rcvbuf);
-    }
-
-    /**
-     * Linux: {@code tcp_select_initial_window()}: the window of our SYN or SYN-ACK and the window
-     * scale, chosen so that the largest buffer the socket could grow to can be advertised.
-     * Returns {@code {rcvWnd, windowClamp, rcvWscale}}.
-     */
-    static int[] selectInitialWindow(TcpSysctl sysctl, int rmemMax, int space, int mss, int windowClamp,
-            boolean wscaleOk, int initRcvWnd) {
-        long sp = Math.max(space, 0);
-        long clamp = windowClamp == 0 ? (65535L << Tcp.TCP_MAX_WSCALE) : windowClamp & 0xffffffffL;
-        sp = Math.min(clamp, sp);
-        if (sp > mss) {
-            sp = (sp / mss) * mss;
-        }
-        long rcvWnd = sysctl.workaroundSignedWindows != 0 ? Math.min(sp, Tcp.MAX_TCP_WINDOW) : sp;
-        if (initRcvWnd != 0) {
-            rcvWnd = Math.min(rcvWnd, (long) initRcvWnd * mss);
-        }
-        int wscale = 0;
-        if (wscaleOk) {
-            long s = Math.max(sp, sysctl.tcpRmem[2]);
-            s = Math.max(s, rmemMax);
-            s = Math.min(s, clamp);
-            int ilog = 63 - Long.numberOfLeadingZeros(Math.max(s, 1));
-            wscale = Math.clamp(ilog - 15, 0, Tcp.TCP_MAX_WSCALE);
-        }
-        clamp = Math.min(65535L << wscale, clamp);
-        return new int[] {(int) rcvWnd, (int) clamp, wscale};
-    }
-
-    /** Linux: {@code __tcp_mtu_to_mss()} then {@code tcp_mtu_to_mss()}. */
-    int mtuToMss(TcpSock tp, int pmtu) {
-        int mss = pmtu - Tcp.TCP_IPV4_OVERHEAD;
-        if (mss > tp.mssClamp) {
-            mss = tp.mssClamp;
-        }
-        mss = Math.max(mss, tp.sysctl.minSndMss);
-        return mss - (tp.tcpHeaderLen - MIN_LEN);
-    }
-
-    /** Linux: {@code tcp_sync_mss()}: the MSS for path MTU {@code pmtu}, cached in {@code mssCache}. */
-    int syncMss(TcpSock tp, int pmtu) {
-        int mss = mtuToMss(tp, pmtu);
-        // tcp_bound_to_half_wnd()
-        int cutoff = tp.maxWindow > Tcp.TCP_MSS_DEFAULT ? tp.maxWindow >> 1 : tp.maxWindow;
-        if (cutoff != 0 && mss > cutoff) {
-            mss = Math.max(cutoff, 68 - tp.tcpHeaderLen);
-        }
-        tp.pmtuCookie = pmtu;
-        tp.mssCache = mss;
-        return mss;
-    }
-
-    /**
-     * Linux: {@code tcp_current_mss()}: the payload that fits a segment now, given the path MTU and
-     * the options this segment will carry (SACK blocks shrink it).
-     */
-    int currentMss(TcpSock tp) {
-        int mss = tp.mssCache;
-        Rtable rt = tp.dst;
-        if (rt != null) {
-            int mtu = rt.mtu();
-            if (mtu != tp.pmtuCookie) {
-                mss = syncMss(tp, mtu);
-            }
-        }
-        int headerLen = establishedOptionsLen(tp) + MIN_LEN;
-        if (headerLen != tp.tcpHeaderLen) {
-            mss -= headerLen - tp.tcpHeaderLen;
-        }
-        return mss;
-    }
-
     // ================================================================ writing
 
     /** Linux: {@code forced_push()}: half a window written since the last PSH. */
@@ -469,7 +294,7 @@ final class TcpOutput {
     /** Linux: {@code tcp_push_pending_frames()}. */
     void pushPendingFrames(TcpSock tp) {
         if (tp.sendHead != null) {
-            pushPendingFrames(tp, currentMss(tp), tp.nonagle);
+            pushPendingFrames(tp, tcp.window.currentMss(tp), tp.nonagle);
         }
     }
 
@@ -544,7 +369,7 @@ final class TcpOutput {
                 tp.prrOut += sent;
             }
             if (pushOne != 2) {
-                scheduleLossProbe(tp, false);
+                tcp.retrans.scheduleLossProbe(tp, false);
             }
             return false;
         }
@@ -569,7 +394,7 @@ final class TcpOutput {
     }
 
     /** Linux: {@code tcp_snd_wnd_test()}: the first segment of {@code skb} fits the peer's window. */
-    private static boolean sndWndTest(TcpSock tp, SkBuff skb, int mss) {
+    static boolean sndWndTest(TcpSock tp, SkBuff skb, int mss) {
         int end = endSeq(skb);
         if (skb.len() > mss) {
             end = seq(skb) + mss;
@@ -797,7 +622,7 @@ final class TcpOutput {
             TcpSkbCb.init(skb, tp.writeSeq, tp.writeSeq + 1, ACK | FIN);
             queueSkb(tp, skb);
         }
-        pushPendingFrames(tp, currentMss(tp), TCP_NAGLE_OFF);
+        pushPendingFrames(tp, tcp.window.currentMss(tp), TCP_NAGLE_OFF);
     }
 
     /** Linux: {@code tcp_queue_skb()}: appends to the write queue, charging it. */
@@ -843,18 +668,18 @@ final class TcpOutput {
         }
         tp.maxWindow = 0;
         int mtu = rt.mtu();
-        syncMss(tp, mtu);
+        tcp.window.syncMss(tp, mtu);
         if (tp.windowClamp == 0) {
             tp.windowClamp = tp.userWindowClamp;
         }
         int advmss = mtu - Tcp.TCP_IPV4_OVERHEAD;
         tp.advmss = tp.userMss != 0 && tp.userMss < advmss ? tp.userMss : advmss;
-        tcp.input.initializeRcvMss(tp);
+        tcp.stateProcess.initializeRcvMss(tp);
         if ((tp.userlocks & SOCK_RCVBUF_LOCK) != 0
-                && (tp.windowClamp > fullSpace(tp) || tp.windowClamp == 0)) {
-            tp.windowClamp = fullSpace(tp);
+                && (tp.windowClamp > TcpWindow.fullSpace(tp) || tp.windowClamp == 0)) {
+            tp.windowClamp = TcpWindow.fullSpace(tp);
         }
-        int[] w = selectInitialWindow(tp.sysctl, tcp.net().sockets().sysctl().rmemMax(), fullSpace(tp),
+        int[] w = TcpWindow.selectInitialWindow(tp.sysctl, tcp.net().sockets().sysctl().rmemMax(), TcpWindow.fullSpace(tp),
                 tp.advmss, tp.windowClamp, tp.sysctl.windowScaling != 0, 0);
         tp.rcvWnd = w[0];
         tp.windowClamp = w[1];
@@ -910,245 +735,4 @@ final class TcpOutput {
         transmitSkb(tp, skb, true);
     }
 
-    // ================================================================ retransmission
-
-    /**
-     * Linux: {@code __tcp_retransmit_skb()}: sends {@code skb} again, trimmed to what is still
-     * unacknowledged and cut to the current MSS and the peer's window. Returns 0 or -errno.
-     */
-    int retransmitSkbInner(TcpSock tp, SkBuff skb) {
-        if (before(seq(skb), tp.sndUna)) {
-            if ((flags(skb) & SYN) != 0) {
-                setFlags(skb, flags(skb) & ~SYN);
-                skb.cb0++;
-            }
-            if (before(seq(skb), tp.sndUna)) {
-                if (before(endSeq(skb), tp.sndUna)) {
-                    return -dev.packetflow.net.socket.Errno.EINVAL.code;
-                }
-                tcp.input.trimHead(tp, skb, tp.sndUna - seq(skb));
-            }
-        }
-        if (tp.dst == null && tcp.ipv4.rebuildHeader(tp) == null) {
-            return -dev.packetflow.net.socket.Errno.EHOSTUNREACH.code;
-        }
-        int curMss = currentMss(tp);
-        int availWnd = tp.wndEnd() - seq(skb);
-        if (availWnd <= 0) {
-            if (seq(skb) != tp.sndUna) {
-                return -dev.packetflow.net.socket.Errno.EAGAIN.code;
-            }
-            availWnd = curMss;
-        }
-        int len = curMss;
-        if (len > availWnd) {
-            len = availWnd;
-        }
-        if (skb.len() > len) {
-            if (fragment(tp, skb, len) < 0) {
-                return -dev.packetflow.net.socket.Errno.ENOMEM.code;
-            }
-        }
-        mib.inc(TcpMib.RETRANS_SEGS);
-        if ((flags(skb) & SYN) != 0) {
-            ext.inc(TcpMib.SYN_RETRANS);
-        }
-        tp.totalRetrans++;
-        tp.bytesRetrans += skb.len();
-        int err = transmitSkb(tp, skb, true);
-        setSacked(skb, sacked(skb) | TCPCB_EVER_RETRANS);
-        if (Tcp.TP_TCP_RETRANSMIT_SKB.enabled) {
-            Tcp.TP_TCP_RETRANSMIT_SKB.fire(tcp.net(), skb, err);
-        }
-        return err;
-    }
-
-    /** Linux: {@code tcp_retransmit_skb()}: with the scoreboard and undo bookkeeping. */
-    int retransmitSkb(TcpSock tp, SkBuff skb) {
-        int err = retransmitSkbInner(tp, skb);
-        if (err == 0) {
-            if ((sacked(skb) & TCPCB_SACKED_RETRANS) == 0) {
-                tp.retransOut++;
-            }
-            setSacked(skb, sacked(skb) | TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS);
-        }
-        if (tp.retransStamp == 0) {
-            tp.retransStamp = Math.max(1, (int) (skb.cbl0 / 1000));
-        }
-        if (tp.undoRetrans < 0) {
-            tp.undoRetrans = 0;
-        }
-        tp.undoRetrans++;
-        return err;
-    }
-
-    /**
-     * Linux: {@code tcp_xmit_retransmit_queue()}: retransmits the segments marked lost, oldest
-     * first, while the congestion window allows.
-     */
-    void xmitRetransmitQueue(TcpSock tp) {
-        if (tp.packetsOut == 0) {
-            return;
-        }
-        SkBuff rtxHead = tp.rtxHead();
-        SkBuff skb = tp.retransmitHint != null ? tp.retransmitHint : rtxHead;
-        SkBuff hole = null;
-        boolean rearm = false;
-        while (skb != null && skb != tp.sendHead) {
-            SkBuff next = skb.next;
-            if (hole == null) {
-                tp.retransmitHint = skb;
-            }
-            int segs = tp.sndCwnd - tp.packetsInFlight();
-            if (segs <= 0) {
-                break;
-            }
-            int sacked = sacked(skb);
-            if (tp.retransOut >= tp.lostOut) {
-                break;
-            } else if ((sacked & TCPCB_LOST) == 0) {
-                if (hole == null && (sacked & (TCPCB_SACKED_RETRANS | TCPCB_SACKED_ACKED)) == 0) {
-                    hole = skb;
-                }
-                skb = next;
-                continue;
-            }
-            int mibIdx = tp.caState != TCP_CA_LOSS ? TcpMib.FAST_RETRANS : TcpMib.SLOW_START_RETRANS;
-            if ((sacked & (TCPCB_SACKED_ACKED | TCPCB_SACKED_RETRANS)) != 0) {
-                skb = next;
-                continue;
-            }
-            if (retransmitSkb(tp, skb) != 0) {
-                break;
-            }
-            ext.inc(mibIdx);
-            if (tp.inCwndReduction()) {
-                tp.prrOut++;
-            }
-            if (skb == rtxHead && tp.pending != ICSK_TIME_REO_TIMEOUT) {
-                rearm = true;
-            }
-            skb = skb.next;
-        }
-        if (rearm) {
-            tcp.timer.resetXmitTimer(tp, ICSK_TIME_RETRANS, tp.rto);
-        }
-    }
-
-    // ================================================================ probes
-
-    /**
-     * Linux: {@code tcp_schedule_loss_probe()} (RACK-TLP, RFC 8985 7.2): a probe timeout of two
-     * smoothed RTTs (plus the delayed-ACK allowance when one packet is out), for SACK connections
-     * in Open or CWR.
-     */
-    boolean scheduleLossProbe(TcpSock tp, boolean advancingRto) {
-        int er = tp.sysctl.earlyRetrans;
-        if ((er != 3 && er != 4) || tp.packetsOut == 0 || !tp.isSack()
-                || (tp.caState != TCP_CA_OPEN && tp.caState != TCP_CA_CWR)) {
-            return false;
-        }
-        long timeoutUs;
-        if (tp.srttUs != 0) {
-            timeoutUs = (tp.srttUs >>> 2);
-            timeoutUs += tp.packetsOut == 1 ? TcpTimer.TCP_RTO_MIN_MS * 1000L : TcpTimer.timeoutMinMs(tp) * 1000L;
-        } else {
-            timeoutUs = TcpTimer.TCP_TIMEOUT_INIT_MS * 1000L;
-        }
-        int timeoutMs = usToMs(tp, timeoutUs);
-        long rtoDeltaUs = advancingRto ? tp.rto * 1000L : tcp.timer.rtoDeltaUs(tp);
-        if (rtoDeltaUs > 0) {
-            timeoutMs = Math.min(timeoutMs, usToMs(tp, rtoDeltaUs));
-        }
-        tcp.timer.resetXmitTimer(tp, ICSK_TIME_LOSS_PROBE, timeoutMs);
-        return true;
-    }
-
-    /**
-     * Linux: {@code tcp_send_loss_probe()}: new data if the window allows, else the last sent
-     * segment again; one probe per episode.
-     */
-    void sendLossProbe(TcpSock tp) {
-        if (tp.tlpHighSeq != 0) {
-            tcp.timer.rearmRto(tp);
-            return;
-        }
-        tp.tlpRetrans = false;
-        int mss = currentMss(tp);
-        SkBuff skb = tp.sendHead;
-        if (skb != null && sndWndTest(tp, skb, mss)) {
-            int pcount = tp.packetsOut;
-            writeXmit(tp, mss, TCP_NAGLE_OFF, 2);
-            if (tp.packetsOut > pcount) {
-                probeSent(tp);
-                return;
-            }
-            tcp.timer.rearmRto(tp);
-            return;
-        }
-        skb = tp.rtxTail();
-        if (skb == null) {
-            tp.pending = 0;
-            return;
-        }
-        if (retransmitSkb(tp, skb) != 0) {
-            tcp.timer.rearmRto(tp);
-            return;
-        }
-        tp.tlpRetrans = true;
-        probeSent(tp);
-    }
-
-    private void probeSent(TcpSock tp) {
-        tp.tlpHighSeq = tp.sndNxt;
-        ext.inc(TcpMib.LOSS_PROBES);
-        tp.pending = 0;
-        tcp.timer.rearmRto(tp);
-    }
-
-    /**
-     * Linux: {@code tcp_write_wakeup()}: a zero-window probe or keepalive. Sends the start of the
-     * send head if the window has any room, else a bare ACK with an old sequence number that makes
-     * the peer answer. Returns 0 or -errno, -1 if nothing could be sent.
-     */
-    int writeWakeup(TcpSock tp, int mibIdx) {
-        if (tp.state == TCP_CLOSE) {
-            return -1;
-        }
-        SkBuff skb = tp.sendHead;
-        if (skb != null && before(seq(skb), tp.wndEnd())) {
-            int mss = currentMss(tp);
-            int segSize = tp.wndEnd() - seq(skb);
-            if (before(tp.pushedSeq, endSeq(skb))) {
-                tp.pushedSeq = endSeq(skb);
-            }
-            if (segSize < endSeq(skb) - seq(skb) || skb.len() > mss) {
-                segSize = Math.min(segSize, mss);
-                orFlags(skb, PSH);
-                if (fragment(tp, skb, segSize) < 0) {
-                    return -1;
-                }
-            }
-            orFlags(skb, PSH);
-            int err = transmitSkb(tp, skb, true);
-            if (err == 0) {
-                eventNewDataSent(tp, skb);
-            }
-            return err;
-        }
-        return xmitProbeSkb(tp, false, mibIdx);
-    }
-
-    /** Linux: {@code tcp_xmit_probe_skb()}: ACK with sequence {@code snd_una - 1}. */
-    int xmitProbeSkb(TcpSock tp, boolean urgent, int mibIdx) {
-        SkBuff skb = tcp.net().pool().alloc(MAX_TCP_HEADER);
-        if (skb == null) {
-            return -1;
-        }
-        skb.reserve(MAX_TCP_HEADER);
-        int seq = tp.sndUna - (urgent ? 0 : 1);
-        TcpSkbCb.init(skb, seq, seq, ACK);
-        ext.inc(mibIdx);
-        return transmitSkb(tp, skb, false);
-    }
 }

@@ -50,256 +50,6 @@ final class TcpRecovery {
         return tp.highestSackSeq;
     }
 
-    // ================================================================ SACK tagging
-
-    /**
-     * Linux: {@code tcp_sacktag_write_queue()}: applies the SACK blocks of {@code ackSkb} to the
-     * scoreboard. Returns FLAG_DATA_SACKED, FLAG_DSACKING_ACK, FLAG_ORIG_SACK_ACKED as found.
-     */
-    int sacktagWriteQueue(TcpSock tp, SkBuff ackSkb, int priorSndUna) {
-        int th = ackSkb.transportHeader;
-        int opt = th + sacked(ackSkb);
-        int numSacks = Math.min(TcpHeader.TCP_NUM_SACKS, (ackSkb.u8(opt + 1) - TCPOLEN_SACK_BASE) >> 3);
-        int[] sp = tp.sackScratch;
-        tp.sackFlag = 0;
-        tp.sackReord = tp.sndNxt;
-        if (tp.sackedOut == 0) {
-            tp.highestSackSeq = tp.sndUna;
-        }
-        int ackSeq = ackSeq(ackSkb);
-        boolean foundDupSack = checkDsack(tp, ackSkb, opt + 2, numSacks, priorSndUna, ackSeq);
-        if (before(ackSeq, priorSndUna - tp.maxWindow)) {
-            return 0;
-        }
-        if (tp.packetsOut == 0) {
-            return tp.sackFlag;
-        }
-        int used = 0;
-        int firstSackIndex = 0;
-        for (int i = 0; i < numSacks; i++) {
-            boolean dup = i == 0 && foundDupSack;
-            int start = ackSkb.u32(opt + 2 + 8 * i);
-            int end = ackSkb.u32(opt + 2 + 8 * i + 4);
-            if (!isSackblockValid(tp, dup, start, end)) {
-                if (dup) {
-                    ext.inc(tp.undoMarker == 0 ? TcpMib.DSACK_IGNORED_NO_UNDO : TcpMib.DSACK_IGNORED_OLD);
-                } else {
-                    if (ackSeq != tp.sndUna && !after(end, tp.sndUna)) {
-                        continue;
-                    }
-                    ext.inc(TcpMib.SACK_DISCARD);
-                }
-                if (i == 0) {
-                    firstSackIndex = -1;
-                }
-                continue;
-            }
-            if (!after(end, priorSndUna)) {
-                if (i == 0) {
-                    firstSackIndex = -1;
-                }
-                continue;
-            }
-            sp[2 * used] = start;
-            sp[2 * used + 1] = end;
-            used++;
-        }
-        // order the blocks for one walk of the queue
-        for (int i = used - 1; i > 0; i--) {
-            for (int j = 0; j < i; j++) {
-                if (after(sp[2 * j], sp[2 * (j + 1)])) {
-                    int a = sp[2 * j];
-                    int b = sp[2 * j + 1];
-                    sp[2 * j] = sp[2 * (j + 1)];
-                    sp[2 * j + 1] = sp[2 * (j + 1) + 1];
-                    sp[2 * (j + 1)] = a;
-                    sp[2 * (j + 1) + 1] = b;
-                    if (j == firstSackIndex) {
-                        firstSackIndex = j + 1;
-                    }
-                }
-            }
-        }
-        SkBuff skb = tp.rtxHead();
-        for (int i = 0; i < used && skb != null; i++) {
-            int start = sp[2 * i];
-            int end = sp[2 * i + 1];
-            boolean dupSack = foundDupSack && i == firstSackIndex;
-            while (skb != null && skb != tp.sendHead && !after(endSeq(skb), start)) {
-                skb = skb.next;
-            }
-            SkBuff w = skb;
-            while (w != null && w != tp.sendHead && before(seq(w), end)) {
-                if (!after(start, seq(w)) && !before(end, endSeq(w))) {
-                    setSacked(w, sacktagOne(tp, sacked(w), seq(w), endSeq(w), dupSack, txTimeUs(w)));
-                    if (!before(endSeq(w), tp.highestSackSeq) && (sacked(w) & TCPCB_SACKED_ACKED) != 0) {
-                        tp.highestSackSeq = endSeq(w);
-                    }
-                }
-                w = w.next;
-            }
-            if (skb == tp.sendHead) {
-                skb = null;
-            }
-        }
-        System.arraycopy(sp, 0, tp.recvSackCache, 0, 2 * used);
-        if (tp.caState != TCP_CA_LOSS || tp.undoMarker != 0) {
-            checkSackReordering(tp, tp.sackReord, false);
-        }
-        return tp.sackFlag;
-    }
-
-    /** Linux: {@code tcp_is_sackblock_valid()}. */
-    private static boolean isSackblockValid(TcpSock tp, boolean isDsack, int start, int end) {
-        if (after(end, tp.sndNxt) || !before(start, end)) {
-            return false;
-        }
-        if (!before(start, tp.sndNxt)) {
-            return false;
-        }
-        if (after(start, tp.sndUna)) {
-            return true;
-        }
-        if (!isDsack || tp.undoMarker == 0) {
-            return false;
-        }
-        if (after(end, tp.sndUna)) {
-            return false;
-        }
-        if (!before(start, tp.undoMarker)) {
-            return true;
-        }
-        if (!after(end, tp.undoMarker)) {
-            return false;
-        }
-        return !before(start, end - tp.maxWindow);
-    }
-
-    /** Linux: {@code tcp_check_dsack()}: is the first block a D-SACK (RFC 2883 4)? */
-    private boolean checkDsack(TcpSock tp, SkBuff s, int blocks, int numSacks, int priorSndUna, int ackSeq) {
-        int start0 = s.u32(blocks);
-        int end0 = s.u32(blocks + 4);
-        if (before(start0, ackSeq)) {
-            ext.inc(TcpMib.DSACK_RECV);
-        } else if (numSacks > 1) {
-            int start1 = s.u32(blocks + 8);
-            int end1 = s.u32(blocks + 12);
-            if (after(end0, end1) || before(start0, start1)) {
-                return false;
-            }
-            ext.inc(TcpMib.DSACK_OFO_RECV);
-        } else {
-            return false;
-        }
-        int dupSegs = dsackSeen(tp, start0, end0);
-        if (dupSegs == 0) {
-            ext.inc(TcpMib.DSACK_IGNORED_DUBIOUS);
-            return false;
-        }
-        ext.add(TcpMib.DSACK_RECV_SEGS, dupSegs);
-        if (tp.undoMarker != 0 && tp.undoRetrans > 0 && !after(end0, priorSndUna) && after(end0, tp.undoMarker)) {
-            tp.undoRetrans = Math.max(0, tp.undoRetrans - dupSegs);
-        }
-        return true;
-    }
-
-    /** Linux: {@code tcp_dsack_seen()}. */
-    private static int dsackSeen(TcpSock tp, int start, int end) {
-        if (!before(start, end)) {
-            return 0;
-        }
-        int len = end - start;
-        if (Integer.compareUnsigned(len, tp.maxWindow) > 0) {
-            return 0;
-        }
-        int dupSegs = 1;
-        if (len > tp.mssCache) {
-            dupSegs = (len + tp.mssCache - 1) / tp.mssCache;
-        } else if (tp.tlpHighSeq != 0 && tp.tlpHighSeq == end) {
-            tp.sackFlag |= FLAG_DSACK_TLP;
-        }
-        tp.dsackDups += dupSegs;
-        if (tp.dsackDups > tp.totalRetrans) {
-            return 0;
-        }
-        tp.sackOk |= TCP_DSACK_SEEN;
-        if (tp.reordSeen != 0 && (tp.sackFlag & FLAG_DSACK_TLP) == 0) {
-            tp.rackDsackSeen = true;
-        }
-        tp.sackFlag |= FLAG_DSACKING_ACK;
-        tp.sackDelivered += dupSegs;
-        return dupSegs;
-    }
-
-    /** Linux: {@code tcp_sacktag_one()}: tags one newly SACKed segment and updates the counters. */
-    private int sacktagOne(TcpSock tp, int sacked, int start, int end, boolean dupSack, long xmitTime) {
-        if (dupSack && (sacked & TCPCB_RETRANS) != 0) {
-            if (tp.undoMarker != 0 && tp.undoRetrans > 0 && after(end, tp.undoMarker)) {
-                tp.undoRetrans = Math.max(0, tp.undoRetrans - 1);
-            }
-            if ((sacked & TCPCB_SACKED_ACKED) != 0 && before(start, tp.sackReord)) {
-                tp.sackReord = start;
-            }
-        }
-        if (!after(end, tp.sndUna)) {
-            return sacked;
-        }
-        if ((sacked & TCPCB_SACKED_ACKED) == 0) {
-            rackAdvance(tp, sacked, end, xmitTime);
-            if ((sacked & TCPCB_SACKED_RETRANS) != 0) {
-                if ((sacked & TCPCB_LOST) != 0) {
-                    sacked &= ~(TCPCB_LOST | TCPCB_SACKED_RETRANS);
-                    tp.lostOut--;
-                    tp.retransOut--;
-                }
-            } else {
-                if ((sacked & TCPCB_RETRANS) == 0) {
-                    if (before(start, highestSackSeq(tp)) && before(start, tp.sackReord)) {
-                        tp.sackReord = start;
-                    }
-                    if (!after(end, tp.highSeq)) {
-                        tp.sackFlag |= FLAG_ORIG_SACK_ACKED;
-                    }
-                    if (tp.sackFirstSacktUs == 0) {
-                        tp.sackFirstSacktUs = xmitTime;
-                    }
-                    tp.sackLastSacktUs = xmitTime;
-                }
-                if ((sacked & TCPCB_LOST) != 0) {
-                    sacked &= ~TCPCB_LOST;
-                    tp.lostOut--;
-                }
-            }
-            sacked |= TCPCB_SACKED_ACKED;
-            tp.sackFlag |= FLAG_DATA_SACKED;
-            tp.sackedOut++;
-            tp.sackDelivered++;
-        }
-        if (dupSack && (sacked & TCPCB_SACKED_RETRANS) != 0) {
-            sacked &= ~TCPCB_SACKED_RETRANS;
-            tp.retransOut--;
-        }
-        return sacked;
-    }
-
-    /**
-     * Linux: {@code tcp_check_sack_reordering()}: a hole filled below the highest SACK means
-     * reordering; dupthresh grows to its extent.
-     */
-    void checkSackReordering(TcpSock tp, int lowSeq, boolean ts) {
-        int fack = highestSackSeq(tp);
-        if (!before(lowSeq, fack)) {
-            return;
-        }
-        int metric = fack - lowSeq;
-        int mss = tp.mssCache;
-        if (mss != 0 && metric > tp.reordering * mss) {
-            tp.reordering = Math.min((metric + mss - 1) / mss, tp.sysctl.maxReordering);
-        }
-        tp.reordSeen++;
-        ext.inc(ts ? TcpMib.TS_REORDER : TcpMib.SACK_REORDER);
-    }
-
     // ================================================================ Reno (no SACK)
 
     private void addRenoSack(TcpSock tp, int numDupack) {
@@ -339,7 +89,7 @@ final class TcpRecovery {
     }
 
     /** Linux: {@code tcp_newreno_mark_lost()}. */
-    private void newrenoMarkLost(TcpSock tp, boolean sndUnaAdvanced) {
+    void newrenoMarkLost(TcpSock tp, boolean sndUnaAdvanced) {
         int st = tp.caState;
         if ((st < TCP_CA_RECOVERY && tp.sackedOut >= tp.reordering) || (st == TCP_CA_RECOVERY && sndUnaAdvanced)) {
             SkBuff skb = tp.rtxHead();
@@ -375,125 +125,6 @@ final class TcpRecovery {
             setSacked(skb, sacked | TCPCB_LOST);
             tp.lost++;
         }
-    }
-
-    // ================================================================ RACK (RFC 8985)
-
-    /** Linux: {@code tcp_rack_advance()}: the most recently sent delivered segment moves RACK on. */
-    void rackAdvance(TcpSock tp, int sacked, int endSeq, long xmitTime) {
-        long rttUs = tcp.nowUs() - xmitTime;
-        if ((sacked & TCPCB_RETRANS) != 0 && Integer.compareUnsigned((int) rttUs, tp.minRttUs()) < 0) {
-            return;
-        }
-        tp.rackAdvanced = true;
-        tp.rackRttUs = (int) rttUs;
-        if (sentAfter(xmitTime, tp.rackMstampUs, endSeq, tp.rackEndSeq)) {
-            tp.rackMstampUs = xmitTime;
-            tp.rackEndSeq = endSeq;
-        }
-    }
-
-    private static boolean sentAfter(long t1, long t2, int seq1, int seq2) {
-        return t1 > t2 || (t1 == t2 && after(seq1, seq2));
-    }
-
-    /** Linux: {@code tcp_rack_reo_wnd()}. */
-    private static long rackReoWndUs(TcpSock tp) {
-        if (tp.reordSeen == 0) {
-            if (tp.caState >= TCP_CA_RECOVERY) {
-                return 0;
-            }
-            if (tp.sackedOut >= tp.reordering) {
-                return 0;
-            }
-        }
-        long minRtt = tp.minRttUs() & 0xffffffffL;
-        return Math.min((minRtt >> 2) * tp.rackReoWndSteps, (tp.srttUs & 0xffffffffL) >> 3);
-    }
-
-    /**
-     * Linux: {@code tcp_rack_detect_loss()}: marks lost every unacknowledged segment sent before the
-     * RACK segment that has waited an RTT plus the reordering window; returns the longest remaining
-     * wait in µs (0: none).
-     */
-    private long rackDetectLoss(TcpSock tp) {
-        long reoWnd = rackReoWndUs(tp);
-        long now = tcp.nowUs();
-        long reoTimeout = 0;
-        for (SkBuff skb = tp.rtxHead(); skb != null && skb != tp.sendHead; skb = skb.next) {
-            int sacked = sacked(skb);
-            if ((sacked & TCPCB_SACKED_ACKED) != 0) {
-                continue;
-            }
-            if ((sacked & TCPCB_LOST) != 0 && (sacked & TCPCB_SACKED_RETRANS) == 0) {
-                continue;
-            }
-            if (!sentAfter(tp.rackMstampUs, txTimeUs(skb), tp.rackEndSeq, endSeq(skb))) {
-                continue;
-            }
-            long remaining = tp.rackRttUs + reoWnd - (now - txTimeUs(skb));
-            if (remaining <= 0) {
-                markSkbLost(tp, skb);
-            } else {
-                reoTimeout = Math.max(reoTimeout, remaining);
-            }
-        }
-        return reoTimeout;
-    }
-
-    /** Linux: {@code tcp_rack_mark_lost()}: returns true when the reordering timer was armed. */
-    private boolean rackMarkLost(TcpSock tp) {
-        if (!tp.rackAdvanced) {
-            return false;
-        }
-        tp.rackAdvanced = false;
-        long timeout = rackDetectLoss(tp);
-        if (timeout != 0) {
-            int ms = TcpOutput.usToMs(tp, timeout) + TcpTimer.timeoutMinMs(tp);
-            tcp.timer.resetXmitTimer(tp, ICSK_TIME_REO_TIMEOUT, Math.min(ms, tp.rto));
-            return true;
-        }
-        return false;
-    }
-
-    /** Linux: {@code tcp_rack_reo_timeout()}: the reordering window passed; what is still missing is lost. */
-    void rackReoTimeout(TcpSock tp) {
-        int lost = tp.lost;
-        int priorInflight = tp.packetsInFlight();
-        rackDetectLoss(tp);
-        if (priorInflight != tp.packetsInFlight()) {
-            if (tp.caState != TCP_CA_RECOVERY) {
-                enterRecovery(tp, false);
-                cwndReduction(tp, 1, tp.lost - lost, 0);
-            }
-            tcp.output.xmitRetransmitQueue(tp);
-        }
-        if (tp.pending != ICSK_TIME_RETRANS) {
-            tcp.timer.rearmRto(tp);
-        }
-    }
-
-    private boolean isRack(TcpSock tp) {
-        return (tp.sysctl.recovery & 1) != 0;
-    }
-
-    /** Linux: {@code tcp_identify_packet_loss()}. */
-    private int identifyPacketLoss(TcpSock tp, int flag) {
-        if (tp.rtxQueueEmpty()) {
-            return flag;
-        }
-        if (!tp.isSack()) {
-            newrenoMarkLost(tp, (flag & FLAG_SND_UNA_ADVANCED) != 0);
-        } else if (isRack(tp)) {
-            int priorRetrans = tp.retransOut;
-            if (rackMarkLost(tp)) {
-                flag &= ~FLAG_SET_XMIT_TIMER;
-            }
-            if (priorRetrans > tp.retransOut) {
-                flag |= FLAG_LOST_RETRANS;
-            }
-        }
-        return flag;
     }
 
     // ================================================================ the state machine
@@ -548,7 +179,7 @@ final class TcpRecovery {
                     }
                 } else if (tp.undoMarker != 0 && packetDelayed(tp)) {
                     // tcp_try_undo_partial(): the hole was filled by a delayed original
-                    checkSackReordering(tp, priorSndUna, true);
+                    tcp.sack.checkSackReordering(tp, priorSndUna, true);
                     if (tp.retransOut != 0) {
                         return flag;
                     }
@@ -564,7 +195,7 @@ final class TcpRecovery {
                 if (tryUndoDsack(tp)) {
                     tryKeepOpen(tp);
                 }
-                flag = identifyPacketLoss(tp, flag);
+                flag = tcp.rack.identifyPacketLoss(tp, flag);
                 if (tp.caState != TCP_CA_RECOVERY) {
                     if (!timeToRecover(tp)) {
                         return flag;
@@ -574,7 +205,7 @@ final class TcpRecovery {
                 break;
             case TCP_CA_LOSS:
                 processLoss(tp, flag, numDupack);
-                flag = identifyPacketLoss(tp, flag);
+                flag = tcp.rack.identifyPacketLoss(tp, flag);
                 if (!(tp.caState == TCP_CA_OPEN || (flag & FLAG_LOST_RETRANS) != 0)) {
                     return flag;
                 }
@@ -589,7 +220,7 @@ final class TcpRecovery {
                 if (tp.caState <= TCP_CA_DISORDER) {
                     tryUndoDsack(tp);
                 }
-                flag = identifyPacketLoss(tp, flag);
+                flag = tcp.rack.identifyPacketLoss(tp, flag);
                 if (!timeToRecover(tp)) {
                     tryToOpen(tp, flag);
                     return flag;
@@ -598,7 +229,7 @@ final class TcpRecovery {
                 fastRexmit = true;
                 break;
         }
-        if (!isRack(tp) && doLost && fastRexmit) {
+        if (!tcp.rack.isRack(tp) && doLost && fastRexmit) {
             markHeadLost(tp);
         }
         tp.rexmit = REXMIT_LOST;
@@ -618,7 +249,7 @@ final class TcpRecovery {
         if (tp.lostOut != 0) {
             return true;
         }
-        return !isRack(tp) && tp.sackedOut + 1 > tp.reordering;
+        return !tcp.rack.isRack(tp) && tp.sackedOut + 1 > tp.reordering;
     }
 
     /** Linux: {@code tcp_force_fast_retransmit()}. */
@@ -871,13 +502,13 @@ final class TcpRecovery {
             return;
         }
         if (rexmit == REXMIT_NEW) {
-            tcp.output.pushPendingFrames(tp, tcp.output.currentMss(tp), TCP_NAGLE_OFF);
+            tcp.output.pushPendingFrames(tp, tcp.window.currentMss(tp), TCP_NAGLE_OFF);
             if (after(tp.sndNxt, tp.highSeq)) {
                 return;
             }
             tp.frto = false;
         }
-        tcp.output.xmitRetransmitQueue(tp);
+        tcp.retrans.xmitRetransmitQueue(tp);
     }
 
     /** Linux: {@code tcp_process_tlp_ack()}: ends a tail loss probe episode; a loss means CWR. */
@@ -953,7 +584,7 @@ final class TcpRecovery {
         for (SkBuff skb = head; skb != null && skb != tp.sendHead; skb = skb.next) {
             if (isReneg) {
                 setSacked(skb, sacked(skb) & ~TCPCB_SACKED_ACKED);
-            } else if (isRack(tp) && skb != head && tp.rackRttUs - (tcp.nowUs() - txTimeUs(skb)) > 0) {
+            } else if (tcp.rack.isRack(tp) && skb != head && tp.rackRttUs - (tcp.nowUs() - txTimeUs(skb)) > 0) {
                 continue;
             }
             markSkbLost(tp, skb);

@@ -448,10 +448,18 @@ public final class TcpSock extends Sock {
         return sndbuf - wmemQueued >= (wmemQueued >> 1) && streamMemoryFree();
     }
 
-    /** Whether the sock is writeable for poll: established-like and there is room (Linux: {@code __tcp_poll} EPOLLOUT test). */
+    /**
+     * Linux: {@code SOCK_NOSPACE} of the socket: a writer found the send buffer full (a send that
+     * blocked or returned EAGAIN, or a poll without POLLOUT). While set, ACKs that free space may
+     * grow the buffer ({@code tcp_new_space()}) and wake the writers.
+     */
+    boolean nospace;
+
+    /** Linux: {@code sk_stream_write_space()}: wakes writers once a third of the buffer is free. */
     @Override
     public void skWriteSpace() {
         if (streamWriteable()) {
+            nospace = false;
             wq().wakeUpPoll(WRITABLE_KEY);
         }
     }

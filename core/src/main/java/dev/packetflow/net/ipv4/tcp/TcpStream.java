@@ -60,7 +60,7 @@ final class TcpStream {
             }
         }
         long deadline = Waiter.deadline(tcp.nowNs(), timeo);
-        int mss = tcp.output.currentMss(tp);
+        int mss = tcp.window.currentMss(tp);
         int sizeGoal = mss;
         if (tp.pendingError() != 0 || (tp.shutdown & SEND_SHUTDOWN) != 0) {
             return streamError(tp, Errno.EPIPE.neg());
@@ -82,7 +82,7 @@ final class TcpStream {
                     if (err != 0) {
                         break;
                     }
-                    mss = tcp.output.currentMss(tp);
+                    mss = tcp.window.currentMss(tp);
                     sizeGoal = mss;
                     continue;
                 }
@@ -247,6 +247,7 @@ final class TcpStream {
                 if (tp.streamMemoryFree()) {
                     return 0;
                 }
+                tp.nospace = true;
                 if (timedOut) {
                     return Errno.EAGAIN.neg();
                 }
@@ -361,7 +362,7 @@ final class TcpStream {
                     copied += used;
                     len -= used;
                     if (!peek) {
-                        tcp.inputData.rcvSpaceAdjust(tp);
+                        tcp.ackPolicy.rcvSpaceAdjust(tp);
                     }
                     if (used + offset < skb.len()) {
                         continue;
@@ -479,7 +480,7 @@ final class TcpStream {
         if (copied > 0 && !timeToAck && (tp.shutdown & RCV_SHUTDOWN) == 0) {
             int rcvWindowNow = tp.receiveWindow();
             if (2L * rcvWindowNow <= tp.windowClamp) {
-                int newWindow = tcp.output.selectWindowInner(tp);
+                int newWindow = tcp.window.selectWindowInner(tp);
                 if (newWindow != 0 && newWindow >= 2L * rcvWindowNow) {
                     timeToAck = true;
                 }
@@ -515,6 +516,11 @@ final class TcpStream {
             if ((shut & SEND_SHUTDOWN) == 0) {
                 if (tp.streamWriteable()) {
                     mask |= POLLOUT | POLLWRNORM;
+                } else {
+                    tp.nospace = true;
+                    if (tp.streamWriteable()) {
+                        mask |= POLLOUT | POLLWRNORM;
+                    }
                 }
             } else {
                 mask |= POLLOUT | POLLWRNORM;

@@ -210,8 +210,8 @@ final class TcpTimer {
             return;
         }
         switch (tp.pending) {
-            case ICSK_TIME_REO_TIMEOUT -> tcp.recovery.rackReoTimeout(tp);
-            case ICSK_TIME_LOSS_PROBE -> tcp.output.sendLossProbe(tp);
+            case ICSK_TIME_REO_TIMEOUT -> tcp.rack.rackReoTimeout(tp);
+            case ICSK_TIME_LOSS_PROBE -> tcp.retrans.sendLossProbe(tp);
             case ICSK_TIME_RETRANS -> {
                 tp.pending = 0;
                 retransmitTimer(tp);
@@ -232,7 +232,7 @@ final class TcpTimer {
             return;
         }
         if (tp.compressedAck != 0) {
-            tcp.inputData.sackCompressSendAck(tp);
+            tcp.ackPolicy.sackCompressSendAck(tp);
             return;
         }
         if ((tp.ackPending & ICSK_ACK_TIMER) == 0) {
@@ -275,7 +275,7 @@ final class TcpTimer {
                 return;
             }
             tcp.recovery.enterLoss(tp);
-            tcp.output.retransmitSkb(tp, skb);
+            tcp.retrans.retransmitSkb(tp, skb);
             tp.dst = null;
             backoffAndRearm(tp);
             return;
@@ -299,7 +299,7 @@ final class TcpTimer {
         }
         tcp.recovery.enterLoss(tp);
         tp.retransmits++;
-        if (tcp.output.retransmitSkb(tp, tp.rtxHead()) > 0) {
+        if (tcp.retrans.retransmitSkb(tp, tp.rtxHead()) > 0) {
             resetXmitTimer(tp, ICSK_TIME_RETRANS, TCP_RESOURCE_PROBE_INTERVAL_MS);
             return;
         }
@@ -459,7 +459,7 @@ final class TcpTimer {
 
     /** Linux: {@code tcp_send_probe0()}. */
     void sendProbe0(TcpSock tp) {
-        int err = tcp.output.writeWakeup(tp, TcpMib.WIN_PROBE);
+        int err = tcp.retrans.writeWakeup(tp, TcpMib.WIN_PROBE);
         if (tp.packetsOut != 0 || tp.sendHead == null) {
             tp.probesOut = 0;
             tp.backoff = 0;
@@ -524,7 +524,7 @@ final class TcpTimer {
                 writeErr(tp);
                 return;
             }
-            if (tcp.output.writeWakeup(tp, TcpMib.KEEP_ALIVE) <= 0) {
+            if (tcp.retrans.writeWakeup(tp, TcpMib.KEEP_ALIVE) <= 0) {
                 tp.probesOut++;
                 elapsed = tp.keepaliveIntvlWhenMs();
             } else {

@@ -44,8 +44,6 @@ final class Pd implements AutoCloseable {
     private long localIsn = -1;
     private int lastTsVal;
     final List<String> log = new ArrayList<>();
-    /** Skips the PSH comparison (see the limited-transmit test). */
-    boolean ignorePsh;
 
     Pd() {
         net.arp().setGratuitousArpOnAddressAdd(false);
@@ -54,6 +52,7 @@ final class Pd implements AutoCloseable {
         net.ipv4().addAddress(eth0, LOCAL, 16);
         net.arp().addPermanent(REMOTE, REMOTE_MAC, eth0);
         net.tcp().sysctl().applyPacketdrillDefaults();
+        net.tcp().sysctl().setHz(Integer.getInteger("pd.hz", 1000));
         eth0.setTxSink(skb -> {
             byte[] f = skb.toByteArray();
             Skb.consumeSkb(skb);
@@ -74,9 +73,83 @@ final class Pd implements AutoCloseable {
         scriptNs += Math.round(plusSeconds * 1e9);
         long now = sim.nowNs();
         if (scriptNs > now) {
-            sim.runForNs(scriptNs - now);
+            // step so that a woken call finishes at the instant it was woken
+            while (blocked != null && sim.nowNs() < scriptNs) {
+                boolean woke = sim.runUntil(() -> blocked != null && sys.sleepers(blocked.fd) == 0,
+                        java.time.Duration.ofNanos(scriptNs - sim.nowNs()));
+                if (!woke) {
+                    break;
+                }
+                settle();
+            }
+            if (sim.nowNs() < scriptNs) {
+                sim.runForNs(scriptNs - sim.nowNs());
+            }
         }
         return this;
+    }
+
+    /** A blocking system call running on its own thread (packetdrill's {@code +0...0.2 call}). */
+    final class Call {
+        final int fd;
+        final Thread thread;
+        volatile int result;
+        volatile long doneNs = -1;
+
+        Call(int fd, java.util.function.IntSupplier call) {
+            this.fd = fd;
+            this.thread = Thread.ofVirtual().start(() -> {
+                int r = call.getAsInt();
+                result = r;
+                doneNs = sim.nowNs();
+            });
+            long start = System.nanoTime();
+            while (sys.sleepers(fd) == 0 && doneNs < 0) {
+                if (System.nanoTime() - start > 30_000_000_000L) throw new AssertionError("call never blocked");
+                Thread.yield();
+            }
+        }
+
+        /** The call has returned {@code expected} at script time {@code atSeconds} after its start. */
+        void returns(int expected, double atSeconds) {
+            settle();
+            assertThat(doneNs).as("call returned").isGreaterThanOrEqualTo(0);
+            assertThat(result).isEqualTo(expected);
+            long want = startNs + Math.round(atSeconds * 1e9);
+            assertThat(Math.abs(doneNs - want)).as("return time %.4f vs %.4f", doneNs / 1e9, want / 1e9)
+                    .isLessThanOrEqualTo(4_000_000L);
+        }
+
+        private final long startNs = scriptNs;
+    }
+
+    private Call blocked;
+
+    Call blocking(int fd, java.util.function.IntSupplier call) {
+        Call c = new Call(fd, call);
+        blocked = c.doneNs >= 0 ? null : c;
+        return c;
+    }
+
+    /** If the blocked call was woken, lets it run until it returns or blocks again. */
+    private void settle() {
+        Call c = blocked;
+        if (c == null) {
+            return;
+        }
+        long start = System.nanoTime();
+        while (c.doneNs < 0 && sys.sleepers(c.fd) == 0) {
+            if (System.nanoTime() - start > 30_000_000_000L) throw new AssertionError("woken call never finished");
+            Thread.yield();
+        }
+        if (c.doneNs >= 0) {
+            try {
+                c.thread.join();
+            } catch (InterruptedException e) {
+                throw new AssertionError(e);
+            }
+            blocked = null;
+        }
     }
 
     long nowMs() {
@@ -93,6 +166,18 @@ final class Pd implements AutoCloseable {
         assertThat(sys.bind(fd, new SockAddrIn(LOCAL, LOCAL_PORT))).isZero();
         assertThat(sys.listen(fd, backlog)).isZero();
         sys.fcntl(fd, F_SETFL, O_NONBLOCK);
+        return fd;
+    }
+
+    /** A listener that blocks (no O_NONBLOCK), with {@code SO_RCVBUF} set first when {@code rcvbuf > 0}. */
+    int listenBlocking(int backlog, int rcvbuf) {
+        int fd = sys.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        assertThat(sys.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1)).isZero();
+        if (rcvbuf > 0) {
+            assertThat(sys.setsockopt(fd, SOL_SOCKET, SO_RCVBUF, rcvbuf)).isZero();
+        }
+        assertThat(sys.bind(fd, new SockAddrIn(LOCAL, LOCAL_PORT))).isZero();
+        assertThat(sys.listen(fd, backlog)).isZero();
         return fd;
     }
 
@@ -211,7 +296,7 @@ final class Pd implements AutoCloseable {
         byte[] opts = encodeInbound(l.opts == null ? List.of() : l.opts);
         int ack = l.ack < 0 ? 0 : (int) (localIsn + l.ack);
         int flags = l.flags;
-        if ((flags & TcpHeader.SYN) != 0 && (flags & TcpHeader.ACK) == 0) {
+        if ((flags & TcpHeader.SYN) != 0 && (flags & TcpHeader.ACK) == 0 && !sameConnection) {
             remotePort++;
             localPort = LOCAL_PORT;
             active = false;
@@ -221,7 +306,37 @@ final class Pd implements AutoCloseable {
         log.add(String.format("%8.3f < %s", (scriptNs - startNs) / 1e9, line.trim()));
         eth0.inject(f);
         sim.runForNs(0);
-        drainNow();
+        settle();
+        return this;
+    }
+
+    private boolean sameConnection;
+
+    /** {@code < ...} on the current connection even if it is a SYN (a SYN in the middle of a connection). */
+    Pd inSameConnection(String line) {
+        sameConnection = true;
+        try {
+            return in(line);
+        } finally {
+            sameConnection = false;
+        }
+    }
+
+    /** {@code < ...} as one GRO packet of {@code gsoSize}-byte segments (what a tun with GSO delivers). */
+    Pd inGro(String line, int gsoSize) {
+        Line l = parse(line);
+        byte[] opts = encodeInbound(l.opts == null ? List.of() : l.opts);
+        int ack = l.ack < 0 ? 0 : (int) (localIsn + l.ack);
+        byte[] f = Segments.frame(eth0.mac(), REMOTE_MAC, REMOTE, remotePort, LOCAL, localPort, (int) l.seq, ack, l.flags,
+                l.win < 0 ? 0 : l.win, opts, new byte[l.len]);
+        log.add(String.format("%8.3f < %s (GRO %d)", (scriptNs - startNs) / 1e9, line.trim(), gsoSize));
+        dev.packetflow.net.core.SkBuff skb = Skb.netdevAllocSkb(eth0, f.length);
+        skb.putData(f);
+        skb.gsoSize = gsoSize;
+        skb.gsoSegs = (l.len + gsoSize - 1) / gsoSize;
+        eth0.inject(skb);
+        sim.runForNs(0);
+        settle();
         return this;
     }
 
@@ -250,18 +365,54 @@ final class Pd implements AutoCloseable {
         return r;
     }
 
-    private void drainNow() {
-        // run work pending at this instant (softirq after an injection)
-        sim.runForNs(0);
+    long lastTsVal() {
+        return lastTsVal & 0xffffffffL;
+    }
+
+    long lastTsEcr() {
+        return lastTsEcr & 0xffffffffL;
+    }
+
+    private int lastTsEcr;
+
+    /** {@code * > ...}: the SUT must send this at any time (within 2 s); the script's clock moves to it. */
+    Pd outAny(String line) {
+        anyTime = true;
+        try {
+            return out(line);
+        } finally {
+            anyTime = false;
+        }
+    }
+
+    private boolean anyTime;
+
+    /** {@code +a~+b > ...}: the SUT must send this between a and b seconds from now (± 4 ms). */
+    Pd outWithin(double fromSeconds, double toSeconds, String line) {
+        long base = scriptNs;
+        anyTime = true;
+        try {
+            out(line);
+        } finally {
+            anyTime = false;
+        }
+        long d = scriptNs - base;
+        assertThat(d).as("arrival of %s %.4f s after the previous event", line, d / 1e9)
+                .isBetween(Math.round(fromSeconds * 1e9) - 4_000_000L, Math.round(toSeconds * 1e9) + 4_000_000L);
+        return this;
     }
 
     /** {@code > ...}: the SUT must send this now (aggregating consecutive segments like the runner). */
     Pd out(String line) {
         Line l = parse(line);
-        long tol = 4_000_000L + (scriptNs - lastStepNs) / 8;
+        long tol = anyTime ? 2_000_000_000L : 4_000_000L + (scriptNs - lastStepNs) / 8;
         byte[] f = next(scriptNs + tol);
         assertThat(f).as("expected at %.3f: > %s\n%s", scriptNs / 1e9, line, String.join("\n", log)).isNotNull();
         long at = txTimes.poll()[0];
+        if (anyTime) {
+            lastStepNs = scriptNs;
+            scriptNs = at;
+        }
         Seg s = Seg.of(f);
         if ((s.flags & TcpHeader.SYN) != 0) {
             localIsn = s.seq;
@@ -271,10 +422,13 @@ final class Pd implements AutoCloseable {
             }
         }
         lastTsVal = s.tsVal;
+        lastTsEcr = s.tsEcr;
         long relSeq = (s.seq - localIsn) & 0xffffffffL;
         int total = s.len;
         int flagsOr = s.flags;
+        int segments = 1;
         while (total < l.len) {
+            segments++;
             byte[] g = next(scriptNs + tol);
             assertThat(g).as("aggregating %s: got %d bytes", line, total).isNotNull();
             txTimes.poll();
@@ -292,7 +446,10 @@ final class Pd implements AutoCloseable {
         int flagsExpected = l.flags;
         // PSH may sit on any segment of an aggregate; compare the union
         assertThat(flagsOr & ~TcpHeader.PSH).as("flags of %s\n%s", line, ctx).isEqualTo(flagsExpected & ~TcpHeader.PSH);
-        if (!ignorePsh) {
+        // An aggregate of several segments stands for one Linux GSO packet, whose PSH Linux forces
+        // (tcp_output.c __tcp_transmit_skb(): tcp_skb_pcount(skb) > 1, commit 051ba67447de); this
+        // stack sends MSS-sized segments, so PSH is compared on single segments only.
+        if (segments == 1) {
             assertThat(flagsOr & TcpHeader.PSH).as("PSH of %s\n%s", line, ctx).isEqualTo(flagsExpected & TcpHeader.PSH);
         }
         assertThat(relSeq).as("seq of %s\n%s", line, ctx).isEqualTo(l.seq);
@@ -321,7 +478,12 @@ final class Pd implements AutoCloseable {
 
     private byte[] next(long deadlineNs) {
         if (tx.isEmpty()) {
-            sim.runUntil(() -> !tx.isEmpty(), java.time.Duration.ofNanos(Math.max(0, deadlineNs - sim.nowNs())));
+            sim.runUntil(() -> !tx.isEmpty() || (blocked != null && sys.sleepers(blocked.fd) == 0),
+                    java.time.Duration.ofNanos(Math.max(0, deadlineNs - sim.nowNs())));
+            settle();
+            if (tx.isEmpty()) {
+                sim.runUntil(() -> !tx.isEmpty(), java.time.Duration.ofNanos(Math.max(0, deadlineNs - sim.nowNs())));
+            }
         }
         if (tx.isEmpty()) {
             return null;
@@ -356,7 +518,7 @@ final class Pd implements AutoCloseable {
     }
 
     /** A parsed outbound frame. */
-    record Seg(int flags, long seq, long ack, int win, int len, byte[] opts, int tsVal) {
+    record Seg(int flags, long seq, long ack, int win, int len, byte[] opts, int tsVal, int tsEcr) {
         static Seg of(byte[] f) {
             int ip = 14;
             int ihl = (f[ip] & 15) * 4;
@@ -365,15 +527,19 @@ final class Pd implements AutoCloseable {
             int doff = ((f[th + 12] & 0xff) >> 4) * 4;
             byte[] o = java.util.Arrays.copyOfRange(f, th + 20, th + doff);
             int ts = 0;
+            int ecr = 0;
             for (int i = 0; i < o.length;) {
                 int k = o[i] & 0xff;
                 if (k == 0) break;
                 if (k == 1) { i++; continue; }
-                if (k == 8) ts = ByteBuffer.wrap(o, i + 2, 4).getInt();
+                if (k == 8) {
+                    ts = ByteBuffer.wrap(o, i + 2, 4).getInt();
+                    ecr = ByteBuffer.wrap(o, i + 6, 4).getInt();
+                }
                 i += Math.max(2, o[i + 1] & 0xff);
             }
             return new Seg(f[th + 13] & 0xff, u32(f, th + 4), u32(f, th + 8), ((f[th + 14] & 0xff) << 8) | (f[th + 15] & 0xff),
-                    tot - ihl - doff, o, ts);
+                    tot - ihl - doff, o, ts, ecr);
         }
 
         static long u32(byte[] f, int off) {

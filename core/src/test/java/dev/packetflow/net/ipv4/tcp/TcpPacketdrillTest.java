@@ -70,7 +70,7 @@ class TcpPacketdrillTest {
         assertThat(pd.read(fd, 1000)).isEqualTo(1000);
         pd.in("F. 1:1001(1000) ack 1 win 32792");
         // "+0~+.04 > . 1:1(0) ack 1002": delayed (40 ms, the ATO), no D-SACK
-        pd.t(.04).out(". 1:1(0) ack 1002");
+        pd.outWithin(0, .04, ". 1:1(0) ack 1002");
         assertThat(pd.sys.close(fd)).isZero();
         pd.out("F. 1:1(0) ack 1002");
     }
@@ -168,10 +168,6 @@ class TcpPacketdrillTest {
     /** google limited_transmit/limited-transmit-no-sack.pkt */
     @Test
     void limitedTransmitNoSack() {
-        // The script has PSH on 1:10001 and 12001:14001, the parts of a write cut by cwnd; Linux's
-        // tso_fragment() puts PSH on the second part only, as this stack does. Unexplained, so
-        // PSH is not compared here.
-        pd.ignorePsh = true;
         int l = pd.listen(1);
         pd.t(.1).in("S 0:0(0) win 32792 <mss 1000,nop,wscale 7>");
         pd.out("S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>");
@@ -248,5 +244,302 @@ class TcpPacketdrillTest {
         pd.t(.002).in(". 1:1(0) ack 3001 win 320 <sack 5001:7001,nop,nop>");
         pd.out(". 7001:8001(1000) ack 1");
         pd.out(". 10001:11001(1000) ack 1");
+    }
+
+    /** google close/close-local-close-then-remote-fin.pkt */
+    @Test
+    void closeLocalCloseThenRemoteFin() {
+        pd.t(.01);
+        int fd = pd.connect();
+        pd.out("S 0:0(0) <...>");
+        pd.in("S. 0:0(0) ack 1 win 32768 <mss 1000,nop,wscale 6,nop,nop,sackOK>");
+        pd.out(". 1:1(0) ack 1");
+        assertThat(pd.write(fd, 1000)).isEqualTo(1000);
+        pd.out("P. 1:1001(1000) ack 1");
+        pd.in(". 1:1(0) ack 1001 win 257");
+        assertThat(pd.sys.close(fd)).isZero();
+        pd.out("F. 1001:1001(0) ack 1");
+        pd.in(". 1:1(0) ack 1002 win 257");
+        pd.in("F. 1:1(0) ack 1002 win 257");
+        pd.out(". 1002:1002(0) ack 2");
+    }
+
+    /** google close/close-remote-fin-then-close.pkt */
+    @Test
+    void closeRemoteFinThenClose() {
+        int l = pd.listen(1);
+        pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>");
+        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
+        pd.in(". 1:1(0) ack 1 win 257");
+        int fd = pd.accept(l);
+        pd.t(.01).in("F. 1:1(0) ack 1 win 257");
+        pd.out(". 1:1(0) ack 2");
+        assertThat(pd.read(fd, 1000)).isZero();
+        pd.t(.01);
+        assertThat(pd.sys.close(fd)).isZero();
+        pd.out("F. 1:1(0) ack 2");
+        pd.t(.01).in(". 2:2(0) ack 2 win 257");
+        pd.t(.01).in(". 2:2(0) ack 2 win 257");
+        pd.out("R 2:2(0)");
+    }
+
+    int acceptedAfterHandshake(double ackDelay) {
+        int l = pd.listen(1);
+        pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>");
+        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
+        pd.t(ackDelay).in(". 1:1(0) ack 1 win 257");
+        return pd.accept(l);
+    }
+
+    /** google shutdown/shutdown-rd-close.pkt */
+    @Test
+    void shutdownRdClose() {
+        int fd = acceptedAfterHandshake(0);
+        pd.t(.01);
+        assertThat(pd.sys.shutdown(fd, SHUT_RD)).isZero();
+        assertThat(pd.read(fd, 1000)).isZero();
+        pd.t(.01);
+        assertThat(pd.write(fd, 1000)).isEqualTo(1000);
+        pd.out("P. 1:1001(1000) ack 1");
+        pd.in(". 1:1(0) ack 1001 win 257");
+        pd.t(.01);
+        assertThat(pd.sys.close(fd)).isZero();
+        pd.out("F. 1001:1001(0) ack 1");
+        pd.in(".  1:1(0) ack 1002 win 257");
+        pd.t(.01).in("F. 1:1(0) ack 1002 win 257");
+        pd.out(".  1002:1002(0) ack 2");
+    }
+
+    /** google shutdown/shutdown-rdwr-close.pkt */
+    @Test
+    void shutdownRdwrClose() {
+        int fd = acceptedAfterHandshake(0);
+        pd.t(.01);
+        assertThat(pd.sys.shutdown(fd, SHUT_RDWR)).isZero();
+        pd.out("F. 1:1(0) ack 1");
+        pd.in(".  1:1(0) ack 2 win 257");
+        assertThat(pd.read(fd, 1000)).isZero();
+        assertThat(pd.sys.send(fd, java.nio.ByteBuffer.allocate(1000), MSG_NOSIGNAL)).isEqualTo(-Errno.EPIPE.code);
+        pd.t(.01);
+        assertThat(pd.sys.close(fd)).isZero();
+        pd.t(.01).in("F. 1:1(0) ack 2 win 257");
+        pd.out(".  2:2(0) ack 2");
+    }
+
+    /** google shutdown/shutdown-rdwr-write-queue-close.pkt */
+    @Test
+    void shutdownRdwrWriteQueueClose() {
+        int fd = acceptedAfterHandshake(.01);
+        pd.t(.01);
+        assertThat(pd.write(fd, 10000)).isEqualTo(10000);
+        pd.out("P. 1:10001(10000) ack 1");
+        pd.t(.01);
+        assertThat(pd.sys.shutdown(fd, SHUT_RDWR)).isZero();
+        pd.out("F. 10001:10001(0) ack 1");
+        assertThat(pd.read(fd, 1000)).isZero();
+        assertThat(pd.sys.send(fd, java.nio.ByteBuffer.allocate(1000), MSG_NOSIGNAL)).isEqualTo(-Errno.EPIPE.code);
+        pd.t(.01);
+        assertThat(pd.sys.close(fd)).isZero();
+        // "+.01~+.015 > F.": the loss probe re-sends the FIN
+        pd.outWithin(.01, .015, "F. 10001:10001(0) ack 1");
+        pd.t(.01).in(". 1:1(0) ack 10002 win 257");
+        pd.t(.01).in("F. 1:1(0) ack 10002 win 257");
+        pd.out(". 10002:10002(0) ack 2");
+    }
+
+    /** google shutdown/shutdown-wr-close.pkt */
+    @Test
+    void shutdownWrClose() {
+        int fd = acceptedAfterHandshake(0);
+        pd.t(.01);
+        assertThat(pd.sys.shutdown(fd, SHUT_WR)).isZero();
+        pd.out("F. 1:1(0) ack 1");
+        pd.in(".  1:1(0) ack 2 win 257");
+        assertThat(pd.sys.send(fd, java.nio.ByteBuffer.allocate(1000), MSG_NOSIGNAL)).isEqualTo(-Errno.EPIPE.code);
+        pd.t(.01).in(". 1:1001(1000) ack 2 win 257");
+        pd.out(". 2:2(0) ack 1001");
+        assertThat(pd.read(fd, 1000)).isEqualTo(1000);
+        pd.t(.01);
+        assertThat(pd.sys.close(fd)).isZero();
+        pd.t(.01).in("F. 1001:1001(0) ack 2 win 257");
+        pd.out(".  2:2(0) ack 1002");
+    }
+
+    int eorAccepted() {
+        int l = pd.listen(1);
+        pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 10>");
+        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
+        pd.t(.01).in(". 1:1(0) ack 1 win 514");
+        return pd.accept(l);
+    }
+
+    /** google eor/no-coalesce-large.pkt */
+    @Test
+    void eorNoCoalesceLarge() {
+        int fd = eorAccepted();
+        assertThat(pd.write(fd, 10400)).isEqualTo(10400);
+        assertThat(pd.write(fd, 10400, MSG_EOR)).isEqualTo(10400);
+        assertThat(pd.write(fd, 2000)).isEqualTo(2000);
+        pd.out("P. 1:10001(10000) ack 1");
+        pd.t(.001).in(".  1:1(0) ack 10001 win 514");
+        pd.out("P. 10001:20801(10800) ack 1");
+        pd.t(.001).in(".  1:1(0) ack 20801 win 514");
+        pd.out("P. 20801:22801(2000) ack 1");
+        pd.t(.001).in(".  1:1(0) ack 22801 win 514");
+    }
+
+    /** google eor/no-coalesce-small.pkt */
+    @Test
+    void eorNoCoalesceSmall() {
+        int fd = eorAccepted();
+        assertThat(pd.write(fd, 10400)).isEqualTo(10400);
+        assertThat(pd.write(fd, 400, MSG_EOR)).isEqualTo(400);
+        assertThat(pd.write(fd, 10000)).isEqualTo(10000);
+        pd.out("P. 1:10001(10000) ack 1");
+        pd.t(.001).in(".  1:1(0) ack 10001 win 514");
+        pd.out("P. 10001:10801(800) ack 1");
+        pd.out("P. 10801:20801(10000) ack 1");
+        pd.t(.001).in(".  1:1(0) ack 10401 win 514");
+        pd.t(.001).in(".  1:1(0) ack 10801 win 514");
+        pd.t(.001).in(".  1:1(0) ack 20801 win 514");
+    }
+
+    /** google eor/no-coalesce-subsequent.pkt */
+    @Test
+    void eorNoCoalesceSubsequent() {
+        int fd = eorAccepted();
+        assertThat(pd.write(fd, 10400)).isEqualTo(10400);
+        for (int i = 0; i < 10; i++) {
+            assertThat(pd.write(fd, 400, MSG_EOR)).isEqualTo(400);
+        }
+        assertThat(pd.write(fd, 10000)).isEqualTo(10000);
+        pd.out("P. 1:10001(10000) ack 1");
+        pd.t(.001).in(".  1:1(0) ack 10001 win 514");
+        pd.out("P. 10001:10801(800) ack 1");
+        for (int i = 0; i < 9; i++) {
+            int a = 10801 + 400 * i;
+            pd.out("P. " + a + ":" + (a + 400) + "(400) ack 1");
+        }
+        pd.out("P. 14401:24401(10000) ack 1");
+        for (int a = 10401; a <= 14401; a += 400) {
+            pd.t(.001).in(".  1:1(0) ack " + a + " win 514");
+        }
+        pd.t(.001).in(".  1:1(0) ack 24401 win 514");
+    }
+
+    /** google ts_recent/fin_tsval.pkt */
+    @Test
+    void finTsval() {
+        int l = pd.listen(1);
+        pd.in("S 0:0(0) win 20000 <mss 1000,sackOK,TS val 100 ecr 0>");
+        pd.out("S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 100 ecr 100>");
+        long synAckTs = pd.lastTsVal();
+        pd.t(.1).in(". 1:1(0) ack 1 win 20000 <nop,nop,TS val 200 ecr 100>");
+        int fd = pd.accept(l);
+        pd.t(1);
+        assertThat(pd.sys.close(fd)).isZero();
+        pd.out("F. 1:1(0) ack 1 <nop,nop,TS val 1200 ecr 200>");
+        // --tcp_ts_tick_usecs=1000: the FIN's TSval is 1100 ms of ticks after the SYN-ACK's
+        assertThat(pd.lastTsVal() - synAckTs).isBetween(1093L, 1107L);
+        assertThat(pd.lastTsEcr()).isEqualTo(200);
+    }
+
+    /** google ioctl/ioctl-siocinq-fin.pkt */
+    @Test
+    void ioctlSiocinqFin() {
+        int l = pd.listen(1);
+        pd.t(.1).in("S 0:0(0) win 20000 <mss 1000,sackOK,nop,nop>");
+        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK>");
+        pd.t(.1).in(". 1:1(0) ack 1 win 20000");
+        int fd = pd.accept(l);
+        pd.in("P. 1:1001(1000) ack 1 win 257");
+        pd.out(". 1:1(0) ack 1001");
+        int[] v = new int[1];
+        pd.t(.01);
+        assertThat(pd.sys.ioctl(fd, SIOCINQ, v)).isZero();
+        assertThat(v[0]).isEqualTo(1000);
+        pd.t(.01);
+        assertThat(pd.read(fd, 1000)).isEqualTo(1000);
+        pd.t(.01);
+        assertThat(pd.sys.ioctl(fd, SIOCINQ, v)).isZero();
+        assertThat(v[0]).isZero();
+        pd.t(.07).in("FP. 1001:2001(1000) ack 1 win 257");
+        pd.out(". 1:1(0) ack 2002");
+        pd.t(.01);
+        assertThat(pd.sys.ioctl(fd, SIOCINQ, v)).isZero();
+        assertThat(v[0]).isEqualTo(1000);
+        pd.t(.01);
+        assertThat(pd.read(fd, 1000)).isEqualTo(1000);
+        pd.t(.01);
+        assertThat(pd.sys.ioctl(fd, SIOCINQ, v)).isZero();
+        assertThat(v[0]).isZero();
+    }
+
+    /** google mss/mss-getsockopt-tcp_maxseg-server.pkt */
+    @Test
+    void mssGetsockoptServer() {
+        int l = pd.listen(1);
+        pd.t(.1).in("S 0:0(0) win 32792 <mss 1100,nop,wscale 8>");
+        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>");
+        pd.t(.1).in(". 1:1(0) ack 1 win 257");
+        int fd = pd.t(.1).accept(l);
+        int[] v = new int[1];
+        pd.t(.1);
+        assertThat(pd.sys.getsockopt(fd, SOL_TCP, TcpSockOpts.TCP_MAXSEG, v)).isZero();
+        assertThat(v[0]).isEqualTo(1100);
+    }
+
+    /** linux tcp_rcv_zero_wnd_fin.pkt (--mss=1000) */
+    @Test
+    void rcvZeroWindowFin() {
+        int l = pd.listenBlocking(1, 20000);
+        pd.sys.fcntl(l, F_SETFL, O_NONBLOCK);
+        pd.in("S 0:0(0) win 32792 <mss 1000,nop,wscale 7>");
+        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,wscale 0>");
+        pd.in(". 1:1(0) ack 1 win 257");
+        pd.accept(l);
+        pd.inGro("P. 1:60001(60000) ack 1 win 257", 1000);
+        // "*": __tcp_select_window() leaves quick-ACK mode as free space falls below half, so the
+        // ACK waits for the delayed-ACK timer
+        pd.outAny(".  1:1(0) ack 60001 win 0");
+        pd.in("F. 60001:60001(0) ack 1 win 257");
+        pd.out(". 1:1(0) ack 60002 win 0");
+    }
+
+    /** google blocking/blocking-accept.pkt */
+    @Test
+    void blockingAccept() {
+        int l = pd.listenBlocking(1, 0);
+        Pd.Call accept = pd.blocking(l, () -> pd.sys.accept(l, null));
+        pd.t(.1).in("S 0:0(0) win 32792 <mss 1000,nop,wscale 7>");
+        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>");
+        pd.t(.1).in(". 1:1(0) ack 1 win 257");
+        accept.returns(4, .2);
+        pd.t(.1);
+        assertThat(pd.write(4, 2000)).isEqualTo(2000);
+        pd.out("P. 1:2001(2000) ack 1");
+    }
+
+    /** google blocking/blocking-read.pkt */
+    @Test
+    void blockingRead() {
+        int l = pd.listen(1);
+        pd.t(.1).in("S 0:0(0) win 32792 <mss 1000,nop,wscale 7>");
+        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>");
+        pd.t(.1).in(". 1:1(0) ack 1 win 257");
+        int fd = pd.accept(l);
+        Pd.Call read = pd.blocking(fd, () -> pd.sys.recv(fd, java.nio.ByteBuffer.allocate(2000), 0));
+        pd.t(.1).in("P. 1:2001(2000) ack 1 win 257");
+        pd.out(". 1:1(0) ack 2001");
+        read.returns(2000, .1);
+        pd.t(.1);
+        Pd.Call read2 = pd.blocking(fd, () -> pd.sys.recv(fd, java.nio.ByteBuffer.allocate(2000), 0));
+        pd.t(.1).in("P. 2001:4001(2000) ack 1 win 257");
+        pd.out(". 1:1(0) ack 4001");
+        read2.returns(2000, .1);
+        pd.t(.1).in("P. 4001:6001(2000) ack 1 win 257");
+        pd.out(". 1:1(0) ack 6001");
+        assertThat(pd.sys.recv(fd, java.nio.ByteBuffer.allocate(1000), 0)).isEqualTo(1000);
+        assertThat(pd.sys.recv(fd, java.nio.ByteBuffer.allocate(1000), 0)).isEqualTo(1000);
     }
 }

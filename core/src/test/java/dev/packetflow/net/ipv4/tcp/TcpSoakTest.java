@@ -1,14 +1,12 @@
 package dev.packetflow.net.ipv4.tcp;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import java.time.Duration;
 import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.MethodSource;
 
 /**
- * The issue's soak: 100 MB over the hostile wire (5% loss, 10% reordering, 1% duplication, 0.1%
+ * The issue's soak: 100 MB each way over the hostile wire (5% loss, 10% reordering, 1% duplication, 0.1%
  * corruption, 5 ms each way) for 20 seeds, every byte intact and no stall. Long, so it runs only
  * when asked:
  *
@@ -29,10 +27,9 @@ class TcpSoakTest {
         try (TcpNet n = new TcpNet(seed, TcpTransferTest.HOSTILE)) {
             n.capturing = false;
             long t0 = System.nanoTime();
-            Pump p = TcpTransferTest.transfer(n, 100L << 20, Duration.ofHours(2));
-            System.out.printf("seed %d: %.1f s virtual, %.1f s real%n", seed, n.sim.nowNs() / 1e9,
+            TcpTransferTest.bothWays(n, 100L << 20, Duration.ofHours(2));
+            System.out.printf("seed %d: 100 MB each way in %.1f s virtual, %.1f s real%n", seed, n.sim.nowNs() / 1e9,
                     (System.nanoTime() - t0) / 1e9);
-            assertThat(p.read).isEqualTo(100L << 20);
         }
     }
 }

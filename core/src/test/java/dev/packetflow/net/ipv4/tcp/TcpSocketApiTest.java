@@ -325,4 +325,26 @@ class TcpSocketApiTest {
         assertThat(n.sa.setsockopt(fd, SOL_TCP, TCP_KEEPCNT, 128)).isEqualTo(-Errno.EINVAL.code);
         assertThat(n.sa.setsockopt(fd, SOL_TCP, TCP_USER_TIMEOUT, -1)).isEqualTo(-Errno.EINVAL.code);
     }
+
+    @Test
+    void bindToAPortHeldByTimeWait_needsSoReuseaddrOnBoth() {
+        int fd = TcpNet.tcpSocket(n.sa);
+        n.sa.setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, 1);
+        assertThat(n.sa.bind(fd, new SockAddrIn(TcpNet.A, 4000))).isZero();
+        int lfd = n.listenB(80, 4);
+        n.sa.fcntl(fd, F_SETFL, O_NONBLOCK);
+        n.sa.connect(fd, new SockAddrIn(TcpNet.B, 80));
+        n.runMs(5);
+        int afd = n.sb.accept4(lfd, null, 0);
+        n.sa.close(fd); // A closes first: A ends in TIME_WAIT on port 4000
+        n.runMs(5);
+        n.sb.close(afd);
+        n.runMs(5);
+        assertThat(n.a.tcp().timeWaitCount()).isEqualTo(1);
+        int plain = TcpNet.tcpSocket(n.sa);
+        assertThat(n.sa.bind(plain, new SockAddrIn(TcpNet.A, 4000))).isEqualTo(-Errno.EADDRINUSE.code);
+        int reuse = TcpNet.tcpSocket(n.sa);
+        n.sa.setsockopt(reuse, SOL_SOCKET, SO_REUSEADDR, 1);
+        assertThat(n.sa.bind(reuse, new SockAddrIn(TcpNet.A, 4000))).isZero();
+    }
 }

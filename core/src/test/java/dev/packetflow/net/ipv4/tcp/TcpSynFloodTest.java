@@ -28,10 +28,36 @@ class TcpSynFloodTest {
             n.b.arp().addPermanent(spoofed(i), NOWHERE_MAC, n.veth.b());
         }
         for (int i = 0; i < count; i++) {
-            byte[] f = Segments.frame(n.veth.b().mac(), n.veth.a().mac(), spoofed(i), 10_000 + i, TcpNet.B, port,
+            byte[] f = Segments.frame(n.veth.b().mac(), n.veth.a().mac(), spoofed(i), 1024 + (i % 60000), TcpNet.B, port,
                     0x1000_0000 + i * 7919, 0, TcpHeader.SYN, 64240, Segments.synOptions(1000 + i), new byte[0]);
             Segments.send(n.veth.a(), f);
+            if (i % 128 == 127) {
+                n.sim.runForNs(0); // the veth ring holds 256 frames
+            }
         }
+    }
+
+    @Test
+    void hundredThousandSpoofedSyns_realClientsStillConnectDuringTheFlood() {
+        n.capturing = false;
+        int lfd = n.listenB(80, 128);
+        int connected = 0;
+        for (int burst = 0; burst < 10; burst++) {
+            flood(10_000, 80);
+            // a real client connects in the middle of the flood
+            int fd = n.connectA(80);
+            n.runMs(1);
+            flood(100, 80);
+            n.runMs(5);
+            if (n.tcpA(fd).state == dev.packetflow.net.socket.Sock.TCP_ESTABLISHED
+                    && n.sb.accept4(lfd, null, SOCK_NONBLOCK) >= 0) {
+                connected++;
+            }
+        }
+        assertThat(connected).isEqualTo(10);
+        assertThat(n.b.tcp().extMib().get(TcpMib.SYNCOOKIES_SENT)).isGreaterThan(98_000);
+        assertThat(n.tcpB(lfd).synQueueLen()).isLessThanOrEqualTo(129);
+        assertThat(n.b.tcp().extMib().get(TcpMib.SYNCOOKIES_RECV)).isEqualTo(10);
     }
 
     @Test
