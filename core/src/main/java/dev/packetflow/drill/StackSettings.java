@@ -9,8 +9,7 @@ import java.util.List;
  * ({@link ShellCommands}) into {@link Setting}s and hands each to an implementation of this.
  *
  * <p>{@link #STACK} is the default: it knows the knobs packetflow has. The TCP sysctls
- * ({@code net.ipv4.tcp_*}) are routed through {@link Sysctls#tcp}, the single place to connect
- * once TCP exposes its settings.
+ * ({@code net.ipv4.tcp_*}) are routed through {@link Sysctls#tcp} onto the stack's TcpSysctl.
  */
 @FunctionalInterface
 public interface StackSettings {

@@ -1,6 +1,7 @@
 package dev.packetflow.drill;
 
 import dev.packetflow.net.NetStack;
+import dev.packetflow.net.ipv4.tcp.TcpSysctl;
 
 /**
  * The sysctls the runner can set on a packetflow stack, by Linux name ({@link StackSettings#STACK}).
@@ -40,15 +41,73 @@ final class Sysctls {
     }
 
     /**
-     * The TCP sysctls ({@code tcp_rmem}, {@code tcp_wmem}, {@code tcp_timestamps}, {@code tcp_sack},
-     * {@code tcp_dsack}, {@code tcp_syn_retries}, {@code tcp_synack_retries}, {@code tcp_frto},
-     * {@code tcp_reordering}, {@code tcp_congestion_control}, {@code tcp_slow_start_after_idle},
-     * {@code tcp_early_retrans}, {@code tcp_recovery}, {@code tcp_tso_win_divisor}, {@code tcp_ecn},
-     * {@code tcp_fastopen}, {@code tcp_syncookies}, ...). The integration point for TCP: map each
-     * name onto the stack's TCP settings here. Until then every one is reported as not applied.
+     * The TCP sysctls, mapped onto {@link TcpSysctl}. The ones Linux has but packetflow does not
+     * model ({@code tcp_fack}, pacing ratios, the AccECN option policy, the Fast Open key) are
+     * reported as not applied, so the runner's warning names them.
      */
-    static String tcp(NetStack net, String name, String value) {
-        return "this stack has no TCP settings yet";
+    static String tcp(NetStack net, String name, String v) {
+        TcpSysctl t = net.tcp().sysctl();
+        switch (name.substring("net.ipv4.".length())) {
+            case "tcp_rmem" -> {
+                int[] m = triple(name, v);
+                t.setTcpRmem(m[0], m[1], m[2]);
+            }
+            case "tcp_wmem" -> {
+                int[] m = triple(name, v);
+                t.setTcpWmem(m[0], m[1], m[2]);
+            }
+            case "tcp_timestamps" -> t.timestamps = intValue(name, v);
+            case "tcp_window_scaling" -> t.windowScaling = intValue(name, v);
+            case "tcp_sack" -> t.sack = intValue(name, v);
+            case "tcp_dsack" -> t.dsack = intValue(name, v);
+            case "tcp_syn_retries" -> t.synRetries = intValue(name, v);
+            case "tcp_synack_retries" -> t.synackRetries = intValue(name, v);
+            case "tcp_retries1" -> t.retries1 = intValue(name, v);
+            case "tcp_retries2" -> t.retries2 = intValue(name, v);
+            case "tcp_orphan_retries" -> t.orphanRetries = intValue(name, v);
+            case "tcp_fin_timeout" -> t.finTimeout = intValue(name, v);
+            case "tcp_keepalive_time" -> t.keepaliveTime = intValue(name, v);
+            case "tcp_keepalive_intvl" -> t.keepaliveIntvl = intValue(name, v);
+            case "tcp_keepalive_probes" -> t.keepaliveProbes = intValue(name, v);
+            case "tcp_frto" -> t.frto = intValue(name, v);
+            case "tcp_reordering" -> t.reordering = intValue(name, v);
+            case "tcp_max_reordering" -> t.maxReordering = intValue(name, v);
+            case "tcp_congestion_control" -> t.setCongestionControl(v);
+            case "tcp_slow_start_after_idle" -> t.slowStartAfterIdle = intValue(name, v);
+            case "tcp_early_retrans" -> t.earlyRetrans = intValue(name, v);
+            case "tcp_recovery" -> t.recovery = intValue(name, v);
+            case "tcp_syncookies" -> t.syncookies = intValue(name, v);
+            case "tcp_max_syn_backlog" -> t.maxSynBacklog = intValue(name, v);
+            case "tcp_invalid_ratelimit" -> t.invalidRatelimitMs = intValue(name, v);
+            case "tcp_challenge_ack_limit" -> t.challengeAckLimit = intValue(name, v);
+            case "tcp_rfc1337" -> t.rfc1337 = intValue(name, v);
+            case "tcp_min_rtt_wlen" -> t.minRttWlen = intValue(name, v);
+            case "tcp_moderate_rcvbuf" -> t.moderateRcvbuf = intValue(name, v);
+            case "tcp_app_win" -> t.appWin = intValue(name, v);
+            case "tcp_workaround_signed_windows" -> t.workaroundSignedWindows = intValue(name, v);
+            case "tcp_notsent_lowat" -> {
+                long n = Long.parseLong(v);
+                t.notsentLowat = n >= Integer.MAX_VALUE || n < 0 ? Integer.MAX_VALUE : (int) n;
+            }
+            case "tcp_retrans_collapse" -> t.retransCollapse = intValue(name, v);
+            case "tcp_base_mss" -> t.baseMss = intValue(name, v);
+            case "tcp_min_snd_mss" -> t.minSndMss = intValue(name, v);
+            case "tcp_ecn" -> t.ecn = intValue(name, v);
+            case "tcp_fastopen" -> t.fastopen = intValue(name, v);
+            case "tcp_tso_win_divisor" -> t.tsoWinDivisor = intValue(name, v);
+            default -> {
+                return "not modelled by packetflow's TCP";
+            }
+        }
+        return null;
+    }
+
+    private static int[] triple(String name, String v) {
+        String[] p = v.split("\\s+");
+        if (p.length != 3) {
+            throw new IllegalArgumentException(name + " needs three numbers (min default max): " + v);
+        }
+        return new int[] {intValue(name, p[0]), intValue(name, p[1]), intValue(name, p[2])};
     }
 
     private static int intValue(String name, String v) {
