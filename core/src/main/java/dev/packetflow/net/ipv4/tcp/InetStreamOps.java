@@ -126,11 +126,11 @@ public final class InetStreamOps implements ProtoOps {
                 if (st != TcpSock.TCP_SYN_SENT && st != TcpSock.TCP_SYN_RECV) {
                     return 0;
                 }
-                tp.writePending = true;
+                // No sk_write_pending bias here: Linux adds one only for a Fast Open connect
+                // carrying data, so the SYN-ACK of a plain connect() is acknowledged at once.
                 tp.releaseSock();
                 int r = w.sleep();
                 tp.lockSock();
-                tp.writePending = false;
                 if (r == Waiter.INTERRUPTED) {
                     return Errno.EINTR.neg();
                 }
