@@ -26,7 +26,8 @@ import picocli.CommandLine.Parameters;
             "PASS path or FAIL path:line: reason (with the expected and the actual packet or result) per",
             "script, then 'N passed, N failed'. A directory runs every .pkt file under it. packetdrill's",
             "own options (--tolerance_usecs=N, --mss=N, --strict_segments, ...) are passed through and",
-            "win over the scripts' headers. Exits 1 if any script failed."
+            "win over the scripts' headers; --hz=N (100, 250 or 1000; default 250) picks the CONFIG_HZ",
+            "the stack emulates. Exits 1 if any script failed."
         })
 final class DrillCommand implements Callable<Integer> {
     @Parameters(arity = "1..*", paramLabel = "SCRIPT", description = "script files or directories of .pkt files")

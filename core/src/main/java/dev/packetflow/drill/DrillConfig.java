@@ -37,6 +37,14 @@ public final class DrillConfig {
     public final Set<String> nonFatal = new HashSet<>();
     /** How long (virtual µs) to wait for an expected packet beyond its scripted time before "timed out". */
     public long packetTimeoutUsecs = 2_000_000;
+    /**
+     * The kernel's CONFIG_HZ the stack under test emulates (packetflow's own option, {@code --hz=N}:
+     * 100, 250 or 1000): timers Linux keeps in jiffies round up to whole jiffies of it. 250 by
+     * default, the kernel the google corpus was recorded on (Linux 6.1 on GCE, Debian's
+     * CONFIG_HZ_250): its fr-4pkt-fack-last-mss expects RACK's reordering timer (min_rtt/4 + two
+     * jiffies) 40 ms after the SACK, which is 36 ms at HZ=250 and 27 ms at HZ=1000.
+     */
+    public int hz = 250;
     /** Virtual-time cap for {@code *} events: a script that waits longer is stuck. */
     public long anyTimeLimitUsecs = 3_600_000_000L;
 
@@ -72,6 +80,12 @@ public final class DrillConfig {
             case "tcp_ts_tick_usecs" -> tcpTsTickUsecs = longValue(name, v, 0, 1_000_000_000L);
             case "tcp_ts_ecr_scaled" -> tcpTsEcrScaled = v == null || !v.equals("0");
             case "strict_segments" -> strictSegments = v == null || !v.equals("0");
+            case "hz" -> {
+                hz = (int) longValue(name, v, 100, 1000);
+                if (hz != 100 && hz != 250 && hz != 1000) {
+                    throw new IllegalArgumentException("--hz=" + v + ": 100, 250 or 1000");
+                }
+            }
             case "strict_ts_ecr" -> strictTsEcr = v == null || !v.equals("0");
             case "non_fatal" -> {
                 for (String k : required(name, v).split(",")) {

@@ -42,6 +42,7 @@ final class Sut implements AutoCloseable {
         boolean ok = false;
         try {
             net.arp().setGratuitousArpOnAddressAdd(false);
+            net.tcp().sysctl().setHz(cfg.hz);
             dev = net.addDevice(new ChannelDevice(DEVICE, sutMac));
             if (cfg.mtu != dev.mtu()) {
                 net.devices().setMtu(dev, cfg.mtu);
