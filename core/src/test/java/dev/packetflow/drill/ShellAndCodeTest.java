@@ -44,7 +44,9 @@ class ShellAndCodeTest {
             assertThat(net.sockets().sysctl().somaxconn()).isEqualTo(128);
             assertThat(StackSettings.STACK.set(net, "net.ipv4.ip_local_port_range", "40000 50000")).isNull();
             assertThat(net.localPorts().low()).isEqualTo(40000);
-            assertThat(StackSettings.STACK.set(net, "net.ipv4.tcp_sack", "1")).isEqualTo("this stack has no TCP settings yet");
+            assertThat(StackSettings.STACK.set(net, "net.ipv4.tcp_sack", "0")).isNull();
+            assertThat(net.tcp().sysctl().sack).isZero();
+            assertThat(StackSettings.STACK.set(net, "net.ipv4.tcp_fack", "0")).isEqualTo("not modelled by packetflow's TCP");
             assertThat(StackSettings.STACK.set(net, "kernel.foo", "1")).isEqualTo("not known to this stack");
             assertThatThrownBy(() -> StackSettings.STACK.set(net, "net.core.somaxconn", "many")).hasMessageContaining("not an integer");
         }
