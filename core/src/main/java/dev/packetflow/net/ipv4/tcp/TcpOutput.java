@@ -193,6 +193,12 @@ final class TcpOutput {
         }
         int hdrLen = MIN_LEN + optLen;
         int dataLen = out.len();
+        if (!syn && dataLen > tp.mssCache - (hdrLen - tp.tcpHeaderLen)) {
+            // tcp_skb_pcount(skb) > 1 (more than one segment at tcp_current_mss()): a GSO skb
+            // always carries PSH, which GSO leaves on its last segment, so that the receiver's
+            // GRO flushes the train at once (Linux 5.6, "tcp: force a PSH flag on TSO packets").
+            flags |= PSH;
+        }
         int th = out.push(hdrLen);
         out.transportHeader = th;
         int window = syn ? Math.min(tp.rcvWnd, 65535) : tcp.window.selectWindow(tp);
