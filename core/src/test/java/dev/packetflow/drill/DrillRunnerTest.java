@@ -1,6 +1,7 @@
 package dev.packetflow.drill;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.nio.file.Files;
@@ -54,6 +55,33 @@ class DrillRunnerTest {
         assertThat(got.get("passive-open-data-close.pkt")).isEqualTo("30 outbound packet arrived early: at 0.03s, expected 0.07s ± 5000us");
         assertThat(got.get("rst-established.pkt")).startsWith("23 timed out waiting for an outbound packet");
         assertThat(got.get("zero-window-probe.pkt")).startsWith("28 outbound packet does not match: flags: expected ., actual P.");
+    }
+
+    @Test
+    void hzOption_setsTheJiffyTheStacksTimersRoundTo() {
+        // Four segments, the first three lost, the last SACKed one RTT later: RACK's reordering
+        // timer waits min_rtt/4 (25 ms) plus TCP_TIMEOUT_MIN (two jiffies), in whole jiffies.
+        String script = """
+                `../common/defaults.sh`
+                0 socket(..., SOCK_STREAM, IPPROTO_TCP) = 3
+                +0 setsockopt(3, SOL_SOCKET, SO_REUSEADDR, [1], 4) = 0
+                +0 bind(3, ..., ...) = 0
+                +0 listen(3, 1) = 0
+                +0 < S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>
+                +0 > S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>
+                +.1 < . 1:1(0) ack 1 win 320
+                +0 accept(3, ..., ...) = 4
+                +0 write(4, ..., 4000) = 4000
+                +0 > P. 1:4001(4000) ack 1
+                +.1 < . 1:1(0) ack 1 win 320 <sack 3001:4001,nop,nop>
+                +.036 > . 1:1001(1000) ack 1
+                """;
+        DrillResult hz250 = DrillRunner.run("t.pkt", script, new DrillRunner.Options());
+        assertThat(hz250.passed()).as(hz250.summary()).isTrue();
+        DrillResult hz1000 = DrillRunner.run("t.pkt", script, new DrillRunner.Options().option("--hz=1000"));
+        assertThat(hz1000.line()).isEqualTo(13);
+        assertThat(hz1000.message()).startsWith("outbound packet arrived early: at 0.227s");
+        assertThatThrownBy(() -> new DrillConfig().apply("--hz=300")).hasMessageContaining("100, 250 or 1000");
     }
 
     @Test
