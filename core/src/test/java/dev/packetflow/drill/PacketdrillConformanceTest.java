@@ -23,7 +23,8 @@ import org.junit.jupiter.api.TestFactory;
  * ({@code src/test/resources/packetdrill}), each a test of its own, run through
  * {@link DrillRunner} on a fresh stack. Ends with the line {@code N passed, N failed} for the
  * corpus. Any failing script fails the build. Without the corpus the corpus part is skipped with
- * a message, except under {@code CI=true}, where a missing corpus is a failure.
+ * a message (the corpus is not part of this repository; issue 5 asks for a skip when it is absent,
+ * also under CI, which may check out the project without its {@code ../shared} sibling).
  *
  * <p>Part of the default test run; tagged {@code conformance} so that a quick local run can leave
  * it out with {@code -Dpacketflow.excludedGroups=conformance}.
@@ -46,13 +47,7 @@ class PacketdrillConformanceTest {
         } else {
             String why = "packetdrill corpus not found at " + dir + " (set -D" + Corpus.PROPERTY + " or "
                     + Corpus.ENV + ")";
-            boolean ci = "true".equals(System.getenv("CI"));
-            nodes.add(dynamicTest("corpus", () -> {
-                if (ci) {
-                    fail(why + "; CI=true requires it");
-                }
-                Assumptions.abort(why);
-            }));
+            nodes.add(dynamicTest("corpus", () -> Assumptions.abort(why)));
         }
         Path own = Path.of("src/test/resources/packetdrill");
         nodes.add(dynamicContainer("project", own.toUri(), scripts(own, OWN_PASSED, OWN_FAILED).stream()));
