@@ -126,12 +126,7 @@ public final class TapBench implements Scenario {
             check(sh("ip", "-n", nsB, "addr", "add", TapRoundTrips.VETH_B + "/24", "dev", vb));
             check(sh("ip", "-n", nsA, "link", "set", va, "up"));
             check(sh("ip", "-n", nsB, "link", "set", vb, "up"));
-            Path refDir = null;
-            String ref = refPath;
-            if (ref == null) {
-                refDir = Files.createTempDirectory("pf-tap-ref");
-                ref = buildRef(out, refDir);
-            }
+            String ref = refPath != null ? refPath : buildRef(out, td.tempDir());
             RealTimeKernel kernel = new RealTimeKernel(1, RealTimeKernel.IdleStrategy.BACKOFF);
             NetStack net = NetStack.create(kernel, "bench");
             try {
@@ -155,29 +150,28 @@ public final class TapBench implements Scenario {
                     read(out, tap, ns, name, size, seconds, received);
                     vethBlast(out, "kernel_veth_read_", nsA, va, nsB, vb, size, seconds, true);
                     if (ref != null) {
-                        refWrite(out, ref, ns, size, seconds);
-                        refRead(out, ref, ns, size, seconds);
+                        refWrite(out, td, ref, ns, size, seconds);
+                        refRead(out, td, ref, ns, size, seconds);
                     }
                 }
                 TapRoundTrips.run(out, td, net, tap, ns, name, nsA, nsB, seconds);
             } finally {
                 net.close();
                 kernel.close();
-                if (refDir != null) {
-                    deleteTree(refDir);
-                }
             }
         }
     }
 
     /**
      * What the run made outside this JVM, removed at the end: child processes and network
-     * namespaces (which take the TAP and the veth pair with them). A shutdown hook does the same
-     * when the run is interrupted (Ctrl-C), since {@code finally} blocks do not run then.
+     * namespaces (which take the TAP and the veth pair with them), a temporary directory. A
+     * shutdown hook does the same when the run is interrupted (Ctrl-C), since {@code finally}
+     * blocks do not run then.
      */
     static final class Teardown implements AutoCloseable {
         private final List<String> namespaces = new ArrayList<>();
         private final List<Process> processes = new ArrayList<>();
+        private Path tempDir;
         private final Thread hook = Thread.ofPlatform().unstarted(this::removeAll);
         private boolean done;
 
@@ -195,6 +189,17 @@ public final class TapBench implements Scenario {
             }
             check(sh("ip", "netns", "add", name));
             return name;
+        }
+
+        /** A temporary directory of the run's own, deleted at the end. */
+        synchronized Path tempDir() throws IOException {
+            if (done) {
+                throw new IllegalStateException("the run is over");
+            }
+            if (tempDir == null) {
+                tempDir = Files.createTempDirectory("pf-tap-bench");
+            }
+            return tempDir;
         }
 
         /** Starts {@code cmd} (its output merged and readable); it is ended at the end if still running. */
@@ -222,6 +227,13 @@ public final class TapBench implements Scenario {
                     }
                 } catch (InterruptedException e) {
                     p.destroyForcibly();
+                }
+            }
+            if (tempDir != null) {
+                try {
+                    deleteTree(tempDir);
+                } catch (IOException e) {
+                    System.err.println("tap: could not delete " + tempDir + ": " + e);
                 }
             }
             for (String n : namespaces.reversed()) {
@@ -379,24 +391,26 @@ public final class TapBench implements Scenario {
 
     // ------------------------------------------------------------------ the C baseline
 
-    private static void refWrite(PrintStream out, String ref, String ns, int size, double seconds) throws Exception {
+    private static void refWrite(PrintStream out, Teardown td, String ref, String ns, int size, double seconds)
+            throws Exception {
         // Count-based in C: aim at about the measured time with a first short calibration run.
-        String rate = refRun(ref, ns, "write", size, 200_000, seconds, null);
+        String rate = refRun(td, ref, ns, "write", size, 200_000, seconds, null);
         double fps = parseRate(rate);
         long count = (long) Math.max(100_000, Math.min(50_000_000, fps * seconds));
-        fps = parseRate(refRun(ref, ns, "write", size, count, seconds, null));
+        fps = parseRate(refRun(td, ref, ns, "write", size, count, seconds, null));
         Scenario.figure(out, "c_write_" + size, fps, "frames/s");
     }
 
-    private static void refRead(PrintStream out, String ref, String ns, int size, double seconds) throws Exception {
-        double fps = parseRate(refRun(ref, ns, "read", size, 0, seconds,
+    private static void refRead(PrintStream out, Teardown td, String ref, String ns, int size, double seconds)
+            throws Exception {
+        double fps = parseRate(refRun(td, ref, ns, "read", size, 0, seconds,
                 testFrame(-1L, 0x02_00_00_00_00_01L, size)));
         Scenario.figure(out, "c_read_" + size, fps, "frames/s");
     }
 
     /** Runs tap_ref in the namespace (it creates its own TAP there), configures the TAP, lets it go. */
-    private static String refRun(String ref, String ns, String mode, int size, long count, double seconds,
-            byte[] blastFrame) throws Exception {
+    private static String refRun(Teardown td, String ref, String ns, String mode, int size, long count,
+            double seconds, byte[] blastFrame) throws Exception {
         String ifname = "pfr" + suffix();
         List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns, ref, mode, ifname));
         if (mode.equals("write")) {
@@ -405,7 +419,7 @@ public final class TapBench implements Scenario {
         } else {
             cmd.add(Double.toString(seconds));
         }
-        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        Process p = td.start(cmd);
         try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8));
                 OutputStream w = p.getOutputStream()) {
             String line = r.readLine();

@@ -76,7 +76,8 @@ final class TapRoundTrips {
 
     // ------------------------------------------------------------------ ping
 
-    private static final Pattern PING_COUNTS = Pattern.compile("(\\d+) packets transmitted, (\\d+) received.*time (\\d+)ms");
+    private static final Pattern PING_COUNTS =
+            Pattern.compile("(\\d+) packets transmitted, (\\d+) received.*time (\\d+)ms");
     private static final Pattern PING_RTT = Pattern.compile("= ([0-9.]+)/([0-9.]+)/([0-9.]+)/([0-9.]+) ms");
 
     private static void ping(PrintStream out, String prefix, TapBench.Teardown td, String ns, String addr,
@@ -94,7 +95,8 @@ final class TapRoundTrips {
         long sent = Long.parseLong(c.group(1));
         long received = Long.parseLong(c.group(2));
         long ms = Math.max(1, Long.parseLong(c.group(3)));
-        Scenario.figure(out, prefix + "_ping_round_trips_per_second", Math.round(received * 1000.0 / ms), "round trips/s");
+        Scenario.figure(out, prefix + "_ping_round_trips_per_second", Math.round(received * 1000.0 / ms),
+                "round trips/s");
         if (r.find()) {
             Scenario.figure(out, prefix + "_ping_rtt_avg_us", Double.parseDouble(r.group(2)) * 1000, "us");
             Scenario.figure(out, prefix + "_ping_rtt_min_us", Double.parseDouble(r.group(1)) * 1000, "us");
@@ -235,7 +237,8 @@ final class TapRoundTrips {
             }
             Arrays.sort(rtt, 0, n);
             PrintStream o = System.out;
-            Scenario.figure(o, name + "_round_trips_per_second", Math.round(n * 1e9 / Math.max(1, now - t0)), "round trips/s");
+            Scenario.figure(o, name + "_round_trips_per_second", Math.round(n * 1e9 / Math.max(1, now - t0)),
+                    "round trips/s");
             if (n > 0) {
                 Scenario.figure(o, name + "_rtt_p50_us", rtt[n / 2] / 1e3, "us");
                 Scenario.figure(o, name + "_rtt_p99_us", rtt[Math.min(n - 1, (int) (n * 0.99))] / 1e3, "us");
