@@ -2,6 +2,8 @@ package dev.packetflow.bench;
 
 import dev.packetflow.apps.UdpServices;
 import dev.packetflow.drivers.net.tap.TapDevice;
+import dev.packetflow.iproute2.Nstat;
+import dev.packetflow.iproute2.Ss;
 import dev.packetflow.net.NetStack;
 import java.io.IOException;
 import java.io.PrintStream;
@@ -66,7 +68,22 @@ final class TapRoundTrips {
             ping(out, "kernel_veth", td, nsA, VETH_B, seconds);
             Process kernelEcho = td.start(java(nsB, "echo", VETH_B, Integer.toString(KERNEL_ECHO_PORT),
                     fmt(4 * seconds + 30)));
-            udpEcho(out, "tap", td, tapNs, TAP_PACKETFLOW, UdpServices.ECHO_PORT, seconds);
+            long echoed0 = services.echoed();
+            long rx0 = tap.stats().rxPackets();
+            long tx0 = tap.stats().txPackets();
+            boolean trouble = udpEcho(out, "tap", td, tapNs, TAP_PACKETFLOW, UdpServices.ECHO_PORT, seconds);
+            // What each side saw, for a run where requests went unanswered.
+            if (trouble) {
+                for (String l : (Ss.exec(net, "-uanm") + Nstat.format(net)).split("\n")) {
+                    out.println("# " + l);
+                }
+                out.println("# " + TapBench.sh("ip", "-s", "-n", tapNs, "link", "show", tapKernelName).output()
+                        .replace("\n", "\n# "));
+            }
+            out.println("# tap udp echo: packetflow rx " + (tap.stats().rxPackets() - rx0) + " tx "
+                    + (tap.stats().txPackets() - tx0) + " echoed " + (services.echoed() - echoed0) + " tx_busy "
+                    + tap.txBusy() + " tx_wakes " + tap.txWakes() + " queue_stopped " + tap.queueStopped()
+                    + " drops " + net.drops().snapshot());
             udpEcho(out, "kernel_veth", td, nsA, VETH_B, KERNEL_ECHO_PORT, seconds);
             kernelEcho.destroy();
             kernelEcho.waitFor(5, TimeUnit.SECONDS);
@@ -114,20 +131,24 @@ final class TapRoundTrips {
 
     // ------------------------------------------------------------------ UDP echo
 
-    private static void udpEcho(PrintStream out, String prefix, TapBench.Teardown td, String ns, String addr,
+    /** Prints the figures; true when requests went unanswered (or no figures came). */
+    private static boolean udpEcho(PrintStream out, String prefix, TapBench.Teardown td, String ns, String addr,
             int port, double seconds) throws Exception {
         Process p = td.start(java(ns, "rr", prefix + "_udp_echo", addr, Integer.toString(port), fmt(seconds)));
         String o = output(p, seconds + 60);
         boolean any = false;
+        boolean lost = false;
         for (String line : o.split("\n")) {
             if (line.startsWith(prefix + "_udp_echo")) {
                 out.println(line);
                 any = true;
+                lost |= line.startsWith(prefix + "_udp_echo_lost=") && !line.startsWith(prefix + "_udp_echo_lost=0 ");
             }
         }
         if (!any) {
             out.println("# " + prefix + "_udp_echo: no result: " + o.strip().replace('\n', ' '));
         }
+        return !any || lost;
     }
 
     /** This class's {@link #main} in a JVM of its own inside {@code ns}. */
