@@ -85,7 +85,7 @@ public final class TapBench implements Scenario {
 
     @Override
     public String description() {
-        return "frames/s over a TAP, packetflow <-> Linux kernel, 64 and 1514 bytes (root)";
+        return "packetflow on a TAP vs kernel ns<->ns over veth: frames/s both ways, ping and UDP echo RTT (root)";
     }
 
     public static void main(String[] args) throws Exception {
