@@ -10,10 +10,11 @@ import java.lang.invoke.MethodHandle;
 
 /**
  * Makes the kernel transmit frames into an interface as fast as one thread can: an
- * {@code AF_PACKET} socket bound to the interface, with {@code PACKET_QDISC_BYPASS} so each
- * {@code send()} goes straight to the driver ({@code tun_net_xmit} for a TAP). Runs on a thread of
- * its own that first enters the benchmark's network namespace ({@code setns}), so the traffic never
- * touches the host's interfaces. Bounded by time.
+ * {@code AF_PACKET} socket bound to the interface, by default with {@code PACKET_QDISC_BYPASS} so
+ * each {@code send()} goes straight to the driver ({@code tun_net_xmit} for a TAP), or through
+ * {@code dev_queue_xmit} like any other sender. Runs on a thread of its own that first enters the
+ * benchmark's network namespace ({@code setns}), so the traffic never touches the host's
+ * interfaces. Bounded by time and by a frame count ({@link #MAX_FRAMES_PER_SECOND} times the time).
  */
 final class PacketBlaster implements Runnable {
     private static final int AF_PACKET = 17;
@@ -47,14 +48,23 @@ final class PacketBlaster implements Runnable {
     private static final MethodHandle IF_NAMETOINDEX = handle("if_nametoindex",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.ADDRESS), -1);
 
+    /** Far above what one thread sends here; only there so that the loop is bounded in count too. */
+    static final long MAX_FRAMES_PER_SECOND = 20_000_000L;
+
     private final String netns;
     private final String ifname;
     private final byte[] frame;
     private final long durationNs;
+    private final boolean bypassQdisc;
     volatile long sent;
     volatile String error;
 
     PacketBlaster(String netns, String ifname, byte[] frame, double seconds) {
+        this(netns, ifname, frame, seconds, true);
+    }
+
+    PacketBlaster(String netns, String ifname, byte[] frame, double seconds, boolean bypassQdisc) {
+        this.bypassQdisc = bypassQdisc;
         this.netns = netns;
         this.ifname = ifname;
         this.frame = frame;
@@ -81,7 +91,7 @@ final class PacketBlaster implements Runnable {
                 error = "socket(AF_PACKET) failed";
                 return;
             }
-            MemorySegment one = a.allocateFrom(ValueLayout.JAVA_INT, 1);
+            MemorySegment one = a.allocateFrom(ValueLayout.JAVA_INT, bypassQdisc ? 1 : 0);
             int rc = (int) SETSOCKOPT.invokeExact(s, SOL_PACKET, PACKET_QDISC_BYPASS, one, 4);
             int ifindex = (int) IF_NAMETOINDEX.invokeExact(a.allocateFrom(ifname));
             MemorySegment sll = a.allocate(20, 4);
@@ -108,7 +118,8 @@ final class PacketBlaster implements Runnable {
             long addr = msgs.address();
             long n = 0;
             long end = System.nanoTime() + durationNs;
-            while (System.nanoTime() < end) {
+            long max = (long) (durationNs / 1e9 * MAX_FRAMES_PER_SECOND);
+            while (System.nanoTime() < end && n < max) {
                 int k = (int) SENDMMSG.invokeExact(s, addr, BATCH, 0);
                 if (k > 0) {
                     n += k;

@@ -43,7 +43,7 @@ import picocli.CommandLine.Option;
             "  ip addr add 198.18.0.1/24 dev pf0",
             "  ip link set pf0 up",
             "  packetflow serve --tap pf0 --addr 198.18.0.2/24 &",
-            "  ping -c 3 198.18.0.2",
+            "  ping -c 3 -w 20 198.18.0.2",
             ""
         })
 final class ServeCommand implements Callable<Integer> {
