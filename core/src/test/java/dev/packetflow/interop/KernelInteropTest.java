@@ -156,8 +156,11 @@ class KernelInteropTest {
         assertThat(KernelNetns.await(() -> kernelNstat("IcmpInEchoReps") == s[0], WAIT))
                 .as("every reply reached the kernel: " + why).isTrue();
         assertThat(kernelNstat("IcmpOutEchos")).isEqualTo(s[0]);
-        assertThat(s[1]).as("received, in ping's summary (the last may be cut by the deadline): " + why)
-                .isBetween(s[0] - 1, s[0]);
+        // ping -f sends the next probe after a reply or after 10 ms, so on a loaded machine a few
+        // may be in flight when the deadline ends it; the kernel's IcmpInEchoReps above proves
+        // that those replies arrived too, after ping stopped counting.
+        assertThat(s[1]).as("received, in ping's summary (the last few may be cut by the deadline): " + why)
+                .isBetween(s[0] - 5, s[0]);
     }
 
     // ------------------------------------------------------------------ ping from packetflow
