@@ -77,6 +77,11 @@ public final class HttpServer {
 
     private final Clock clock;
 
+    /** The HTML of {@code /}. */
+    public static String indexPage() {
+        return INDEX;
+    }
+
     /** {@code clock} gives the Date header. */
     public HttpServer(Clock clock) {
         this.clock = clock;
