@@ -34,7 +34,8 @@ public final class Lockstep implements ThreadFactory {
     private final Simulation sim;
     private final List<Thread> threads = new ArrayList<>();
     private final List<Throwable> failures = new ArrayList<>();
-    private int seq;
+    /** Threads made so far; volatile so that the simulation's thread sees new ones at once. */
+    private volatile int seq;
 
     public Lockstep(Simulation sim) {
         this.sim = sim;
@@ -139,10 +140,15 @@ public final class Lockstep implements ThreadFactory {
             if (left <= 0) {
                 return false;
             }
-            // Stop at the first step after which a thread runs or has ended: one woken by a step
-            // may finish before the next check, and then only its ending shows.
+            // Stop at the first step after which a thread runs, has ended or has made a thread: one
+            // woken by a step may finish (or park again) before the next check, and then only its
+            // ending or its new thread shows.
             Thread[] parked = snapshot();
+            int made = seq;
             BooleanSupplier moved = () -> {
+                if (seq != made) {
+                    return true;
+                }
                 for (Thread t : parked) {
                     if (running(t) || t.getState() == Thread.State.TERMINATED) {
                         return true;
