@@ -295,6 +295,24 @@ class TcpServicesTest {
                 .startsWith("HTTP/1.1 200 OK").endsWith("\r\n\r\n !\"#");
     }
 
+    @Test
+    void close_endsListenersConnectionsAndThreads() throws Exception {
+        start();
+        AtomicInteger eof = new AtomicInteger(99);
+        app.start(() -> {
+            try (TcpSocket s = TcpSocket.connect(a, new InetSocketAddress(B, 7))) {
+                eof.set(s.getInputStream().read());
+            }
+        });
+        assertThat(app.runUntil(() -> services.openConnections() == 1, LIMIT)).isTrue();
+        services.close();
+        app.runToEnd(LIMIT); // the client saw EOF, every service thread ended
+        assertThat(eof.get()).isEqualTo(-1);
+        assertThat(services.openConnections()).isZero();
+        assertThat(b.sockets().openFds()).isEmpty();
+        services = null;
+    }
+
     // ------------------------------------------------------------------ limits
 
     @Test
