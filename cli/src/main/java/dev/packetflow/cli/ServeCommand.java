@@ -1,5 +1,6 @@
 package dev.packetflow.cli;
 
+import dev.packetflow.apps.TcpServices;
 import dev.packetflow.apps.UdpServices;
 import dev.packetflow.drivers.net.loopback.Loopback;
 import dev.packetflow.drivers.net.tap.TapDevice;
@@ -22,8 +23,9 @@ import picocli.CommandLine.Option;
 
 /**
  * {@code packetflow serve}: a packetflow host on a TAP, for the Linux kernel (or anything bridged
- * to the TAP) to talk to. It answers ARP and ping and serves UDP echo (RFC 862, port 7) and
- * discard (RFC 863, port 9) until Ctrl-C, printing a status line once a second.
+ * to the TAP) to talk to. It answers ARP and ping, serves UDP echo (RFC 862, port 7) and discard
+ * (RFC 863, port 9), and over its TCP echo, discard, chargen (RFC 864, port 19) and HTTP/1.1 (port
+ * 80), until Ctrl-C, printing a status line once a second.
  */
 @Command(
         name = "serve",
@@ -31,7 +33,9 @@ import picocli.CommandLine.Option;
         sortOptions = false,
         description = {
             "Runs a packetflow host on a TAP device until Ctrl-C: it answers ARP and",
-            "ping, and serves UDP echo (RFC 862, port 7) and discard (RFC 863, port 9).",
+            "ping, serves UDP echo (RFC 862, port 7) and discard (RFC 863, port 9), and",
+            "over TCP echo (7), discard (9), chargen (RFC 864, 19) and HTTP/1.1 (80: an",
+            "index page, and /bytes/N for N bytes of the chargen pattern).",
             "Once a second it prints frames, bytes and drops per second (rewritten in",
             "place on a terminal, one line per second otherwise).",
             "The TAP is attached if it exists and created otherwise; a TAP created here",
@@ -44,6 +48,7 @@ import picocli.CommandLine.Option;
             "  ip link set pf0 up",
             "  packetflow serve --tap pf0 --addr 198.18.0.2/24 &",
             "  ping -c 3 -w 20 198.18.0.2",
+            "  curl http://198.18.0.2/",
             ""
         })
 final class ServeCommand implements Callable<Integer> {
@@ -90,6 +95,7 @@ final class ServeCommand implements Callable<Integer> {
     private RealTimeKernel kernel;
     private NetStack net;
     private UdpServices services;
+    private TcpServices tcpServices;
     private PcapCapture capture;
     private boolean cleanedUp;
 
@@ -143,6 +149,7 @@ final class ServeCommand implements Callable<Integer> {
             if (pcap != null) {
                 capture = PcapCapture.attach(tap, pcap);
             }
+            tcpServices = TcpServices.start(net);
             services = UdpServices.start(net);
         } catch (TapException e) {
             err.println("packetflow serve: " + e.getMessage());
@@ -167,7 +174,8 @@ final class ServeCommand implements Callable<Integer> {
         out.printf("packetflow serve: %s%s on %s (%s, mac %s, mtu %d)%s%n", addr,
                 gateway == null ? "" : " via " + gateway, tap.name(), tap.kernelName(),
                 Eth.macToString(tap.mac()), tap.mtu(), pcap == null ? "" : ", capturing to " + pcap);
-        out.println("answering ARP and ping; UDP echo on port 7, discard on port 9; Ctrl-C stops");
+        out.println("answering ARP and ping; UDP echo on port 7, discard on port 9; TCP echo on port 7, discard on 9, "
+                + "chargen on 19, HTTP on 80; Ctrl-C stops");
         out.flush();
         boolean terminal = System.console() != null;
         Status status = new Status(tap, net);
@@ -216,6 +224,9 @@ final class ServeCommand implements Callable<Integer> {
         cleanedUp = true;
         if (services != null) {
             services.close();
+        }
+        if (tcpServices != null) {
+            tcpServices.close();
         }
         if (capture != null) {
             try {

@@ -54,6 +54,10 @@ public final class NetStack implements AutoCloseable {
         this.devices = new NetDeviceRegistry(this);
         this.ipv4 = new dev.packetflow.net.ipv4.Ipv4(this);
         this.arp = new dev.packetflow.net.ipv4.Arp(this);
+        // Linux: arp_error_report() -> dst_link_failure() -> ipv4_link_failure(): a packet whose
+        // neighbour failed is answered with ICMP host unreachable to its sender, which tells a
+        // local socket EHOSTUNREACH ("No route to host" after ARP's 3 probes).
+        this.arp.setLinkFailure(skb -> ipv4.icmp().icmpSend(skb, 3, 1, 0));
         // A random source of its own, so adding sockets does not shift the stack's other random draws.
         this.localPorts = new dev.packetflow.net.ipv4.LocalPorts(new Random(seed ^ name.hashCode() ^ 0x9e3779b97f4a7c15L));
         this.sockets = new dev.packetflow.net.socket.SocketLayer(this);

@@ -23,6 +23,11 @@ import java.net.SocketTimeoutException;
  * <tr><td>EBADF (closed)</td><td>{@link SocketException} "Socket is closed"</td></tr>
  * <tr><td>anything else</td><td>{@link SocketException} with the errno's text</td></tr>
  * </table>
+ *
+ * <p>Stream sockets ({@link TcpSocket}, {@link TcpServerSocket}) use {@link #stream}, which gives
+ * the JDK's messages ("Connection refused", "Connection reset", "Broken pipe") followed by the
+ * errno's name in parentheses, e.g. {@code "Connection reset (ECONNRESET)"}, so that the BSD-level
+ * cause is never lost.
  */
 public final class SocketErrors {
     private SocketErrors() {}
@@ -58,6 +63,31 @@ public final class SocketErrors {
             return new ConnectException(e.text());
         }
         return other(err);
+    }
+
+    /**
+     * The exception for a failed call on a stream socket: the JDK's class and message (see the
+     * class comment), with the errno's name appended. ECONNREFUSED and ETIMEDOUT are
+     * {@link ConnectException}s, EHOSTUNREACH a {@link NoRouteToHostException}, the bind errors
+     * {@link BindException}s, ECONNRESET "Connection reset", EPIPE "Broken pipe", the rest a
+     * {@link SocketException} with Linux's text.
+     */
+    public static SocketException stream(int err) {
+        Errno e = Errno.of(err);
+        if (e == null) {
+            return new SocketException(Errno.strerror(err));
+        }
+        String m = switch (e) {
+            case ECONNRESET -> "Connection reset";
+            default -> e.text();
+        } + " (" + e.name() + ")";
+        return switch (e) {
+            case ECONNREFUSED, ETIMEDOUT -> new ConnectException(m);
+            case EHOSTUNREACH -> new NoRouteToHostException(m);
+            case EADDRINUSE, EADDRNOTAVAIL, EACCES -> new BindException(m);
+            case EBADF -> closed();
+            default -> new SocketException(m);
+        };
     }
 
     /** Every other failure. */

@@ -27,8 +27,10 @@
  * <li>{@link dev.packetflow.net.socket.Sock}: queues, buffer accounting, options, the socket lock,
  *     the wake-up callbacks.
  * <li>The Java level on top: {@link dev.packetflow.net.socket.UdpSocket} (like
- *     {@code java.net.DatagramSocket}), with {@code java.net} exceptions from
- *     {@link dev.packetflow.net.socket.SocketErrors}.
+ *     {@code java.net.DatagramSocket}), {@link dev.packetflow.net.socket.TcpSocket} (like
+ *     {@code java.net.Socket}, with streams and ByteBuffers) and
+ *     {@link dev.packetflow.net.socket.TcpServerSocket} (like {@code java.net.ServerSocket}), with
+ *     {@code java.net} exceptions from {@link dev.packetflow.net.socket.SocketErrors}.
  * </ul>
  *
  * <h2>Blocking in virtual time</h2>
