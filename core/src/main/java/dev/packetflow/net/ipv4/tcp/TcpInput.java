@@ -544,5 +544,9 @@ final class TcpInput {
         int n = Math.min(len, skb.len());
         skb.pull(n);
         skb.cb0 = seq(skb) + len;
+        // any change of the length re-sizes a multi-segment skb
+        if (pcount(skb) > 1) {
+            setTsoSegs(skb, skbMss(skb));
+        }
     }
 }

@@ -4,6 +4,7 @@ import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.Mib;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
+import dev.packetflow.net.ipv4.InetChecksum;
 import dev.packetflow.net.ipv4.Rtable;
 
 import static dev.packetflow.net.ipv4.tcp.TcpHeader.*;
@@ -206,20 +207,33 @@ final class TcpOutput {
         if ((flags & ACK) != 0) {
             eventAckSent(tp, rcvNxt);
         }
+        int segs = out.gsoSize != 0 ? out.gsoSegs : 1;
         if (dataLen != 0) {
             eventDataSent(tp);
-            tp.dataSegsOut++;
+            tp.dataSegsOut += segs;
             tp.bytesSent += dataLen;
         }
         if (after(endSeq, tp.sndNxt) || seq == endSeq) {
-            mib.inc(TcpMib.OUT_SEGS);
+            mib.add(TcpMib.OUT_SEGS, segs);
         }
-        tp.segsOut++;
-        TcpHeader.fillChecksum(out, th, hdrLen + dataLen, tp.saddr, tp.daddr);
-        out.ipSummed = SkBuff.CHECKSUM_UNNECESSARY;
+        tp.segsOut += segs;
+        if (out.gsoSize != 0) {
+            // tcp_v4_send_check() for CHECKSUM_PARTIAL: the pseudo-header sum in the check field;
+            // segmentation (the device's or skb_gso_segment) completes each segment's checksum.
+            out.setU16(th + TcpHeader.CHECK, InetChecksum.fold(InetChecksum.pseudoHeader(tp.saddr, tp.daddr, 6,
+                    hdrLen + dataLen)));
+            out.ipSummed = SkBuff.CHECKSUM_PARTIAL;
+            out.csumStart = th;
+            out.csumOffset = TcpHeader.CHECK;
+        } else {
+            TcpHeader.fillChecksum(out, th, hdrLen + dataLen, tp.saddr, tp.daddr);
+            out.ipSummed = SkBuff.CHECKSUM_UNNECESSARY;
+        }
         out.priority = tp.priority;
         out.mark = tp.mark;
-        int id = tp.inetId++;
+        // ip_select_ident_segs(): a super-packet uses one identification per segment
+        int id = tp.inetId;
+        tp.inetId += segs;
         return tcp.net().ipv4().output().ipQueueXmit(out, rt, tp.saddr, tp.daddr, 6, tp.ucTtl, tp.tos, tp.pmtudisc, id);
     }
 
@@ -264,6 +278,36 @@ final class TcpOutput {
     }
 
     // ================================================================ writing
+
+    /**
+     * Linux: {@code sk_can_gso()} after {@code sk_setup_caps()}: the route's device takes GSO
+     * packets (it segments them itself, {@code NETIF_F_TSO}, or lets {@code validate_xmit_skb}
+     * do it, {@code NETIF_F_GSO}), so TCP may build skbs of many segments.
+     */
+    static boolean canGso(TcpSock tp) {
+        Rtable rt = tp.dst;
+        return rt != null && rt.dev != null
+                && rt.dev.hasFeature(dev.packetflow.net.core.NetDevice.NETIF_F_TSO | dev.packetflow.net.core.NetDevice.NETIF_F_GSO);
+    }
+
+    /**
+     * Linux: {@code tcp_xmit_size_goal()} (as {@code tcp_send_mss()} calls it): how large an skb
+     * {@code tcp_sendmsg} builds: one MSS without GSO, else as many whole segments as fit
+     * {@code gso_max_size - 1 - MAX_TCP_HEADER} and half the peer's largest window
+     * ({@code tcp_bound_to_half_wnd()}). {@code tcp_write_xmit} cuts it further to what cwnd and
+     * the window allow when it is sent.
+     */
+    int xmitSizeGoal(TcpSock tp, int mss, boolean largeAllowed) {
+        if (!largeAllowed || !canGso(tp)) {
+            return mss;
+        }
+        int goal = GSO_MAX_SIZE - 1 - MAX_TCP_HEADER;
+        int cutoff = tp.maxWindow > Tcp.TCP_MSS_DEFAULT ? tp.maxWindow >> 1 : tp.maxWindow;
+        if (cutoff != 0 && goal > cutoff) {
+            goal = Math.max(cutoff, 68 - tp.tcpHeaderLen);
+        }
+        return Math.max(goal / mss * mss, mss);
+    }
 
     /** Linux: {@code forced_push()}: half a window written since the last PSH. */
     static boolean forcedPush(TcpSock tp) {
@@ -322,8 +366,10 @@ final class TcpOutput {
     boolean writeXmit(TcpSock tp, int mss, int nonagle, int pushOne) {
         int sent = 0;
         boolean isCwndLimited = false;
+        int maxSegs = tsoSegs(tp, mss);
         SkBuff skb;
         while ((skb = tp.sendHead) != null) {
+            int tsoSegs = initTsoSegs(skb, mss);
             int quota = cwndTest(tp, skb);
             if (quota == 0) {
                 if (pushOne == 2) {
@@ -336,13 +382,20 @@ final class TcpOutput {
             if (!sndWndTest(tp, skb, mss)) {
                 break;
             }
-            if (skb.len() > mss) {
-                if (fragment(tp, skb, mss) < 0) {
+            if (tsoSegs == 1) {
+                if (!nagleTest(tp, skb, mss, skb == tp.writeQueue.peekTail() ? nonagle : TCP_NAGLE_PUSH)) {
                     break;
                 }
             }
-            if (!nagleTest(tp, skb, mss, skb == tp.writeQueue.peekTail() ? nonagle : TCP_NAGLE_PUSH)) {
-                break;
+            int limit = mss;
+            if (tsoSegs > 1 && tp.sndUna == tp.sndUp) {
+                limit = mssSplitPoint(tp, skb, mss, Math.min(quota, maxSegs), nonagle);
+            }
+            if (skb.len() > limit) {
+                skb = tsoFragment(tp, skb, limit, mss);
+                if (skb == null) {
+                    break;
+                }
             }
             if (endSeq(skb) == seq(skb)) {
                 break;
@@ -352,10 +405,10 @@ final class TcpOutput {
             }
             eventNewDataSent(tp, skb);
             // tcp_minshall_update()
-            if (skb.len() < mss) {
+            if (skb.len() < pcount(skb) * mss) {
                 tp.sndSml = endSeq(skb);
             }
-            sent++;
+            sent += pcount(skb);
             if (pushOne != 0) {
                 break;
             }
@@ -377,11 +430,114 @@ final class TcpOutput {
     }
 
     /**
+     * Linux: {@code tcp_init_tso_segs()}: sizes an unsent skb for the current MSS (again if the MSS
+     * changed since); returns its segment count.
+     */
+    static int initTsoSegs(SkBuff skb, int mss) {
+        int segs = skb.gsoSegs;
+        if (segs == 0 || (segs > 1 && skbMss(skb) != mss)) {
+            setTsoSegs(skb, mss);
+            segs = skb.gsoSegs;
+        }
+        return segs;
+    }
+
+    /**
+     * Linux: {@code tcp_tso_segs()} / {@code tcp_tso_autosize()}: the most segments one
+     * super-packet may carry: about a millisecond's worth at the pacing rate Linux would compute
+     * ({@code tcp_update_pacing_rate()}: cwnd * mss / srtt, doubled in slow start, 1.2 times in
+     * congestion avoidance; {@code sk_pacing_shift} 10), plus {@code gso_max_size >> (min_rtt_us
+     * >> tcp_tso_rtt_log)} (all of 64 KB on a path shorter than 512 µs), at least
+     * {@code tcp_min_tso_segs} (2), at most what {@code gso_max_size} holds.
+     */
+    static int tsoSegs(TcpSock tp, int mss) {
+        long bytes;
+        long srtt = (tp.srttUs & 0xffffffffL) >>> 3;
+        if (srtt == 0) {
+            bytes = GSO_MAX_SIZE;
+        } else {
+            long rate = (long) mss * Math.max(tp.sndCwnd, tp.packetsOut) * 1_000_000L / srtt;
+            rate = tp.sndCwnd < tp.sndSsthresh / 2 ? rate * 2 : rate * 12 / 10;
+            bytes = rate >> 10;
+            long r = (tp.minRttUs() & 0xffffffffL) >> 9;
+            if (r < 32) {
+                bytes += GSO_MAX_SIZE >> r;
+            }
+        }
+        bytes = Math.min(bytes, GSO_MAX_SIZE);
+        return (int) Math.max(bytes / mss, TCP_MIN_TSO_SEGS);
+    }
+
+    /** Linux: {@code GSO_LEGACY_MAX_SIZE}, the device's {@code gso_max_size}. */
+    static final int GSO_MAX_SIZE = 65536;
+    /** Linux: {@code sysctl_tcp_min_tso_segs}. */
+    static final int TCP_MIN_TSO_SEGS = 2;
+
+    /**
+     * Linux: {@code tcp_mss_split_point()}: how much of a multi-segment skb to send now: as many
+     * whole segments as the congestion quota ({@code maxSegs}) and the receive window allow; a
+     * trailing partial segment of the last skb only if Nagle lets it go.
+     */
+    private static int mssSplitPoint(TcpSock tp, SkBuff skb, int mss, int maxSegs, int nonagle) {
+        int window = tp.wndEnd() - seq(skb);
+        int maxLen = mss * maxSegs;
+        if (maxLen <= window && skb != tp.writeQueue.peekTail()) {
+            return maxLen;
+        }
+        int needed = Math.min(skb.len(), window);
+        if (maxLen <= needed) {
+            return maxLen;
+        }
+        int partial = needed % mss;
+        if (partial != 0 && ((nonagle & TCP_NAGLE_CORK) != 0
+                || (nonagle == 0 && tp.packetsOut != 0 && minshallCheck(tp)))) {
+            return needed - partial;
+        }
+        return needed;
+    }
+
+    /** Linux: {@code tcp_minshall_check()}: an unacknowledged partial segment is out. */
+    private static boolean minshallCheck(TcpSock tp) {
+        return after(tp.sndSml, tp.sndUna) && !after(tp.sndSml, tp.sndNxt);
+    }
+
+    /**
+     * Linux: {@code tso_fragment()}: cuts an unsent skb so its first {@code len} bytes go now.
+     * Returns the skb holding those bytes (the send head), or null when memory is short. The
+     * shorter part is the one copied: when the front is shorter it moves to a new skb queued before
+     * the original, which keeps the rest (Linux moves page fragments instead of copying).
+     */
+    private SkBuff tsoFragment(TcpSock tp, SkBuff skb, int len, int mss) {
+        int nlen = skb.len() - len;
+        if (nlen <= len) {
+            return fragment(tp, skb, len, mss) < 0 ? null : skb;
+        }
+        SkBuff front = tcp.net().pool().alloc(MAX_TCP_HEADER + len);
+        if (front == null) {
+            return null;
+        }
+        front.reserve(MAX_TCP_HEADER);
+        int o = front.put(len);
+        front.write(o, skb, skb.data, len);
+        int flags = flags(skb);
+        TcpSkbCb.init(front, seq(skb), seq(skb) + len, flags & ~(FIN | PSH));
+        front.journey = skb.journey;
+        skb.pull(len);
+        skb.cb0 = seq(skb) + len;
+        setTsoSegs(front, mss);
+        setTsoSegs(skb, mss);
+        tp.writeQueue.insertAfter(skb.prev, front);
+        tp.wmemQueued += front.truesize;
+        tp.sendHead = front;
+        return front;
+    }
+
+    /**
      * Linux: {@code tcp_cwnd_test()}: segments the congestion window allows now; the final FIN is
      * always allowed.
      */
     private static int cwndTest(TcpSock tp, SkBuff skb) {
-        if ((flags(skb) & FIN) != 0 && skb.len() == 0) {
+        if ((flags(skb) & FIN) != 0 && pcount(skb) == 1) {
             return 1;
         }
         int inFlight = tp.packetsInFlight();
@@ -425,11 +581,11 @@ final class TcpOutput {
         int prior = tp.packetsOut;
         tp.sndNxt = endSeq(skb);
         tp.sendHead = skb.next;
-        tp.packetsOut++;
+        tp.packetsOut += pcount(skb);
         if (prior == 0 || tp.pending == ICSK_TIME_LOSS_PROBE) {
             tcp.timer.rearmRto(tp);
         }
-        ext.inc(TcpMib.ORIG_DATA_SENT);
+        ext.add(TcpMib.ORIG_DATA_SENT, pcount(skb));
         tcp.input.checkSpace(tp);
     }
 
@@ -477,10 +633,11 @@ final class TcpOutput {
 
     /**
      * Linux: {@code tcp_fragment()}: splits {@code skb} after {@code len} bytes; the tail becomes a new
-     * skb queued right after it and inherits FIN, PSH, EOR and the scoreboard tags. Returns 0 or -1
-     * (no memory).
+     * skb queued right after it and inherits FIN, PSH, EOR and the scoreboard tags. Both are sized
+     * for {@code mss}; for a sent skb the counters follow a change of the segment count
+     * ({@code tcp_adjust_pcount()}). Returns 0 or -1 (no memory).
      */
-    int fragment(TcpSock tp, SkBuff skb, int len) {
+    int fragment(TcpSock tp, SkBuff skb, int len, int mss) {
         int nlen = skb.len() - len;
         if (nlen <= 0) {
             return 0;
@@ -506,22 +663,34 @@ final class TcpOutput {
         setFlags(skb, flags & ~(FIN | PSH));
         setEndSeq(skb, seq(skb) + len);
         skb.trim(len);
+        boolean inRtx = isSent(tp, skb);
+        int oldFactor = inRtx ? pcount(skb) : 0;
         tp.writeQueue.insertAfter(skb, buff);
         tp.wmemQueued += buff.truesize;
-        boolean inRtx = isSent(tp, skb);
+        setTsoSegs(skb, mss);
+        setTsoSegs(buff, mss);
         if (inRtx) {
-            tp.packetsOut++;
-            if ((sacked & TCPCB_SACKED_ACKED) != 0) {
-                tp.sackedOut++;
-            }
-            if ((sacked & TCPCB_SACKED_RETRANS) != 0) {
-                tp.retransOut++;
-            }
-            if ((sacked & TCPCB_LOST) != 0) {
-                tp.lostOut++;
-            }
+            adjustPcount(tp, skb, oldFactor - pcount(skb) - pcount(buff));
         }
         return 0;
+    }
+
+    /** Linux: {@code tcp_adjust_pcount()}: a sent skb's segment count fell by {@code decr}. */
+    static void adjustPcount(TcpSock tp, SkBuff skb, int decr) {
+        if (decr == 0) {
+            return;
+        }
+        int sacked = sacked(skb);
+        tp.packetsOut -= decr;
+        if ((sacked & TCPCB_SACKED_ACKED) != 0) {
+            tp.sackedOut -= decr;
+        }
+        if ((sacked & TCPCB_SACKED_RETRANS) != 0) {
+            tp.retransOut -= decr;
+        }
+        if ((sacked & TCPCB_LOST) != 0) {
+            tp.lostOut -= decr;
+        }
     }
 
     /** Whether {@code skb} of the write queue was sent (is before the send head). */

@@ -105,6 +105,38 @@ final class TcpSkbCb {
         s.cbl1 = 0;
     }
 
+    /**
+     * Linux: {@code tcp_skb_pcount()}: how many wire segments the skb stands for (its GSO segment
+     * count; a queued skb not yet sized counts one). {@code packets_out}, {@code sacked_out},
+     * {@code lost_out} and {@code retrans_out} count these.
+     */
+    static int pcount(SkBuff s) {
+        int n = s.gsoSegs;
+        return n > 0 ? n : 1;
+    }
+
+    /** Linux: {@code tcp_skb_mss()}: the segment size the skb was sized for. */
+    static int skbMss(SkBuff s) {
+        return s.gsoSize;
+    }
+
+    /**
+     * Linux: {@code tcp_set_skb_tso_segs()}: sizes the skb for {@code mss}: one segment when it
+     * fits (no GSO), else a TCP/IPv4 GSO packet of {@code ceil(len / mss)} segments.
+     */
+    static void setTsoSegs(SkBuff s, int mss) {
+        int len = s.len();
+        if (len <= mss) {
+            s.gsoSegs = 1;
+            s.gsoSize = 0;
+            s.gsoType = 0;
+        } else {
+            s.gsoSegs = (len + mss - 1) / mss;
+            s.gsoSize = mss;
+            s.gsoType = SkBuff.SKB_GSO_TCPV4;
+        }
+    }
+
     /** Payload length of a data skb (the skb holds exactly its payload). */
     static int len(SkBuff s) {
         return s.len();

@@ -61,7 +61,7 @@ final class TcpStream {
         }
         long deadline = Waiter.deadline(tcp.nowNs(), timeo);
         int mss = tcp.window.currentMss(tp);
-        int sizeGoal = mss;
+        int sizeGoal = tcp.output.xmitSizeGoal(tp, mss, (flags & MSG_OOB) == 0);
         if (tp.pendingError() != 0 || (tp.shutdown & SEND_SHUTDOWN) != 0) {
             return streamError(tp, Errno.EPIPE.neg());
         }
@@ -83,7 +83,7 @@ final class TcpStream {
                         break;
                     }
                     mss = tcp.window.currentMss(tp);
-                    sizeGoal = mss;
+                    sizeGoal = tcp.output.xmitSizeGoal(tp, mss, (flags & MSG_OOB) == 0);
                     continue;
                 }
                 skb.reserve(TcpOutput.MAX_TCP_HEADER);
