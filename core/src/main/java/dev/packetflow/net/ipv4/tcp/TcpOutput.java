@@ -163,6 +163,7 @@ final class TcpOutput {
      */
     int transmitSkb(TcpSock tp, SkBuff skb, boolean cloneIt, int rcvNxt) {
         long nowUs = tcp.nowUs();
+        tp.lastXmitNs = tcp.nowNs();
         int flags = TcpSkbCb.flags(skb);
         int seq = TcpSkbCb.seq(skb);
         int endSeq = TcpSkbCb.endSeq(skb);
@@ -386,6 +387,12 @@ final class TcpOutput {
                 if (!nagleTest(tp, skb, mss, skb == tp.writeQueue.peekTail() ? nonagle : TCP_NAGLE_PUSH)) {
                     break;
                 }
+            } else if (pushOne == 0) {
+                int d = tsoShouldDefer(tp, skb, mss, maxSegs);
+                if (d != 0) {
+                    isCwndLimited |= d == DEFER_CWND;
+                    break;
+                }
             }
             int limit = mss;
             if (tsoSegs > 1 && tp.sndUna == tp.sndUp) {
@@ -468,6 +475,61 @@ final class TcpOutput {
         return (int) Math.max(bytes / mss, TCP_MIN_TSO_SEGS);
     }
 
+    private static final int DEFER_CWND = 1;
+    private static final int DEFER_OTHER = 2;
+    /** Linux: {@code sysctl_tcp_tso_win_divisor}. */
+    static final int TCP_TSO_WIN_DIVISOR = 3;
+
+    /**
+     * Linux: {@code tcp_tso_should_defer()}: holds back a multi-segment skb that cannot go out
+     * whole when an ACK, due within half an RTT, will let more go at once; never in recovery,
+     * never when the last transmission was more than a millisecond ago, never when a third of the
+     * window (or a full super-packet) can go now. Returns 0 (send now), DEFER_CWND when waiting
+     * for cwnd, DEFER_OTHER when waiting for the receive window or more data.
+     */
+    private int tsoShouldDefer(TcpSock tp, SkBuff skb, int mss, int maxSegs) {
+        if (tp.caState >= TCP_CA_RECOVERY) {
+            return 0;
+        }
+        long now = tcp.nowNs();
+        if (now - tp.lastXmitNs - 1_000_000L > 0) {
+            return 0;
+        }
+        int inFlight = tp.packetsInFlight();
+        long sendWin = (tp.wndEnd() - seq(skb)) & 0xffffffffL;
+        long congWin = (long) (tp.sndCwnd - inFlight) * tp.mssCache;
+        long limit = Math.min(sendWin, congWin);
+        if (limit >= (long) maxSegs * tp.mssCache) {
+            return 0;
+        }
+        if (skb != tp.writeQueue.peekTail() && limit >= skb.len()) {
+            return 0;
+        }
+        long chunk = Math.min(tp.sndWnd & 0xffffffffL, (long) tp.sndCwnd * tp.mssCache) / TCP_TSO_WIN_DIVISOR;
+        if (limit >= chunk) {
+            return 0;
+        }
+        SkBuff head = tp.rtxHead();
+        if (head == null || head == tp.sendHead) {
+            return 0;
+        }
+        long deltaUs = tcp.nowUs() - txTimeUs(head);
+        if (deltaUs - ((tp.srttUs & 0xffffffffL) >> 4) < 0) {
+            return 0;
+        }
+        if (congWin < sendWin) {
+            if (congWin <= skb.len()) {
+                return DEFER_CWND;
+            }
+        } else if (sendWin <= skb.len()) {
+            return DEFER_OTHER;
+        }
+        if ((flags(skb) & FIN) != 0 || eor(skb)) {
+            return 0;
+        }
+        return DEFER_OTHER;
+    }
+
     /** Linux: {@code GSO_LEGACY_MAX_SIZE}, the device's {@code gso_max_size}. */
     static final int GSO_MAX_SIZE = 65536;
     /** Linux: {@code sysctl_tcp_min_tso_segs}. */
@@ -519,6 +581,8 @@ final class TcpOutput {
         front.reserve(MAX_TCP_HEADER);
         int o = front.put(len);
         front.write(o, skb, skb.data, len);
+        initCharge(front, len);
+        charge(tp, skb, -len);
         int flags = flags(skb);
         TcpSkbCb.init(front, seq(skb), seq(skb) + len, flags & ~(FIN | PSH));
         front.journey = skb.journey;
@@ -649,6 +713,8 @@ final class TcpOutput {
         buff.reserve(MAX_TCP_HEADER);
         int o = buff.put(nlen);
         buff.write(o, skb, skb.data + len, nlen);
+        initCharge(buff, nlen);
+        charge(tp, skb, -nlen);
         int flags = flags(skb);
         int sacked = sacked(skb);
         TcpSkbCb.init(buff, seq(skb) + len, endSeq(skb), flags);

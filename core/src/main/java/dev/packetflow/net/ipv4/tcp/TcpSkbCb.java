@@ -137,6 +137,34 @@ final class TcpSkbCb {
         }
     }
 
+    /**
+     * Whether the skb's memory is charged by its payload, as Linux charges the page fragments of
+     * a TSO skb ({@code skb->truesize += copy}), rather than by its buffer: the large
+     * buffers that hold up to 64 KB of a GSO skb would otherwise cost the send buffer 64 KB each
+     * however little they hold.
+     */
+    static boolean chargedByPayload(SkBuff s) {
+        return s.end > dev.packetflow.net.core.PagePool.SMALL;
+    }
+
+    /** The charge of a new, empty TCP skb whose memory is {@link #chargedByPayload}. */
+    static final int EMPTY_TRUESIZE = SkBuff.SKB_HEAD_TRUESIZE + TcpOutput.MAX_TCP_HEADER;
+
+    /** Moves {@code delta} bytes of payload charge onto (or, negative, off) a write-queue skb. */
+    static void charge(TcpSock tp, SkBuff s, int delta) {
+        if (chargedByPayload(s)) {
+            s.truesize += delta;
+            tp.wmemQueued += delta;
+        }
+    }
+
+    /** A fresh write-queue skb holding {@code len} bytes: charged by payload if its buffer is large. */
+    static void initCharge(SkBuff s, int len) {
+        if (chargedByPayload(s)) {
+            s.truesize = EMPTY_TRUESIZE + len;
+        }
+    }
+
     /** Payload length of a data skb (the skb holds exactly its payload). */
     static int len(SkBuff s) {
         return s.len();

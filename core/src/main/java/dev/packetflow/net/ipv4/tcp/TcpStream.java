@@ -87,6 +87,7 @@ final class TcpStream {
                     continue;
                 }
                 skb.reserve(TcpOutput.MAX_TCP_HEADER);
+                initCharge(skb, 0);
                 entail(tp, skb);
                 copy = sizeGoal;
             }
@@ -103,6 +104,8 @@ final class TcpStream {
             }
             tp.writeSeq += copy;
             setEndSeq(skb, endSeq(skb) + copy);
+            skb.gsoSegs = 0; // tcp_skb_pcount_set(skb, 0): sized again when it is sent
+            charge(tp, skb, copy);
             copied += copy;
             if (msg.dataLeft() == 0) {
                 if ((flags & MSG_EOR) != 0) {
