@@ -221,8 +221,8 @@ final class TcpOutput {
         if (out.gsoSize != 0) {
             // tcp_v4_send_check() for CHECKSUM_PARTIAL: the pseudo-header sum in the check field;
             // segmentation (the device's or skb_gso_segment) completes each segment's checksum.
-            out.setU16(th + TcpHeader.CHECK, InetChecksum.fold(InetChecksum.pseudoHeader(tp.saddr, tp.daddr, 6,
-                    hdrLen + dataLen)));
+            out.setU16(th + TcpHeader.CHECK, ~InetChecksum.fold(InetChecksum.pseudoHeader(tp.saddr, tp.daddr, 6,
+                    hdrLen + dataLen)) & 0xffff);
             out.ipSummed = SkBuff.CHECKSUM_PARTIAL;
             out.csumStart = th;
             out.csumOffset = TcpHeader.CHECK;
