@@ -61,8 +61,13 @@ import java.lang.foreign.ValueLayout;
  * {@link VirtioNetHdr}: on TX a {@code CHECKSUM_PARTIAL} skb goes out as {@code NEEDS_CSUM} (the
  * device advertises {@code NETIF_F_HW_CSUM}); on RX, {@code DATA_VALID} becomes
  * {@code CHECKSUM_UNNECESSARY} and {@code NEEDS_CSUM} frames get their checksum completed in
- * software ({@code TUNSETOFFLOAD(TUN_F_CSUM)} lets the kernel send them). Segmentation offloads
- * are not negotiated yet.
+ * software ({@code TUNSETOFFLOAD(TUN_F_CSUM)} lets the kernel send them). TCPv4 segmentation
+ * offload is negotiated too ({@code TUN_F_TSO4}; the device advertises {@code NETIF_F_TSO}): our
+ * TCP's GSO super-packets leave whole with {@code gso_type} TCPV4 and the kernel segments them,
+ * and the kernel's super-packets (up to 64 KB, read into a page of the pool's LARGE class; small
+ * frames are copied out into a small page) arrive as GSO skbs. {@link #txGsoFrames()} and
+ * {@link #rxGsoFrames()} count them. The device MTU stays what it is (1500): only segments meet
+ * a wire.
  *
  * <p>Linux: {@code drivers/net/tun.c} seen from user space (as QEMU's or a VPN's TAP backend
  * uses it); statistics are counted as by a NIC driver, from this side.
