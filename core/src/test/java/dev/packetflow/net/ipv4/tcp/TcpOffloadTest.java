@@ -159,6 +159,57 @@ class TcpOffloadTest {
         assertThat(dev.stats().get(LinkStats64.TX_PACKETS)).isEqualTo(4);
     }
 
+    /**
+     * A router receives a super-packet (as from a veth or a TSO TAP) and forwards it to a device
+     * without TSO: the wire gets MSS-sized segments with the decremented TTL and valid checksums.
+     */
+    @Test
+    void forwarding_superPacketToDeviceWithoutTso_isSegmentedInSoftware() {
+        int dst = InetAddr.parse("198.18.1.1");
+        ChannelDevice out = net.addDevice(new ChannelDevice("eth1", Eth.localMac(3)));
+        net.arp().setGratuitousArpOnAddressAdd(false);
+        net.devices().open(dev);
+        net.devices().open(out);
+        net.ipv4().addAddress(dev, InetAddr.parse("198.18.0.254"), 24);
+        net.ipv4().addAddress(out, InetAddr.parse("198.18.1.254"), 24);
+        net.ipv4().setIpForward(1);
+        net.arp().addPermanent(dst, Eth.localMac(4), out);
+        SkBuff skb = net.pool().alloc(128 + 14 + 52 + 3500);
+        skb.reserve(128);
+        frame(skb, SEQ, ID, TcpHeader.ACK | TcpHeader.PSH, 0, 3500, true);
+        skb.setU48(skb.data, SMAC); // to the router's MAC
+        skb.setU32(skb.networkHeader + 16, dst);
+        Ipv4Header.fillChecksum(skb, skb.networkHeader);
+        TcpHeader.fillChecksum(skb, skb.transportHeader, 32 + 3500, SADDR, dst);
+        skb.gsoSize = MSS;
+        skb.gsoSegs = 4;
+        skb.gsoType = SkBuff.SKB_GSO_TCPV4;
+        skb.ipSummed = SkBuff.CHECKSUM_UNNECESSARY;
+        dev.inject(skb);
+        sim.run();
+        List<byte[]> frames = new ArrayList<>();
+        byte[] f;
+        while ((f = out.takeTx()) != null) {
+            frames.add(f);
+        }
+        assertThat(frames).hasSize(4);
+        long payload = 0;
+        for (int i = 0; i < frames.size(); i++) {
+            byte[] b = frames.get(i);
+            SkBuff s = net.pool().alloc(b.length);
+            s.putData(b);
+            int nh = s.data + 14;
+            assertThat(Ipv4Header.timeToLive(s, nh)).isEqualTo(63);
+            assertThat(Ipv4Header.verifyChecksum(s, nh)).isTrue();
+            int tcpLen = Ipv4Header.totalLength(s, nh) - 20;
+            assertThat(TcpHeader.checksumOk(s, nh + 20, tcpLen, SADDR, dst)).isTrue();
+            assertThat(TcpHeader.seq(s, nh + 20)).isEqualTo(SEQ + i * MSS);
+            payload += tcpLen - 32;
+            Skb.consumeSkb(s);
+        }
+        assertThat(payload).isEqualTo(3500);
+    }
+
     @Test
     void devQueueXmit_malformedGsoPacket_isDroppedAndCounted() {
         net.devices().open(dev);
