@@ -71,7 +71,11 @@ final class TcpStream {
             if (copy <= 0 || eor(skb) || skb.tailroom() <= 0) {
                 skb = null;
                 if (tp.streamMemoryFree()) {
-                    skb = tcp.net().pool().alloc(TcpOutput.MAX_TCP_HEADER + sizeGoal);
+                    // A short write gets an MSS-sized buffer: a 64 KB one for a few bytes would
+                    // cost the pool's large class for nothing (Linux fills page fragments as
+                    // data comes; here a buffer's size is chosen up front).
+                    int size = sizeGoal > mss && msg.dataLeft() <= mss ? mss : sizeGoal;
+                    skb = tcp.net().pool().alloc(TcpOutput.MAX_TCP_HEADER + size);
                 }
                 if (skb == null) {
                     // wait_for_space
