@@ -489,8 +489,12 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         MemorySegment seg = page.segment();
         int summed = SkBuff.CHECKSUM_NONE;
         int gsoSize = 0;
+        int csumStart = 0;
+        int csumOffset = 0;
         if (vnetHdrLen != 0) {
             summed = VirtioNetHdr.rxChecksum(seg, hdrOff, RX_HEADROOM, len);
+            csumStart = VirtioNetHdr.csumStart(seg, hdrOff);
+            csumOffset = VirtioNetHdr.csumOffset(seg, hdrOff);
             if (summed >= 0) {
                 gsoSize = VirtioNetHdr.rxGsoSize(seg, hdrOff, RX_HEADROOM, len);
                 if (gsoSize < 0) {
@@ -560,6 +564,10 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         }
         SkBuff skb = Skb.buildSkb(page, data, end - data, this);
         skb.ipSummed = summed;
+        if (summed == SkBuff.CHECKSUM_PARTIAL) {
+            skb.csumStart = RX_HEADROOM + csumStart;
+            skb.csumOffset = csumOffset;
+        }
         if (gsoSize != 0) {
             // virtio_net_hdr_to_skb(): a TCPv4 super-packet, as GRO would have built it
             int ip = data + Eth.ETH_HLEN;

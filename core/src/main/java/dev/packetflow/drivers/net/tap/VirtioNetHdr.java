@@ -119,7 +119,10 @@ final class VirtioNetHdr {
      * ({@link #checksumHelp}) and reports {@code CHECKSUM_UNNECESSARY}. (Linux keeps such a frame
      * {@code CHECKSUM_PARTIAL}, which its receive path accepts as valid.) Completing it once here
      * makes the bytes right for every consumer (packet capture, forwarding) and spares every upper
-     * layer a partial-checksum case.
+     * layer a partial-checksum case. A GSO super-packet is the exception: it stays
+     * {@code CHECKSUM_PARTIAL} (the caller sets {@code csumStart}/{@code csumOffset} from
+     * {@link #csumStart}/{@link #csumOffset}), because segmentation recomputes every segment's
+     * checksum and local TCP accepts a partial one.
      */
     static int rxChecksum(MemorySegment seg, int hdrOff, int data, int len) {
         int flags = seg.get(ValueLayout.JAVA_BYTE, hdrOff + FLAGS) & 0xff;
@@ -133,10 +136,26 @@ final class VirtioNetHdr {
             if (start + off + 2 > len) {
                 return BAD_CSUM;
             }
+            if (gsoType != GSO_NONE) {
+                // A super-packet stays CHECKSUM_PARTIAL, as in Linux: whoever segments it
+                // computes each segment's checksum, and local TCP trusts it; summing 64 KB here
+                // would be work nobody needs.
+                return SkBuff.CHECKSUM_PARTIAL;
+            }
             checksumHelp(seg, data + start, data + len, off);
             return SkBuff.CHECKSUM_UNNECESSARY;
         }
         return (flags & F_DATA_VALID) != 0 ? SkBuff.CHECKSUM_UNNECESSARY : SkBuff.CHECKSUM_NONE;
+    }
+
+    /** {@code csum_start} of a received header (from the Ethernet header). */
+    static int csumStart(MemorySegment seg, int hdrOff) {
+        return seg.get(U16, hdrOff + CSUM_START) & 0xffff;
+    }
+
+    /** {@code csum_offset} of a received header. */
+    static int csumOffset(MemorySegment seg, int hdrOff) {
+        return seg.get(U16, hdrOff + CSUM_OFFSET) & 0xffff;
     }
 
     /**

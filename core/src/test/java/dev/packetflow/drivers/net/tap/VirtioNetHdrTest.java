@@ -192,8 +192,12 @@ class VirtioNetHdrTest {
         MemorySegment seg = arena.allocate(data + len);
         MemorySegment.copy(hdr, 0, seg, data - 10, 10);
         MemorySegment.copy(skb.segment(), skb.data, seg, data, len);
-        assertThat(VirtioNetHdr.rxChecksum(seg, data - 10, data, len)).isEqualTo(SkBuff.CHECKSUM_UNNECESSARY);
+        // a super-packet stays CHECKSUM_PARTIAL; completing it gives a valid checksum over all of it
+        assertThat(VirtioNetHdr.rxChecksum(seg, data - 10, data, len)).isEqualTo(SkBuff.CHECKSUM_PARTIAL);
         assertThat(VirtioNetHdr.rxGsoSize(seg, data - 10, data, len)).isEqualTo(1448);
+        assertThat(VirtioNetHdr.csumStart(seg, data - 10)).isEqualTo(34);
+        assertThat(VirtioNetHdr.csumOffset(seg, data - 10)).isEqualTo(16);
+        VirtioNetHdr.checksumHelp(seg, data + 34, data + len, 16);
         long pseudo = 0xc6120001L + 0xc6120002L + 6 + 20 + 4000;
         assertThat(VirtioNetHdr.fold(VirtioNetHdr.sum(seg, data + 34, len - 34) + pseudo))
                 .as("the completed checksum verifies over the whole super-packet").isEqualTo(0xffff);
