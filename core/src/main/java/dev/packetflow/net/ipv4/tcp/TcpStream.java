@@ -61,7 +61,7 @@ final class TcpStream {
         }
         long deadline = Waiter.deadline(tcp.nowNs(), timeo);
         int mss = tcp.window.currentMss(tp);
-        int sizeGoal = tcp.output.xmitSizeGoal(tp, mss, (flags & MSG_OOB) == 0);
+        int sizeGoal = tcp.output.tso.xmitSizeGoal(tp, mss, (flags & MSG_OOB) == 0);
         if (tp.pendingError() != 0 || (tp.shutdown & SEND_SHUTDOWN) != 0) {
             return streamError(tp, Errno.EPIPE.neg());
         }
@@ -87,7 +87,7 @@ final class TcpStream {
                         break;
                     }
                     mss = tcp.window.currentMss(tp);
-                    sizeGoal = tcp.output.xmitSizeGoal(tp, mss, (flags & MSG_OOB) == 0);
+                    sizeGoal = tcp.output.tso.xmitSizeGoal(tp, mss, (flags & MSG_OOB) == 0);
                     continue;
                 }
                 skb.reserve(TcpOutput.MAX_TCP_HEADER);

@@ -27,7 +27,8 @@
  *                           NewReno, PRR, undo, F-RTO), TcpOptions (option parser)
  * net/ipv4/tcp_recovery.c   TcpRack (RACK), TLP acknowledgement in TcpRecovery
  * net/ipv4/tcp_output.c     TcpOutput (transmit, options, tcp_write_xmit, Nagle, ACKs, FIN,
- *                           RST, connect), TcpWindow (window and MSS selection), TcpRetrans
+ *                           RST, connect), TcpTso (segmentation offload: size goal, TSO
+ *                           sizing, split point, deferral), TcpWindow (window and MSS selection), TcpRetrans
  *                           (retransmission, loss probe, window and keepalive probes)
  * net/ipv4/tcp_timer.c      TcpTimer (RTO with backoff, delayed ACK, persist, keepalive,
  *                           user timeout, TIME_WAIT)
@@ -49,7 +50,7 @@
  *
  * <h2>Segmentation offload (TSO/GSO)</h2>
  * When the route's device takes GSO packets ({@code NETIF_F_TSO} or {@code NETIF_F_GSO}:
- * {@link dev.packetflow.net.ipv4.tcp.TcpOutput#canGso}), {@code tcp_sendmsg} builds skbs of up to
+ * {@code TcpTso.canGso}), {@code tcp_sendmsg} builds skbs of up to
  * {@code gso_max_size - 1 - MAX_TCP_HEADER} bytes, whole segments, at most half the peer's
  * largest window ({@code tcp_xmit_size_goal}); {@code tcp_write_xmit} sizes each for the current
  * MSS ({@code tcp_init_tso_segs}), sends as much as cwnd and the receive window allow
@@ -62,7 +63,7 @@
  * boundary ({@code tcp_match_skb_to_sack}), NewReno marks only its first segment lost,
  * retransmission resends up to the cwnd's worth of it, the loss probe its last segment. Devices
  * without TSO get the segments from {@code validate_xmit_skb} ({@link
- * dev.packetflow.net.ipv4.tcp.TcpOffload}). Differences from Linux: a super-packet's payload is in
+ * dev.packetflow.net.ipv4.tcp.TcpOffload}, {@code tcp_gso_segment}). Differences from Linux: a super-packet's payload is in
  * one buffer, not page fragments, so {@code tso_fragment} copies the shorter part; no pacing
  * ({@code tcp_tso_autosize} uses the rate Linux would compute, without sk_pacing); no
  * {@code tcp_shift_skb_data}/{@code tcp_collapse_retrans} merging of SACKed skbs.
