@@ -64,7 +64,7 @@ final class KernelUdp {
     }
 
     /** The peer's figure line ("name=value unit"), waiting at most {@code limitSeconds}. */
-    private static String result(Process p, double limitSeconds) throws Exception {
+    static String result(Process p, double limitSeconds) throws Exception {
         List<String> lines = new ArrayList<>();
         Thread reader = Thread.ofVirtual().start(() -> {
             try (BufferedReader r = new BufferedReader(new InputStreamReader(p.getInputStream(), StandardCharsets.UTF_8))) {
@@ -128,9 +128,14 @@ final class KernelUdp {
 
         /** Starts {@link KernelUdpPeer} with {@code args} inside namespace {@code ns}. */
         Process java(String ns, String... args) throws IOException {
+            return java(KernelUdpPeer.class, ns, args);
+        }
+
+        /** Starts {@code main} (a class of this module) with {@code args} inside namespace {@code ns}. */
+        Process java(Class<?> main, String ns, String... args) throws IOException {
             List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns,
                     ProcessHandle.current().info().command().orElse("java"), "-XX:+UseParallelGC", "-cp",
-                    System.getProperty("java.class.path"), KernelUdpPeer.class.getName()));
+                    System.getProperty("java.class.path"), main.getName()));
             cmd.addAll(List.of(args));
             return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
         }

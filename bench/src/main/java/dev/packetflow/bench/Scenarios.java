@@ -8,7 +8,8 @@ public final class Scenarios {
 
     public static List<Scenario> all() {
         return List.of(new IcmpEchoScenario(), new ForwardScenario(), new PingRttScenario(),
-                new UdpThroughputScenario(), new UdpRrScenario(), new TapBench());
+                new UdpThroughputScenario(), new UdpRrScenario(), new TapBench(), new TcpBulkScenario(),
+                new TcpRrScenario(), new TapTcpScenario());
     }
 
     public static Scenario byName(String name) {

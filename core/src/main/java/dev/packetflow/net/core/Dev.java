@@ -115,11 +115,68 @@ public final class Dev {
             Skb.kfreeSkb(skb, DropReason.DEV_READY);
             return Qdisc.NET_XMIT_DROP;
         }
+        if (skb.gsoSize != 0 && netifNeedsGso(skb, dev.features)) {
+            return xmitSegments(dev, skb);
+        }
         Qdisc q = dev.qdisc;
         if (q.isNoQueue()) {
             return directXmit(dev, skb);
         }
         return devXmitSkb(skb, q, dev);
+    }
+
+    /**
+     * Linux: {@code netif_needs_gso()} / {@code skb_gso_ok()}: whether the device cannot take this
+     * GSO packet as it is (a TCP/IPv4 super-packet needs {@code NETIF_F_TSO}).
+     */
+    static boolean netifNeedsGso(SkBuff skb, long features) {
+        if (skb.gsoType == SkBuff.SKB_GSO_TCPV4) {
+            return (features & NetDevice.NETIF_F_TSO) == 0;
+        }
+        return true;
+    }
+
+    /**
+     * Linux: {@code validate_xmit_skb()} → {@code skb_gso_segment()} for a device without the
+     * offload: the super-packet is cut into wire packets in software and each goes its way through
+     * the qdisc to the driver (so taps see what the device sees). A packet that cannot be
+     * segmented is dropped and counted ({@code tx_dropped}, SKB_GSO_SEG).
+     *
+     * <p>Here the segmentation happens before the qdisc rather than after its dequeue, so a
+     * segment the driver refuses requeues alone and the qdisc counts segments.
+     */
+    private static int xmitSegments(NetDevice dev, SkBuff skb) {
+        SkBuff segs = skbGsoSegment(skb);
+        if (segs == null) {
+            dev.stats.inc(LinkStats64.TX_DROPPED);
+            Skb.kfreeSkb(skb, DropReason.SKB_GSO_SEG);
+            return Qdisc.NET_XMIT_DROP;
+        }
+        Skb.consumeSkb(skb);
+        Qdisc q = dev.qdisc;
+        int rc = Qdisc.NET_XMIT_SUCCESS;
+        while (segs != null) {
+            SkBuff n = segs.next;
+            segs.next = null;
+            int r = q.isNoQueue() ? directXmit(dev, segs) : devXmitSkb(segs, q, dev);
+            if (r != Qdisc.NET_XMIT_SUCCESS) {
+                rc = r;
+            }
+            segs = n;
+        }
+        return rc;
+    }
+
+    /**
+     * Linux: {@code skb_gso_segment()} ({@code net/core/gso.c}), dispatching to the protocol's
+     * {@code gso_segment} (only TCP/IPv4 here). Returns the segments linked through {@code next},
+     * or null when the packet cannot be segmented; {@code skb} is not freed.
+     */
+    public static SkBuff skbGsoSegment(SkBuff skb) {
+        if (skb.gsoType != SkBuff.SKB_GSO_TCPV4 || skb.protocol != Eth.ETH_P_IP) {
+            return null;
+        }
+        return dev.packetflow.net.ipv4.tcp.TcpOffload.segment(skb);
     }
 
     /**
@@ -276,6 +333,9 @@ public final class Dev {
             dev.stats.inc(LinkStats64.TX_DROPPED);
             Skb.kfreeSkb(skb, DropReason.DEV_READY);
             return Qdisc.NET_XMIT_DROP;
+        }
+        if (skb.gsoSize != 0 && netifNeedsGso(skb, dev.features)) {
+            return xmitSegments(dev, skb);
         }
         int rc = devHardStartXmit(skb, dev);
         if (rc == NetDevice.NETDEV_TX_BUSY) {

@@ -73,9 +73,19 @@ public final class SkBuff {
     public int ipSummed;
     public int csumStart;
     public int csumOffset;
-    /** GSO: segment payload size, 0 when the packet is not a GSO super-packet. */
+    /** {@link #gsoType} bits, Linux's SKB_GSO_*: a TCP/IPv4 super-packet. */
+    public static final int SKB_GSO_TCPV4 = 1;
+
+    /**
+     * GSO (Linux: {@code skb_shinfo(skb)->gso_size}): segment payload size, 0 when the packet is
+     * not a GSO super-packet. A super-packet carries {@link #gsoSegs} segments of {@code gsoSize}
+     * payload bytes (the last may be shorter) behind one set of headers; the device segments it
+     * ({@code NETIF_F_TSO}) or {@code validate_xmit_skb} does it in software.
+     */
     public int gsoSize;
+    /** Number of segments of a GSO packet (Linux: {@code gso_segs}). */
     public int gsoSegs;
+    /** {@link #SKB_GSO_TCPV4} or 0 (Linux: {@code gso_type}). */
     public int gsoType;
     /** Owning socket, if any (Linux: {@code skb->sk}). */
     public Object sk;
@@ -176,6 +186,11 @@ public final class SkBuff {
     /** Bytes of packet (Linux: {@code skb->len}). */
     public int len() {
         return tail - data;
+    }
+
+    /** Linux: {@code skb_is_gso()}. */
+    public boolean isGso() {
+        return gsoSize != 0;
     }
 
     /** Linux: {@code skb_headroom()}. */

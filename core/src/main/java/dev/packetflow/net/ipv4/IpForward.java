@@ -93,6 +93,10 @@ final class IpForward {
         if (skb.len() <= mtu) {
             return false;
         }
+        if (skb.gsoSize != 0) {
+            // skb_gso_validate_network_len(): the segments, not the aggregate, meet the MTU
+            return IpOutput.gsoNetworkSegLen(skb) > mtu;
+        }
         if ((Ipv4Header.fragOff(skb, nh) & Ipv4Header.IP_DF) == 0) {
             return false;
         }

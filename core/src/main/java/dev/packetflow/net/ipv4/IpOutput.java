@@ -139,7 +139,8 @@ public final class IpOutput {
         }
         int len = skb.len() + Ipv4Header.MIN_LEN;
         int mtu = rt.type == FibRoute.RTN_LOCAL ? Ipv4.LOOPBACK_MTU : rt.mtu();
-        boolean df = pmtudisc >= IP_PMTUDISC_DO || (pmtudisc == IP_PMTUDISC_WANT && len <= mtu);
+        // A GSO packet's wire packets are gsoSize-sized: they, not the super-packet, meet the MTU.
+        boolean df = pmtudisc >= IP_PMTUDISC_DO || (pmtudisc == IP_PMTUDISC_WANT && (len <= mtu || skb.gsoSize != 0));
         boolean ignoreDf = pmtudisc < IP_PMTUDISC_DO;
         if (skb.headroom() < Ipv4Header.MIN_LEN + LL_RESERVED_SPACE && !skb.cow(Ipv4Header.MIN_LEN + LL_RESERVED_SPACE)) {
             Skb.kfreeSkb(net, skb, DropReason.NOMEM);
@@ -221,10 +222,50 @@ public final class IpOutput {
         }
         Rtable rt = (Rtable) skb.dst;
         int mtu = rt.type == FibRoute.RTN_LOCAL ? Ipv4.LOOPBACK_MTU : rt.mtu();
+        if (skb.gsoSize != 0) {
+            return ipFinishOutputGso(skb, mtu);
+        }
         if (skb.len() > mtu || skb.cb1 != 0) {
             return ipv4.fragment.ipFragment(skb, mtu);
         }
         return ipFinishOutput2(skb);
+    }
+
+    /**
+     * Linux: {@code ip_finish_output_gso()}: a GSO packet whose segments fit the MTU goes on whole
+     * ({@code skb_gso_validate_network_len()}); otherwise (the path MTU shrank after TCP built it)
+     * it is segmented here and each segment is fragmented as needed.
+     */
+    private int ipFinishOutputGso(SkBuff skb, int mtu) {
+        if (gsoNetworkSegLen(skb) <= mtu) {
+            return ipFinishOutput2(skb);
+        }
+        SkBuff segs = dev.packetflow.net.core.Dev.skbGsoSegment(skb);
+        if (segs == null) {
+            Skb.kfreeSkb(net, skb, DropReason.SKB_GSO_SEG);
+            return Errno.ENOMEM.neg();
+        }
+        Skb.consumeSkb(skb);
+        int ret = 0;
+        while (segs != null) {
+            SkBuff n = segs.next;
+            segs.next = null;
+            int err = segs.len() > mtu ? ipv4.fragment.ipFragment(segs, mtu) : ipFinishOutput2(segs);
+            if (err != 0 && ret == 0) {
+                ret = err;
+            }
+            segs = n;
+        }
+        return ret;
+    }
+
+    /**
+     * Linux: {@code skb_gso_network_seglen()}: the length of each segment's IP packet (network
+     * and transport headers plus {@code gsoSize}).
+     */
+    public static int gsoNetworkSegLen(SkBuff skb) {
+        int th = skb.transportHeader;
+        return th - skb.networkHeader + ((skb.u8(th + 12) >>> 4) << 2) + skb.gsoSize;
     }
 
     /**

@@ -122,7 +122,9 @@ public final class TapBuilder {
                 if (rc < 0) {
                     throw TapException.callFailed("TUNSETVNETHDRSZ", actual, -rc);
                 }
-                rc = f.setOffload(TunFile.TUN_F_CSUM);
+                // checksum and TCPv4 segmentation offload: the kernel may hand us partial
+                // checksums and 64 KB TSO frames, and takes ours (virtio_net_hdr both ways)
+                rc = f.setOffload(TunFile.TUN_F_CSUM | TunFile.TUN_F_TSO4);
             } else {
                 // A persistent TAP may keep offloads from an earlier user; without a vnet header
                 // we could not tell a partial checksum from a complete one.

@@ -61,8 +61,13 @@ import java.lang.foreign.ValueLayout;
  * {@link VirtioNetHdr}: on TX a {@code CHECKSUM_PARTIAL} skb goes out as {@code NEEDS_CSUM} (the
  * device advertises {@code NETIF_F_HW_CSUM}); on RX, {@code DATA_VALID} becomes
  * {@code CHECKSUM_UNNECESSARY} and {@code NEEDS_CSUM} frames get their checksum completed in
- * software ({@code TUNSETOFFLOAD(TUN_F_CSUM)} lets the kernel send them). Segmentation offloads
- * are not negotiated yet.
+ * software ({@code TUNSETOFFLOAD(TUN_F_CSUM)} lets the kernel send them). TCPv4 segmentation
+ * offload is negotiated too ({@code TUN_F_TSO4}; the device advertises {@code NETIF_F_TSO}): our
+ * TCP's GSO super-packets leave whole with {@code gso_type} TCPV4 and the kernel segments them,
+ * and the kernel's super-packets (up to 64 KB, read into a page of the pool's LARGE class; small
+ * frames are copied out into a small page) arrive as GSO skbs. {@link #txGsoFrames()} and
+ * {@link #rxGsoFrames()} count them. The device MTU stays what it is (1500): only segments meet
+ * a wire.
  *
  * <p>Linux: {@code drivers/net/tun.c} seen from user space (as QEMU's or a VPN's TAP backend
  * uses it); statistics are counted as by a NIC driver, from this side.
@@ -145,7 +150,8 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         this.minMtu = 68;
         this.maxMtu = MAX_MTU;
         setFlagBits(IFF_BROADCAST | IFF_MULTICAST);
-        this.features = vnetHdrLen != 0 ? NETIF_F_HW_CSUM | NETIF_F_RXCSUM : 0;
+        // with a vnet header the kernel finishes checksums and segments TCPv4 super-packets
+        this.features = vnetHdrLen != 0 ? NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_TSO : 0;
         this.txHdr = arena.allocate(Math.max(vnetHdrLen, 1), 8);
         this.txIov = arena.allocate(32, 8);
         txIov.set(ValueLayout.JAVA_LONG, 0, txHdr.address());
@@ -282,6 +288,38 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
      */
     @Override
     protected int ndoStartXmit(SkBuff skb) {
+        if (skb.gsoSize != 0 && (vnetHdrLen == 0 || skb.ipSummed != SkBuff.CHECKSUM_PARTIAL)) {
+            return xmitSegmented(skb);
+        }
+        return xmitOne(skb);
+    }
+
+    /**
+     * A super-packet the kernel cannot take whole (its checksum is complete already, as in one
+     * forwarded from another device): segmented in software and written frame by frame; frames
+     * the kernel refuses for now ({@code EAGAIN}) are dropped and counted.
+     */
+    private int xmitSegmented(SkBuff skb) {
+        SkBuff segs = Dev.skbGsoSegment(skb);
+        if (segs == null) {
+            stats().inc(LinkStats64.TX_DROPPED);
+            Skb.kfreeSkb(skb, DropReason.SKB_GSO_SEG);
+            return NETDEV_TX_OK;
+        }
+        Skb.consumeSkb(skb);
+        while (segs != null) {
+            SkBuff n = segs.next;
+            segs.next = null;
+            if (xmitOne(segs) == NETDEV_TX_BUSY) {
+                stats().inc(LinkStats64.TX_DROPPED);
+                Skb.kfreeSkb(segs, DropReason.FULL_RING);
+            }
+            segs = n;
+        }
+        return NETDEV_TX_OK;
+    }
+
+    private int xmitOne(SkBuff skb) {
         int len = skb.len();
         long n;
         synchronized (txLock) {
@@ -313,6 +351,9 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
                 txIov.set(ValueLayout.JAVA_LONG, 16, addr);
                 txIov.set(ValueLayout.JAVA_LONG, 24, len);
                 n = LibC.writev(txErrno, fd, txIov.address(), 2);
+                if (n >= 0 && skb.gsoSize != 0) {
+                    txGsoFrames++;
+                }
             }
             if (n == -LibC.EAGAIN) {
                 txBusy++;
@@ -447,8 +488,19 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         }
         MemorySegment seg = page.segment();
         int summed = SkBuff.CHECKSUM_NONE;
+        int gsoSize = 0;
+        int csumStart = 0;
+        int csumOffset = 0;
         if (vnetHdrLen != 0) {
             summed = VirtioNetHdr.rxChecksum(seg, hdrOff, RX_HEADROOM, len);
+            csumStart = VirtioNetHdr.csumStart(seg, hdrOff);
+            csumOffset = VirtioNetHdr.csumOffset(seg, hdrOff);
+            if (summed >= 0) {
+                gsoSize = VirtioNetHdr.rxGsoSize(seg, hdrOff, RX_HEADROOM, len);
+                if (gsoSize < 0) {
+                    summed = gsoSize;
+                }
+            }
             if (summed < 0) {
                 // Linux: tun_get_user()'s rx_frame_errors for a header it cannot use.
                 stats().inc(LinkStats64.RX_FRAME_ERRORS);
@@ -460,6 +512,17 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         stats().rx(len);
         int data = RX_HEADROOM;
         int end = data + len;
+        boolean keepPage = false;
+        if (len <= RX_COPYBREAK && page.size() > PagePool.SMALL) {
+            // copybreak: a small frame in a big page would charge a socket 64 KB of truesize
+            PagePool.Page small = pool().allocPage(RX_HEADROOM + len);
+            if (small != null) {
+                MemorySegment.copy(seg, data, small.segment(), data, len);
+                page = small;
+                seg = small.segment();
+                keepPage = true;
+            }
+        }
         Xdp.Program prog = xdpProgram();
         if (prog != null) {
             xdp.prepare(seg, 0, data, end, this);
@@ -469,12 +532,17 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             }
             if (act == Xdp.XDP_DROP || act == Xdp.XDP_ABORTED) {
                 // The page stays ours for the next frame: no skb ever existed.
+                if (keepPage) {
+                    pool().recyclePage(page);
+                }
                 return 1;
             }
             data = xdp.data;
             end = xdp.dataEnd;
             if (act != Xdp.XDP_PASS) {
-                rxPage = null;
+                if (!keepPage) {
+                    rxPage = null;
+                }
                 SkBuff skb = Skb.buildSkb(page, data, end - data, this);
                 skb.resetMacHeader();
                 if (act == Xdp.XDP_TX) {
@@ -491,9 +559,25 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
                 return 1;
             }
         }
-        rxPage = null;
+        if (!keepPage) {
+            rxPage = null;
+        }
         SkBuff skb = Skb.buildSkb(page, data, end - data, this);
         skb.ipSummed = summed;
+        if (summed == SkBuff.CHECKSUM_PARTIAL) {
+            skb.csumStart = RX_HEADROOM + csumStart;
+            skb.csumOffset = csumOffset;
+        }
+        if (gsoSize != 0) {
+            // virtio_net_hdr_to_skb(): a TCPv4 super-packet, as GRO would have built it
+            int ip = data + Eth.ETH_HLEN;
+            int th = ip + ((skb.u8(ip) & 15) << 2);
+            int payload = end - th - ((skb.u8(th + 12) >>> 4) << 2);
+            skb.gsoSize = gsoSize;
+            skb.gsoType = SkBuff.SKB_GSO_TCPV4;
+            skb.gsoSegs = payload <= 0 ? 1 : (payload + gsoSize - 1) / gsoSize;
+            rxGsoFrames++;
+        }
         if (Trace.BUILD_SKB.enabled) {
             Trace.BUILD_SKB.fire(this, skb, 0);
         }
@@ -543,7 +627,34 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     }
 
     private void updateRxFrameMax() {
-        rxFrameMax = Math.max(mtu, kernelMtu) + Eth.ETH_HLEN + VLAN_HLEN;
+        int max = Math.max(mtu, kernelMtu);
+        if (vnetHdrLen != 0) {
+            // TUN_F_TSO4: the kernel may send a 64 KB TCP super-packet (a page of the LARGE class)
+            max = Math.max(max, 65535);
+        }
+        rxFrameMax = max + Eth.ETH_HLEN + VLAN_HLEN;
+    }
+
+    /** Frames up to this long are copied out of a large RX page into a small one (copybreak). */
+    private static final int RX_COPYBREAK = PagePool.SMALL - RX_HEADROOM;
+
+    /** TCP super-packets received from the kernel (virtio {@code gso_type} TCPV4). */
+    private long rxGsoFrames;
+    /** TCP super-packets handed to the kernel whole, for it to segment. */
+    private long txGsoFrames;
+
+    /** GSO frames received from the kernel (TCPv4 super-packets of up to 64 KB). */
+    public long rxGsoFrames() {
+        synchronized (rxLock) {
+            return rxGsoFrames;
+        }
+    }
+
+    /** GSO frames written to the kernel. */
+    public long txGsoFrames() {
+        synchronized (txLock) {
+            return txGsoFrames;
+        }
     }
 
     // ------------------------------------------------------------------ the interrupt

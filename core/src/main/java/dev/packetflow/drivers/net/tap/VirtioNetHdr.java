@@ -23,11 +23,11 @@ import java.nio.ByteOrder;
  * the frame, starting from what the field holds (the pseudo-header sum). Fields are in the byte
  * order of the host (legacy virtio; the kernel's {@code tun_is_little_endian()} on x86-64/arm64).
  *
- * <p>Segmentation ({@code gso_type}, {@code gso_size}, {@code hdr_len}) is always zero for now:
- * packetflow does not offer TSO to the kernel ({@code TUNSETOFFLOAD} without {@code TUN_F_TSO*}),
- * so the kernel never sends super-packets, and our stack produces none. When TCP segmentation
- * offload arrives, {@link #fromSkb} maps {@code skb.gsoType/gsoSize} here and {@link #rxChecksum}
- * accepts GSO frames.
+ * <p>Segmentation: packetflow offers TCPv4 segmentation offload ({@code TUNSETOFFLOAD} with
+ * {@code TUN_F_TSO4}), so the kernel may send TCP super-packets of up to 64 KB
+ * ({@code gso_type} TCPV4, {@code gso_size} the MSS, {@code hdr_len} the headers,
+ * {@code NEEDS_CSUM}), which {@link #rxGsoSize} maps to a GSO skb; our own GSO skbs leave the
+ * same way ({@link #fromSkb}) and the kernel segments them. ECN, UDP and TCPv6 GSO are refused.
  *
  * <p>Linux: {@code include/uapi/linux/virtio_net.h}, {@code include/linux/virtio_net.h}
  * ({@code virtio_net_hdr_to_skb()}, {@code virtio_net_hdr_from_skb()}).
@@ -83,8 +83,17 @@ final class VirtioNetHdr {
             hdr.set(U16, SIZE, (short) 0);
         }
         if (skb.gsoSize != 0) {
-            // TSO/GSO comes with TCP: gso_type from skb.gsoType, gso_size, hdr_len = headers.
-            return false;
+            // A TCP/IPv4 super-packet: the kernel segments it (tun_get_user() →
+            // virtio_net_hdr_to_skb() → GSO); it needs the partial checksum to finish per segment.
+            int th = skb.transportHeader;
+            if (skb.gsoType != SkBuff.SKB_GSO_TCPV4 || skb.ipSummed != SkBuff.CHECKSUM_PARTIAL
+                    || th < skb.data || th + 20 > skb.tail || skb.gsoSize > 0xffff) {
+                return false;
+            }
+            int hdrLen = th - skb.data + ((skb.u8(th + 12) >>> 4) << 2);
+            hdr.set(ValueLayout.JAVA_BYTE, GSO_TYPE, (byte) GSO_TCPV4);
+            hdr.set(U16, HDR_LEN, (short) hdrLen);
+            hdr.set(U16, GSO_SIZE, (short) skb.gsoSize);
         }
         if (skb.ipSummed == SkBuff.CHECKSUM_PARTIAL) {
             int start = skb.csumStart - skb.data;
@@ -110,12 +119,15 @@ final class VirtioNetHdr {
      * ({@link #checksumHelp}) and reports {@code CHECKSUM_UNNECESSARY}. (Linux keeps such a frame
      * {@code CHECKSUM_PARTIAL}, which its receive path accepts as valid.) Completing it once here
      * makes the bytes right for every consumer (packet capture, forwarding) and spares every upper
-     * layer a partial-checksum case.
+     * layer a partial-checksum case. A GSO super-packet is the exception: it stays
+     * {@code CHECKSUM_PARTIAL} (the caller sets {@code csumStart}/{@code csumOffset} from
+     * {@link #csumStart}/{@link #csumOffset}), because segmentation recomputes every segment's
+     * checksum and local TCP accepts a partial one.
      */
     static int rxChecksum(MemorySegment seg, int hdrOff, int data, int len) {
         int flags = seg.get(ValueLayout.JAVA_BYTE, hdrOff + FLAGS) & 0xff;
         int gsoType = seg.get(ValueLayout.JAVA_BYTE, hdrOff + GSO_TYPE) & 0xff;
-        if (gsoType != GSO_NONE) {
+        if (gsoType != GSO_NONE && (gsoType != GSO_TCPV4 || (flags & F_NEEDS_CSUM) == 0)) {
             return BAD_GSO;
         }
         if ((flags & F_NEEDS_CSUM) != 0) {
@@ -124,10 +136,49 @@ final class VirtioNetHdr {
             if (start + off + 2 > len) {
                 return BAD_CSUM;
             }
+            if (gsoType != GSO_NONE) {
+                // A super-packet stays CHECKSUM_PARTIAL, as in Linux: whoever segments it
+                // computes each segment's checksum, and local TCP trusts it; summing 64 KB here
+                // would be work nobody needs.
+                return SkBuff.CHECKSUM_PARTIAL;
+            }
             checksumHelp(seg, data + start, data + len, off);
             return SkBuff.CHECKSUM_UNNECESSARY;
         }
         return (flags & F_DATA_VALID) != 0 ? SkBuff.CHECKSUM_UNNECESSARY : SkBuff.CHECKSUM_NONE;
+    }
+
+    /** {@code csum_start} of a received header (from the Ethernet header). */
+    static int csumStart(MemorySegment seg, int hdrOff) {
+        return seg.get(U16, hdrOff + CSUM_START) & 0xffff;
+    }
+
+    /** {@code csum_offset} of a received header. */
+    static int csumOffset(MemorySegment seg, int hdrOff) {
+        return seg.get(U16, hdrOff + CSUM_OFFSET) & 0xffff;
+    }
+
+    /**
+     * Linux: the GSO half of {@code virtio_net_hdr_to_skb()}: for a received TCPv4 super-packet
+     * (frame of {@code len} bytes at {@code data}, Ethernet first), its segment size, or 0 for
+     * an ordinary frame, or {@link #BAD_GSO} when the header does not describe a TCP/IPv4
+     * packet longer than one segment ({@code hdr_len} beyond the frame, a zero
+     * {@code gso_size}, not IPv4/TCP). Only TCPV4 gets here ({@link #rxChecksum} refused the
+     * others).
+     */
+    static int rxGsoSize(MemorySegment seg, int hdrOff, int data, int len) {
+        int gsoType = seg.get(ValueLayout.JAVA_BYTE, hdrOff + GSO_TYPE) & 0xff;
+        if (gsoType == GSO_NONE) {
+            return 0;
+        }
+        int gsoSize = seg.get(U16, hdrOff + GSO_SIZE) & 0xffff;
+        int hdrLen = seg.get(U16, hdrOff + HDR_LEN) & 0xffff;
+        if (gsoSize == 0 || hdrLen > len || len < 14 + 20 + 20
+                || (seg.get(BE16, data + 12) & 0xffff) != 0x0800
+                || (seg.get(ValueLayout.JAVA_BYTE, data + 14 + 9) & 0xff) != 6) {
+            return BAD_GSO;
+        }
+        return gsoSize;
     }
 
     /**

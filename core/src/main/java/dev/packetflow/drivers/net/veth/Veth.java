@@ -83,7 +83,8 @@ public final class Veth extends NetDevice implements WireEndpoint {
         this.txQueueLen = 0;
         this.privFlags |= IFF_NO_QUEUE;
         setFlagBits(IFF_BROADCAST | IFF_MULTICAST);
-        this.features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_GSO | NETIF_F_LLTX;
+        // Linux's VETH_FEATURES include TSO: a super-packet crosses to the peer whole.
+        this.features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_GSO | NETIF_F_TSO | NETIF_F_LLTX;
         // Linux: netif_carrier_off() at newlink; on once both ends are up.
         setCarrier(false);
     }
@@ -232,8 +233,40 @@ public final class Veth extends NetDevice implements WireEndpoint {
             return NETDEV_TX_OK;
         }
         scrub(skb, net() != rcv.net());
+        if (skb.gsoSize != 0 && lossyWire(txLane.conditions())) {
+            return xmitSegmented(skb);
+        }
         stats().tx(len);
         txLane.transmit(skb);
+        return NETDEV_TX_OK;
+    }
+
+    /**
+     * Whether the simulated wire treats frames one by one (loses, duplicates, corrupts or reorders
+     * them, or has a frame limit). A GSO super-packet then goes out as the wire packets a TSO NIC
+     * would put on such a medium; on a perfect wire it crosses whole, as in Linux's veth.
+     */
+    private static boolean lossyWire(WireConditions c) {
+        return c.lossRate() > 0 || c.duplicateRate() > 0 || c.corruptRate() > 0 || c.reorderRate() > 0
+                || c.limit() > 0;
+    }
+
+    /** The NIC's TSO engine on an impaired wire: segments, each counted and sent on its own. */
+    private int xmitSegmented(SkBuff skb) {
+        SkBuff segs = Dev.skbGsoSegment(skb);
+        if (segs == null) {
+            stats().inc(LinkStats64.TX_DROPPED);
+            Skb.kfreeSkb(skb, DropReason.SKB_GSO_SEG);
+            return NETDEV_TX_OK;
+        }
+        Skb.consumeSkb(skb);
+        while (segs != null) {
+            SkBuff n = segs.next;
+            segs.next = null;
+            stats().tx(segs.len());
+            txLane.transmit(segs);
+            segs = n;
+        }
         return NETDEV_TX_OK;
     }
 

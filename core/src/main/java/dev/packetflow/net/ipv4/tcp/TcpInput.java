@@ -543,6 +543,11 @@ final class TcpInput {
         }
         int n = Math.min(len, skb.len());
         skb.pull(n);
+        charge(tp, skb, -n);
         skb.cb0 = seq(skb) + len;
+        // any change of the length re-sizes a multi-segment skb
+        if (pcount(skb) > 1) {
+            setTsoSegs(skb, skbMss(skb));
+        }
     }
 }

@@ -282,17 +282,27 @@ final class TcpInputAck {
         while ((skb = tp.writeQueue.peek()) != null && skb != tp.sendHead) {
             int startSeq = seq(skb);
             int sacked = sacked(skb);
+            int ackedPcount;
+            boolean fullyAcked = true;
             if (after(endSeq(skb), tp.sndUna)) {
                 if (!after(tp.sndUna, startSeq)) {
                     break;
                 }
                 // partly acknowledged: trim what was acknowledged, the rest stays
+                // (tcp_tso_acked(): the segments trimmed off a super-packet count as acknowledged)
+                int before = pcount(skb);
                 tcp.input.trimHead(tp, skb, tp.sndUna - startSeq);
-                break;
+                ackedPcount = before - pcount(skb);
+                if (ackedPcount <= 0) {
+                    break;
+                }
+                fullyAcked = false;
+            } else {
+                ackedPcount = pcount(skb);
             }
             if ((sacked & TCPCB_RETRANS) != 0) {
                 if ((sacked & TCPCB_SACKED_RETRANS) != 0) {
-                    tp.retransOut--;
+                    tp.retransOut -= ackedPcount;
                 }
                 flag |= FLAG_RETRANS_DATA_ACKED;
             } else if ((sacked & TCPCB_SACKED_ACKED) == 0) {
@@ -308,18 +318,22 @@ final class TcpInputAck {
                 }
             }
             if ((sacked & TCPCB_SACKED_ACKED) != 0) {
-                tp.sackedOut--;
+                tp.sackedOut -= ackedPcount;
             } else if (tp.isSack()) {
-                tp.delivered++;
+                tp.delivered += ackedPcount;
                 if (!tcp.recovery.skbSpuriousRetrans(tp, skb)) {
                     tcp.rack.rackAdvance(tp, sacked, endSeq(skb), txTimeUs(skb));
                 }
             }
             if ((sacked & TCPCB_LOST) != 0) {
-                tp.lostOut--;
+                tp.lostOut -= ackedPcount;
             }
-            tp.packetsOut--;
-            pktsAcked++;
+            tp.packetsOut -= ackedPcount;
+            pktsAcked += ackedPcount;
+            if (!fullyAcked) {
+                flag |= FLAG_DATA_ACKED;
+                break;
+            }
             if ((flags(skb) & SYN) == 0) {
                 flag |= FLAG_DATA_ACKED;
             } else {

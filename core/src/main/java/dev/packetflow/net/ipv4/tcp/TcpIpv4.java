@@ -60,7 +60,10 @@ final class TcpIpv4 {
         int nh = skb.networkHeader;
         int saddr = Ipv4Header.sourceAddress(skb, nh);
         int daddr = Ipv4Header.destinationAddress(skb, nh);
-        if (skb.ipSummed != SkBuff.CHECKSUM_UNNECESSARY && !TcpHeader.checksumOk(skb, th, len, saddr, daddr)) {
+        // skb_csum_unnecessary(): a CHECKSUM_PARTIAL packet (a GSO packet from a stack in this
+        // process, over veth or loopback) never met a wire that could corrupt it.
+        if (skb.ipSummed != SkBuff.CHECKSUM_UNNECESSARY && skb.ipSummed != SkBuff.CHECKSUM_PARTIAL
+                && !TcpHeader.checksumOk(skb, th, len, saddr, daddr)) {
             tcp.mib().inc(TcpMib.IN_CSUM_ERRORS);
             tcp.mib().inc(TcpMib.IN_ERRS);
             Skb.kfreeSkb(net, skb, DropReason.TCP_CSUM);
@@ -597,7 +600,7 @@ final class TcpIpv4 {
             tcp.window.syncMss(sk, dstMtu);
             int mss = tcp.window.currentMss(sk);
             for (SkBuff skb = sk.rtxHead(); skb != null && skb != sk.sendHead; skb = skb.next) {
-                if (skb.len() > mss) {
+                if ((TcpSkbCb.pcount(skb) == 1 ? skb.len() : TcpSkbCb.skbMss(skb)) > mss) { // tcp_skb_seglen()
                     tcp.recovery.markSkbLost(sk, skb);
                 }
             }

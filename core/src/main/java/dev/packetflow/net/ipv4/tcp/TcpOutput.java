@@ -4,6 +4,7 @@ import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.Mib;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
+import dev.packetflow.net.ipv4.InetChecksum;
 import dev.packetflow.net.ipv4.Rtable;
 
 import static dev.packetflow.net.ipv4.tcp.TcpHeader.*;
@@ -33,11 +34,14 @@ final class TcpOutput {
     private final Tcp tcp;
     private final Mib mib;
     private final Mib ext;
+    /** Segmentation offload: size goals, super-packet sizing, splitting and deferral. */
+    final TcpTso tso;
 
     TcpOutput(Tcp tcp) {
         this.tcp = tcp;
         this.mib = tcp.mib();
         this.ext = tcp.extMib();
+        this.tso = new TcpTso(tcp, this);
     }
 
     // ================================================================ options
@@ -162,6 +166,7 @@ final class TcpOutput {
      */
     int transmitSkb(TcpSock tp, SkBuff skb, boolean cloneIt, int rcvNxt) {
         long nowUs = tcp.nowUs();
+        tp.lastXmitNs = tcp.nowNs();
         int flags = TcpSkbCb.flags(skb);
         int seq = TcpSkbCb.seq(skb);
         int endSeq = TcpSkbCb.endSeq(skb);
@@ -212,20 +217,33 @@ final class TcpOutput {
         if ((flags & ACK) != 0) {
             eventAckSent(tp, rcvNxt);
         }
+        int segs = out.gsoSize != 0 ? out.gsoSegs : 1;
         if (dataLen != 0) {
             eventDataSent(tp);
-            tp.dataSegsOut++;
+            tp.dataSegsOut += segs;
             tp.bytesSent += dataLen;
         }
         if (after(endSeq, tp.sndNxt) || seq == endSeq) {
-            mib.inc(TcpMib.OUT_SEGS);
+            mib.add(TcpMib.OUT_SEGS, segs);
         }
-        tp.segsOut++;
-        TcpHeader.fillChecksum(out, th, hdrLen + dataLen, tp.saddr, tp.daddr);
-        out.ipSummed = SkBuff.CHECKSUM_UNNECESSARY;
+        tp.segsOut += segs;
+        if (out.gsoSize != 0) {
+            // tcp_v4_send_check() for CHECKSUM_PARTIAL: the pseudo-header sum in the check field;
+            // segmentation (the device's or skb_gso_segment) completes each segment's checksum.
+            out.setU16(th + TcpHeader.CHECK, ~InetChecksum.fold(InetChecksum.pseudoHeader(tp.saddr, tp.daddr, 6,
+                    hdrLen + dataLen)) & 0xffff);
+            out.ipSummed = SkBuff.CHECKSUM_PARTIAL;
+            out.csumStart = th;
+            out.csumOffset = TcpHeader.CHECK;
+        } else {
+            TcpHeader.fillChecksum(out, th, hdrLen + dataLen, tp.saddr, tp.daddr);
+            out.ipSummed = SkBuff.CHECKSUM_UNNECESSARY;
+        }
         out.priority = tp.priority;
         out.mark = tp.mark;
-        int id = tp.inetId++;
+        // ip_select_ident_segs(): a super-packet uses one identification per segment
+        int id = tp.inetId;
+        tp.inetId += segs;
         return tcp.net().ipv4().output().ipQueueXmit(out, rt, tp.saddr, tp.daddr, 6, tp.ucTtl, tp.tos, tp.pmtudisc, id);
     }
 
@@ -328,8 +346,10 @@ final class TcpOutput {
     boolean writeXmit(TcpSock tp, int mss, int nonagle, int pushOne) {
         int sent = 0;
         boolean isCwndLimited = false;
+        int maxSegs = TcpTso.tsoSegs(tp, mss);
         SkBuff skb;
         while ((skb = tp.sendHead) != null) {
+            int tsoSegs = TcpTso.initTsoSegs(skb, mss);
             int quota = cwndTest(tp, skb);
             if (quota == 0) {
                 if (pushOne == 2) {
@@ -342,13 +362,26 @@ final class TcpOutput {
             if (!sndWndTest(tp, skb, mss)) {
                 break;
             }
-            if (skb.len() > mss) {
-                if (fragment(tp, skb, mss) < 0) {
+            if (tsoSegs == 1) {
+                if (!nagleTest(tp, skb, mss, skb == tp.writeQueue.peekTail() ? nonagle : TCP_NAGLE_PUSH)) {
+                    break;
+                }
+            } else if (pushOne == 0) {
+                int d = tso.tsoShouldDefer(tp, skb, mss, maxSegs);
+                if (d != 0) {
+                    isCwndLimited |= d == TcpTso.DEFER_CWND;
                     break;
                 }
             }
-            if (!nagleTest(tp, skb, mss, skb == tp.writeQueue.peekTail() ? nonagle : TCP_NAGLE_PUSH)) {
-                break;
+            int limit = mss;
+            if (tsoSegs > 1 && tp.sndUna == tp.sndUp) {
+                limit = TcpTso.mssSplitPoint(tp, skb, mss, Math.min(quota, maxSegs), nonagle);
+            }
+            if (skb.len() > limit) {
+                skb = tso.tsoFragment(tp, skb, limit, mss);
+                if (skb == null) {
+                    break;
+                }
             }
             if (endSeq(skb) == seq(skb)) {
                 break;
@@ -358,10 +391,10 @@ final class TcpOutput {
             }
             eventNewDataSent(tp, skb);
             // tcp_minshall_update()
-            if (skb.len() < mss) {
+            if (skb.len() < pcount(skb) * mss) {
                 tp.sndSml = endSeq(skb);
             }
-            sent++;
+            sent += pcount(skb);
             if (pushOne != 0) {
                 break;
             }
@@ -387,7 +420,7 @@ final class TcpOutput {
      * always allowed.
      */
     private static int cwndTest(TcpSock tp, SkBuff skb) {
-        if ((flags(skb) & FIN) != 0 && skb.len() == 0) {
+        if ((flags(skb) & FIN) != 0 && pcount(skb) == 1) {
             return 1;
         }
         int inFlight = tp.packetsInFlight();
@@ -431,11 +464,11 @@ final class TcpOutput {
         int prior = tp.packetsOut;
         tp.sndNxt = endSeq(skb);
         tp.sendHead = skb.next;
-        tp.packetsOut++;
+        tp.packetsOut += pcount(skb);
         if (prior == 0 || tp.pending == ICSK_TIME_LOSS_PROBE) {
             tcp.timer.rearmRto(tp);
         }
-        ext.inc(TcpMib.ORIG_DATA_SENT);
+        ext.add(TcpMib.ORIG_DATA_SENT, pcount(skb));
         tcp.input.checkSpace(tp);
     }
 
@@ -483,10 +516,11 @@ final class TcpOutput {
 
     /**
      * Linux: {@code tcp_fragment()}: splits {@code skb} after {@code len} bytes; the tail becomes a new
-     * skb queued right after it and inherits FIN, PSH, EOR and the scoreboard tags. Returns 0 or -1
-     * (no memory).
+     * skb queued right after it and inherits FIN, PSH, EOR and the scoreboard tags. Both are sized
+     * for {@code mss}; for a sent skb the counters follow a change of the segment count
+     * ({@code tcp_adjust_pcount()}). Returns 0 or -1 (no memory).
      */
-    int fragment(TcpSock tp, SkBuff skb, int len) {
+    int fragment(TcpSock tp, SkBuff skb, int len, int mss) {
         int nlen = skb.len() - len;
         if (nlen <= 0) {
             return 0;
@@ -498,6 +532,8 @@ final class TcpOutput {
         buff.reserve(MAX_TCP_HEADER);
         int o = buff.put(nlen);
         buff.write(o, skb, skb.data + len, nlen);
+        initCharge(buff, nlen);
+        charge(tp, skb, -nlen);
         int flags = flags(skb);
         int sacked = sacked(skb);
         TcpSkbCb.init(buff, seq(skb) + len, endSeq(skb), flags);
@@ -512,22 +548,34 @@ final class TcpOutput {
         setFlags(skb, flags & ~(FIN | PSH));
         setEndSeq(skb, seq(skb) + len);
         skb.trim(len);
+        boolean inRtx = isSent(tp, skb);
+        int oldFactor = inRtx ? pcount(skb) : 0;
         tp.writeQueue.insertAfter(skb, buff);
         tp.wmemQueued += buff.truesize;
-        boolean inRtx = isSent(tp, skb);
+        setTsoSegs(skb, mss);
+        setTsoSegs(buff, mss);
         if (inRtx) {
-            tp.packetsOut++;
-            if ((sacked & TCPCB_SACKED_ACKED) != 0) {
-                tp.sackedOut++;
-            }
-            if ((sacked & TCPCB_SACKED_RETRANS) != 0) {
-                tp.retransOut++;
-            }
-            if ((sacked & TCPCB_LOST) != 0) {
-                tp.lostOut++;
-            }
+            adjustPcount(tp, skb, oldFactor - pcount(skb) - pcount(buff));
         }
         return 0;
+    }
+
+    /** Linux: {@code tcp_adjust_pcount()}: a sent skb's segment count fell by {@code decr}. */
+    static void adjustPcount(TcpSock tp, SkBuff skb, int decr) {
+        if (decr == 0) {
+            return;
+        }
+        int sacked = sacked(skb);
+        tp.packetsOut -= decr;
+        if ((sacked & TCPCB_SACKED_ACKED) != 0) {
+            tp.sackedOut -= decr;
+        }
+        if ((sacked & TCPCB_SACKED_RETRANS) != 0) {
+            tp.retransOut -= decr;
+        }
+        if ((sacked & TCPCB_LOST) != 0) {
+            tp.lostOut -= decr;
+        }
     }
 
     /** Whether {@code skb} of the write queue was sent (is before the send head). */

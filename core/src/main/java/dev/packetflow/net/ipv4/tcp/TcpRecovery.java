@@ -96,6 +96,11 @@ final class TcpRecovery {
             if (skb == null || (sacked(skb) & TCPCB_LOST) != 0) {
                 return;
             }
+            // only the first segment of a super-packet is presumed lost
+            if (pcount(skb) > 1) {
+                int mss = tcp.window.currentMss(tp);
+                tcp.output.fragment(tp, skb, mss, mss);
+            }
             markSkbLost(tp, skb);
         }
     }
@@ -116,14 +121,14 @@ final class TcpRecovery {
         if ((sacked & TCPCB_LOST) != 0) {
             if ((sacked & TCPCB_SACKED_RETRANS) != 0) {
                 setSacked(skb, sacked & ~TCPCB_SACKED_RETRANS);
-                tp.retransOut--;
-                ext.inc(TcpMib.LOST_RETRANSMIT);
-                tp.lost++;
+                tp.retransOut -= pcount(skb);
+                ext.add(TcpMib.LOST_RETRANSMIT, pcount(skb));
+                tp.lost += pcount(skb);
             }
         } else {
-            tp.lostOut++;
+            tp.lostOut += pcount(skb);
             setSacked(skb, sacked | TCPCB_LOST);
-            tp.lost++;
+            tp.lost += pcount(skb);
         }
     }
 

@@ -29,9 +29,10 @@ final class TcpRetrans {
 
     /**
      * Linux: {@code __tcp_retransmit_skb()}: sends {@code skb} again, trimmed to what is still
-     * unacknowledged and cut to the current MSS and the peer's window. Returns 0 or -errno.
+     * unacknowledged and cut to {@code segs} segments of the current MSS and to the peer's window.
+     * Returns 0 or -errno.
      */
-    int retransmitSkbInner(TcpSock tp, SkBuff skb) {
+    int retransmitSkbInner(TcpSock tp, SkBuff skb, int segs) {
         if (before(seq(skb), tp.sndUna)) {
             if ((flags(skb) & SYN) != 0) {
                 setFlags(skb, flags(skb) & ~SYN);
@@ -55,20 +56,28 @@ final class TcpRetrans {
             }
             availWnd = curMss;
         }
-        int len = curMss;
+        int len = curMss * Math.max(segs, 1);
         if (len > availWnd) {
-            len = availWnd;
-        }
-        if (skb.len() > len) {
-            if (tcp.output.fragment(tp, skb, len) < 0) {
-                return -dev.packetflow.net.socket.Errno.ENOMEM.code;
+            len = availWnd / curMss * curMss;
+            if (len == 0) {
+                len = availWnd;
             }
         }
-        mib.inc(TcpMib.RETRANS_SEGS);
+        if (skb.len() > len) {
+            if (tcp.output.fragment(tp, skb, len, curMss) < 0) {
+                return -dev.packetflow.net.socket.Errno.ENOMEM.code;
+            }
+        } else if (skb.len() > 0) {
+            int diff = pcount(skb);
+            setTsoSegs(skb, curMss);
+            TcpOutput.adjustPcount(tp, skb, diff - pcount(skb));
+        }
+        segs = pcount(skb);
+        mib.add(TcpMib.RETRANS_SEGS, segs);
         if ((flags(skb) & SYN) != 0) {
             ext.inc(TcpMib.SYN_RETRANS);
         }
-        tp.totalRetrans++;
+        tp.totalRetrans += segs;
         tp.bytesRetrans += skb.len();
         int err = tcp.output.transmitSkb(tp, skb, true);
         setSacked(skb, sacked(skb) | TCPCB_EVER_RETRANS);
@@ -79,11 +88,11 @@ final class TcpRetrans {
     }
 
     /** Linux: {@code tcp_retransmit_skb()}: with the scoreboard and undo bookkeeping. */
-    int retransmitSkb(TcpSock tp, SkBuff skb) {
-        int err = retransmitSkbInner(tp, skb);
+    int retransmitSkb(TcpSock tp, SkBuff skb, int segs) {
+        int err = retransmitSkbInner(tp, skb, segs);
         if (err == 0) {
             if ((sacked(skb) & TCPCB_SACKED_RETRANS) == 0) {
-                tp.retransOut++;
+                tp.retransOut += pcount(skb);
             }
             setSacked(skb, sacked(skb) | TCPCB_SACKED_RETRANS | TCPCB_EVER_RETRANS);
         }
@@ -93,7 +102,7 @@ final class TcpRetrans {
         if (tp.undoRetrans < 0) {
             tp.undoRetrans = 0;
         }
-        tp.undoRetrans++;
+        tp.undoRetrans += pcount(skb);
         return err;
     }
 
@@ -133,12 +142,12 @@ final class TcpRetrans {
                 skb = next;
                 continue;
             }
-            if (retransmitSkb(tp, skb) != 0) {
+            if (retransmitSkb(tp, skb, segs) != 0) {
                 break;
             }
-            ext.inc(mibIdx);
+            ext.add(mibIdx, pcount(skb));
             if (tp.inCwndReduction()) {
-                tp.prrOut++;
+                tp.prrOut += pcount(skb);
             }
             if (skb == rtxHead && tp.pending != ICSK_TIME_REO_TIMEOUT) {
                 rearm = true;
@@ -206,7 +215,16 @@ final class TcpRetrans {
             tp.pending = 0;
             return;
         }
-        if (retransmitSkb(tp, skb) != 0) {
+        // the probe is the last segment: a multi-segment skb gives up its tail
+        int pcount = pcount(skb);
+        if (pcount > 1 && skb.len() > (pcount - 1) * mss) {
+            if (tcp.output.fragment(tp, skb, (pcount - 1) * mss, mss) < 0) {
+                tcp.timer.rearmRto(tp);
+                return;
+            }
+            skb = skb.next;
+        }
+        if (retransmitSkb(tp, skb, 1) != 0) {
             tcp.timer.rearmRto(tp);
             return;
         }
@@ -240,7 +258,7 @@ final class TcpRetrans {
             if (segSize < endSeq(skb) - seq(skb) || skb.len() > mss) {
                 segSize = Math.min(segSize, mss);
                 orFlags(skb, PSH);
-                if (tcp.output.fragment(tp, skb, segSize) < 0) {
+                if (tcp.output.fragment(tp, skb, segSize, mss) < 0) {
                     return -1;
                 }
             }

@@ -104,8 +104,12 @@ final class TcpSack {
             }
             SkBuff w = skb;
             while (w != null && w != tp.sendHead && before(seq(w), end)) {
-                if (!after(start, seq(w)) && !before(end, endSeq(w))) {
-                    setSacked(w, sacktagOne(tp, sacked(w), seq(w), endSeq(w), dupSack, txTimeUs(w)));
+                int inSack = matchSkbToSack(tp, w, start, end);
+                if (inSack < 0) {
+                    break;
+                }
+                if (inSack > 0) {
+                    setSacked(w, sacktagOne(tp, sacked(w), seq(w), endSeq(w), dupSack, txTimeUs(w), pcount(w)));
                     if (!before(endSeq(w), tp.highestSackSeq) && (sacked(w) & TCPCB_SACKED_ACKED) != 0) {
                         tp.highestSackSeq = endSeq(w);
                     }
@@ -121,6 +125,47 @@ final class TcpSack {
             checkSackReordering(tp, tp.sackReord, false);
         }
         return tp.sackFlag;
+    }
+
+    /**
+     * Linux: {@code tcp_match_skb_to_sack()}: whether {@code skb} lies within the block; a
+     * multi-segment skb the block covers in part is first split at a segment boundary (rounded so
+     * that SACKed pieces are whole segments, or the short remainder) and the answer is for the
+     * part left in {@code skb}. Returns 1, 0, or -1 (the block ends inside the first segment, or
+     * no memory).
+     */
+    private int matchSkbToSack(TcpSock tp, SkBuff skb, int start, int end) {
+        boolean inSack = !after(start, seq(skb)) && !before(end, endSeq(skb));
+        if (pcount(skb) > 1 && !inSack && after(endSeq(skb), start)) {
+            int mss = skbMss(skb);
+            inSack = !after(start, seq(skb));
+            int pktLen;
+            if (!inSack) {
+                pktLen = start - seq(skb);
+                if (pktLen < mss) {
+                    pktLen = mss;
+                }
+            } else {
+                pktLen = end - seq(skb);
+                if (pktLen < mss) {
+                    return -1;
+                }
+            }
+            if (pktLen > mss) {
+                int newLen = pktLen / mss * mss;
+                if (!inSack && newLen < pktLen) {
+                    newLen += mss;
+                }
+                pktLen = newLen;
+            }
+            if (pktLen >= skb.len() && !inSack) {
+                return 0;
+            }
+            if (tcp.output.fragment(tp, skb, pktLen, mss) < 0) {
+                return -1;
+            }
+        }
+        return inSack ? 1 : 0;
     }
 
     /** Linux: {@code tcp_is_sackblock_valid()}. */
@@ -206,10 +251,10 @@ final class TcpSack {
     }
 
     /** Linux: {@code tcp_sacktag_one()}: tags one newly SACKed segment and updates the counters. */
-    private int sacktagOne(TcpSock tp, int sacked, int start, int end, boolean dupSack, long xmitTime) {
+    private int sacktagOne(TcpSock tp, int sacked, int start, int end, boolean dupSack, long xmitTime, int pcount) {
         if (dupSack && (sacked & TCPCB_RETRANS) != 0) {
             if (tp.undoMarker != 0 && tp.undoRetrans > 0 && after(end, tp.undoMarker)) {
-                tp.undoRetrans = Math.max(0, tp.undoRetrans - 1);
+                tp.undoRetrans = Math.max(0, tp.undoRetrans - pcount);
             }
             if ((sacked & TCPCB_SACKED_ACKED) != 0 && before(start, tp.sackReord)) {
                 tp.sackReord = start;
@@ -223,8 +268,8 @@ final class TcpSack {
             if ((sacked & TCPCB_SACKED_RETRANS) != 0) {
                 if ((sacked & TCPCB_LOST) != 0) {
                     sacked &= ~(TCPCB_LOST | TCPCB_SACKED_RETRANS);
-                    tp.lostOut--;
-                    tp.retransOut--;
+                    tp.lostOut -= pcount;
+                    tp.retransOut -= pcount;
                 }
             } else {
                 if ((sacked & TCPCB_RETRANS) == 0) {
@@ -241,17 +286,17 @@ final class TcpSack {
                 }
                 if ((sacked & TCPCB_LOST) != 0) {
                     sacked &= ~TCPCB_LOST;
-                    tp.lostOut--;
+                    tp.lostOut -= pcount;
                 }
             }
             sacked |= TCPCB_SACKED_ACKED;
             tp.sackFlag |= FLAG_DATA_SACKED;
-            tp.sackedOut++;
-            tp.sackDelivered++;
+            tp.sackedOut += pcount;
+            tp.sackDelivered += pcount;
         }
         if (dupSack && (sacked & TCPCB_SACKED_RETRANS) != 0) {
             sacked &= ~TCPCB_SACKED_RETRANS;
-            tp.retransOut--;
+            tp.retransOut -= pcount;
         }
         return sacked;
     }

@@ -105,6 +105,66 @@ final class TcpSkbCb {
         s.cbl1 = 0;
     }
 
+    /**
+     * Linux: {@code tcp_skb_pcount()}: how many wire segments the skb stands for (its GSO segment
+     * count; a queued skb not yet sized counts one). {@code packets_out}, {@code sacked_out},
+     * {@code lost_out} and {@code retrans_out} count these.
+     */
+    static int pcount(SkBuff s) {
+        int n = s.gsoSegs;
+        return n > 0 ? n : 1;
+    }
+
+    /** Linux: {@code tcp_skb_mss()}: the segment size the skb was sized for. */
+    static int skbMss(SkBuff s) {
+        return s.gsoSize;
+    }
+
+    /**
+     * Linux: {@code tcp_set_skb_tso_segs()}: sizes the skb for {@code mss}: one segment when it
+     * fits (no GSO), else a TCP/IPv4 GSO packet of {@code ceil(len / mss)} segments.
+     */
+    static void setTsoSegs(SkBuff s, int mss) {
+        int len = s.len();
+        if (len <= mss) {
+            s.gsoSegs = 1;
+            s.gsoSize = 0;
+            s.gsoType = 0;
+        } else {
+            s.gsoSegs = (len + mss - 1) / mss;
+            s.gsoSize = mss;
+            s.gsoType = SkBuff.SKB_GSO_TCPV4;
+        }
+    }
+
+    /**
+     * Whether the skb's memory is charged by its payload, as Linux charges the page fragments of
+     * a TSO skb ({@code skb->truesize += copy}), rather than by its buffer: the large
+     * buffers that hold up to 64 KB of a GSO skb would otherwise cost the send buffer 64 KB each
+     * however little they hold.
+     */
+    static boolean chargedByPayload(SkBuff s) {
+        return s.end > dev.packetflow.net.core.PagePool.SMALL;
+    }
+
+    /** The charge of a new, empty TCP skb whose memory is {@link #chargedByPayload}. */
+    static final int EMPTY_TRUESIZE = SkBuff.SKB_HEAD_TRUESIZE + TcpOutput.MAX_TCP_HEADER;
+
+    /** Moves {@code delta} bytes of payload charge onto (or, negative, off) a write-queue skb. */
+    static void charge(TcpSock tp, SkBuff s, int delta) {
+        if (chargedByPayload(s)) {
+            s.truesize += delta;
+            tp.wmemQueued += delta;
+        }
+    }
+
+    /** A fresh write-queue skb holding {@code len} bytes: charged by payload if its buffer is large. */
+    static void initCharge(SkBuff s, int len) {
+        if (chargedByPayload(s)) {
+            s.truesize = EMPTY_TRUESIZE + len;
+        }
+    }
+
     /** Payload length of a data skb (the skb holds exactly its payload). */
     static int len(SkBuff s) {
         return s.len();

@@ -203,6 +203,8 @@ public final class TcpSock extends Sock {
     int sndSsthresh = Integer.MAX_VALUE;
     int priorCwnd;
     int priorSsthresh;
+    /** When the last segment left (Linux: {@code tcp_wstamp_ns}), for TSO deferral. */
+    long lastXmitNs;
     int packetsOut;
     int retransOut;
     int sackedOut;

@@ -61,7 +61,7 @@ final class TcpStream {
         }
         long deadline = Waiter.deadline(tcp.nowNs(), timeo);
         int mss = tcp.window.currentMss(tp);
-        int sizeGoal = mss;
+        int sizeGoal = tcp.output.tso.xmitSizeGoal(tp, mss, (flags & MSG_OOB) == 0);
         if (tp.pendingError() != 0 || (tp.shutdown & SEND_SHUTDOWN) != 0) {
             return streamError(tp, Errno.EPIPE.neg());
         }
@@ -71,7 +71,11 @@ final class TcpStream {
             if (copy <= 0 || eor(skb) || skb.tailroom() <= 0) {
                 skb = null;
                 if (tp.streamMemoryFree()) {
-                    skb = tcp.net().pool().alloc(TcpOutput.MAX_TCP_HEADER + sizeGoal);
+                    // A short write gets an MSS-sized buffer: a 64 KB one for a few bytes would
+                    // cost the pool's large class for nothing (Linux fills page fragments as
+                    // data comes; here a buffer's size is chosen up front).
+                    int size = sizeGoal > mss && msg.dataLeft() <= mss ? mss : sizeGoal;
+                    skb = tcp.net().pool().alloc(TcpOutput.MAX_TCP_HEADER + size);
                 }
                 if (skb == null) {
                     // wait_for_space
@@ -83,10 +87,11 @@ final class TcpStream {
                         break;
                     }
                     mss = tcp.window.currentMss(tp);
-                    sizeGoal = mss;
+                    sizeGoal = tcp.output.tso.xmitSizeGoal(tp, mss, (flags & MSG_OOB) == 0);
                     continue;
                 }
                 skb.reserve(TcpOutput.MAX_TCP_HEADER);
+                initCharge(skb, 0);
                 entail(tp, skb);
                 copy = sizeGoal;
             }
@@ -103,6 +108,8 @@ final class TcpStream {
             }
             tp.writeSeq += copy;
             setEndSeq(skb, endSeq(skb) + copy);
+            skb.gsoSegs = 0; // tcp_skb_pcount_set(skb, 0): sized again when it is sent
+            charge(tp, skb, copy);
             copied += copy;
             if (msg.dataLeft() == 0) {
                 if ((flags & MSG_EOR) != 0) {

@@ -275,7 +275,7 @@ final class TcpTimer {
                 return;
             }
             tcp.recovery.enterLoss(tp);
-            tcp.retrans.retransmitSkb(tp, skb);
+            tcp.retrans.retransmitSkb(tp, skb, 1);
             tp.dst = null;
             backoffAndRearm(tp);
             return;
@@ -299,7 +299,7 @@ final class TcpTimer {
         }
         tcp.recovery.enterLoss(tp);
         tp.retransmits++;
-        if (tcp.retrans.retransmitSkb(tp, tp.rtxHead()) > 0) {
+        if (tcp.retrans.retransmitSkb(tp, tp.rtxHead(), 1) > 0) {
             resetXmitTimer(tp, ICSK_TIME_RETRANS, TCP_RESOURCE_PROBE_INTERVAL_MS);
             return;
         }

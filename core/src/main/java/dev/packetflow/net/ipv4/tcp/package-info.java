@@ -27,7 +27,8 @@
  *                           NewReno, PRR, undo, F-RTO), TcpOptions (option parser)
  * net/ipv4/tcp_recovery.c   TcpRack (RACK), TLP acknowledgement in TcpRecovery
  * net/ipv4/tcp_output.c     TcpOutput (transmit, options, tcp_write_xmit, Nagle, ACKs, FIN,
- *                           RST, connect), TcpWindow (window and MSS selection), TcpRetrans
+ *                           RST, connect), TcpTso (segmentation offload: size goal, TSO
+ *                           sizing, split point, deferral), TcpWindow (window and MSS selection), TcpRetrans
  *                           (retransmission, loss probe, window and keepalive probes)
  * net/ipv4/tcp_timer.c      TcpTimer (RTO with backoff, delayed ACK, persist, keepalive,
  *                           user timeout, TIME_WAIT)
@@ -47,6 +48,26 @@
  * ip_queue_xmit → ...} and {@code ... ip_local_deliver_finish → tcp_v4_rcv → tcp_v4_do_rcv →
  * tcp_rcv_established → tcp_data_queue → sk_data_ready → recvfrom}.
  *
+ * <h2>Segmentation offload (TSO/GSO)</h2>
+ * When the route's device takes GSO packets ({@code NETIF_F_TSO} or {@code NETIF_F_GSO}:
+ * {@code TcpTso.canGso}), {@code tcp_sendmsg} builds skbs of up to
+ * {@code gso_max_size - 1 - MAX_TCP_HEADER} bytes, whole segments, at most half the peer's
+ * largest window ({@code tcp_xmit_size_goal}); {@code tcp_write_xmit} sizes each for the current
+ * MSS ({@code tcp_init_tso_segs}), sends as much as cwnd and the receive window allow
+ * ({@code tcp_tso_segs}, {@code tcp_mss_split_point}, {@code tso_fragment}), defers a partial
+ * super-packet while an ACK is due ({@code tcp_tso_should_defer}), and hands IP one skb with
+ * {@code gsoSize} = MSS, {@code gsoSegs}, {@code SKB_GSO_TCPV4}, {@code CHECKSUM_PARTIAL} and
+ * one IP identification per segment. {@code packets_out}, {@code sacked_out},
+ * {@code lost_out}, {@code retrans_out} count segments ({@code tcp_skb_pcount}); a partial ACK
+ * trims a sent super-packet ({@code tcp_tso_acked}), a SACK block splits it at a segment
+ * boundary ({@code tcp_match_skb_to_sack}), NewReno marks only its first segment lost,
+ * retransmission resends up to the cwnd's worth of it, the loss probe its last segment. Devices
+ * without TSO get the segments from {@code validate_xmit_skb} ({@link
+ * dev.packetflow.net.ipv4.tcp.TcpOffload}, {@code tcp_gso_segment}). Differences from Linux: a super-packet's payload is in
+ * one buffer, not page fragments, so {@code tso_fragment} copies the shorter part; no pacing
+ * ({@code tcp_tso_autosize} uses the rate Linux would compute, without sk_pacing); no
+ * {@code tcp_shift_skb_data}/{@code tcp_collapse_retrans} merging of SACKed skbs.
+ *
  * <h2>Settings and counters</h2>
  * {@link dev.packetflow.net.ipv4.tcp.TcpSysctl} holds the {@code net.ipv4.tcp_*} sysctls with
  * Linux's defaults; {@code applyPacketdrillDefaults()} sets what the corpus's {@code defaults.sh}
@@ -56,7 +77,7 @@
  * (also in {@code net.mibs()}, so {@code nstat} shows them).
  *
  * <h2>Not implemented</h2>
- * TSO/GSO (segments are MSS-sized; a received GRO skb is handled), urgent data, ECN, TCP Fast
+ * urgent data, ECN, TCP Fast
  * Open, MD5/AO signatures, MTU probing, IPv6, pacing, BBR, {@code tcp_collapse()} of the receive
  * queue.
  */

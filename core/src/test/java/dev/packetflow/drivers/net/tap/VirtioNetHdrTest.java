@@ -140,6 +140,91 @@ class VirtioNetHdrTest {
         assertThat(TapDeviceTest.udpChecksumOk(frame)).isTrue();
     }
 
+    /** A TCP/IPv4 super-packet as packetflow's TCP hands it to a device: CHECKSUM_PARTIAL, gso fields set. */
+    SkBuff tcpSuperPacket(int payload, int mss) {
+        SkBuff skb = frameSkb(14 + 20 + 20 + payload);
+        int o = skb.data;
+        skb.setU16(o + 12, 0x0800);
+        int ip = o + 14;
+        skb.networkHeader = ip;
+        skb.setU8(ip, 0x45);
+        skb.setU16(ip + 2, 40 + payload);
+        skb.setU8(ip + 8, 64);
+        skb.setU8(ip + 9, 6);
+        skb.setU32(ip + 12, 0xc6120001);
+        skb.setU32(ip + 16, 0xc6120002);
+        int th = ip + 20;
+        skb.transportHeader = th;
+        skb.setU16(th, 40000);
+        skb.setU16(th + 2, 5001);
+        skb.setU32(th + 4, 12345);
+        skb.setU8(th + 12, 5 << 4);
+        skb.setU8(th + 13, 0x18);
+        for (int i = 0; i < payload; i++) {
+            skb.setU8(th + 20 + i, i * 13);
+        }
+        long pseudo = 0xc6120001L + 0xc6120002L + 6 + 20 + payload;
+        skb.setU16(th + 16, VirtioNetHdr.fold(pseudo));
+        skb.ipSummed = SkBuff.CHECKSUM_PARTIAL;
+        skb.csumStart = th;
+        skb.csumOffset = 16;
+        skb.gsoSize = mss;
+        skb.gsoSegs = (payload + mss - 1) / mss;
+        skb.gsoType = SkBuff.SKB_GSO_TCPV4;
+        return skb;
+    }
+
+    @Test
+    void gso_tcpSuperPacket_roundTripsThroughTheHeader() {
+        SkBuff skb = tcpSuperPacket(4000, 1448);
+        MemorySegment hdr = arena.allocate(10);
+        assertThat(VirtioNetHdr.fromSkb(hdr, 10, skb)).isTrue();
+        assertThat(hdr.get(ValueLayout.JAVA_BYTE, 0)).isEqualTo((byte) VirtioNetHdr.F_NEEDS_CSUM);
+        assertThat(hdr.get(ValueLayout.JAVA_BYTE, 1)).isEqualTo((byte) VirtioNetHdr.GSO_TCPV4);
+        assertThat(hdr.get(NATIVE16, 2)).as("hdr_len").isEqualTo((short) 54);
+        assertThat(hdr.get(NATIVE16, 4)).as("gso_size").isEqualTo((short) 1448);
+        assertThat(hdr.get(NATIVE16, 6)).as("csum_start").isEqualTo((short) 34);
+        assertThat(hdr.get(NATIVE16, 8)).as("csum_offset").isEqualTo((short) 16);
+
+        // what the kernel's tun_put_user() would hand back for the same packet
+        int len = skb.len();
+        int data = 64;
+        MemorySegment seg = arena.allocate(data + len);
+        MemorySegment.copy(hdr, 0, seg, data - 10, 10);
+        MemorySegment.copy(skb.segment(), skb.data, seg, data, len);
+        // a super-packet stays CHECKSUM_PARTIAL; completing it gives a valid checksum over all of it
+        assertThat(VirtioNetHdr.rxChecksum(seg, data - 10, data, len)).isEqualTo(SkBuff.CHECKSUM_PARTIAL);
+        assertThat(VirtioNetHdr.rxGsoSize(seg, data - 10, data, len)).isEqualTo(1448);
+        assertThat(VirtioNetHdr.csumStart(seg, data - 10)).isEqualTo(34);
+        assertThat(VirtioNetHdr.csumOffset(seg, data - 10)).isEqualTo(16);
+        VirtioNetHdr.checksumHelp(seg, data + 34, data + len, 16);
+        long pseudo = 0xc6120001L + 0xc6120002L + 6 + 20 + 4000;
+        assertThat(VirtioNetHdr.fold(VirtioNetHdr.sum(seg, data + 34, len - 34) + pseudo))
+                .as("the completed checksum verifies over the whole super-packet").isEqualTo(0xffff);
+        Skb.consumeSkb(skb);
+    }
+
+    @Test
+    void gso_receivedHeadersThatDoNotDescribeATcpV4SuperPacket_areRefused() {
+        SkBuff skb = tcpSuperPacket(3000, 1000);
+        MemorySegment hdr = arena.allocate(10);
+        assertThat(VirtioNetHdr.fromSkb(hdr, 10, skb)).isTrue();
+        int len = skb.len();
+        MemorySegment seg = arena.allocate(64 + len);
+        MemorySegment.copy(hdr, 0, seg, 54, 10);
+        MemorySegment.copy(skb.segment(), skb.data, seg, 64, len);
+        Skb.consumeSkb(skb);
+        seg.set(NATIVE16, 54 + 4, (short) 0);
+        assertThat(VirtioNetHdr.rxGsoSize(seg, 54, 64, len)).as("gso_size 0").isEqualTo(VirtioNetHdr.BAD_GSO);
+        seg.set(NATIVE16, 54 + 4, (short) 1000);
+        seg.set(ValueLayout.JAVA_BYTE, 64 + 14 + 9, (byte) 17);
+        assertThat(VirtioNetHdr.rxGsoSize(seg, 54, 64, len)).as("not TCP").isEqualTo(VirtioNetHdr.BAD_GSO);
+        seg.set(ValueLayout.JAVA_BYTE, 54 + 1, (byte) (VirtioNetHdr.GSO_TCPV4 | VirtioNetHdr.GSO_ECN));
+        assertThat(VirtioNetHdr.rxChecksum(seg, 54, 64, len)).as("ECN").isEqualTo(VirtioNetHdr.BAD_GSO);
+        seg.set(ValueLayout.JAVA_BYTE, 54 + 1, (byte) VirtioNetHdr.GSO_UDP);
+        assertThat(VirtioNetHdr.rxChecksum(seg, 54, 64, len)).as("UDP").isEqualTo(VirtioNetHdr.BAD_GSO);
+    }
+
     SkBuff frameSkb(int len) {
         SkBuff skb = Skb.allocSkb(pool, Skb.MAX_HEADER + len);
         skb.reserve(Skb.MAX_HEADER);

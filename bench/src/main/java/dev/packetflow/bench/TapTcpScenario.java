@@ -1,0 +1,142 @@
+package dev.packetflow.bench;
+
+import static dev.packetflow.net.socket.Uapi.*;
+
+import dev.packetflow.drivers.net.loopback.Loopback;
+import dev.packetflow.drivers.net.tap.TapDevice;
+import dev.packetflow.kernel.RealTimeKernel;
+import dev.packetflow.net.NetStack;
+import dev.packetflow.net.ipv4.InetAddr;
+import dev.packetflow.net.socket.SockAddrIn;
+import dev.packetflow.net.socket.SocketLayer;
+import java.io.PrintStream;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * {@code tap-tcp} (root only): bulk TCP between packetflow and the Linux kernel over a TAP with
+ * segmentation offload ({@code IFF_VNET_HDR}, {@code TUN_F_CSUM | TUN_F_TSO4}, device MTU 1500):
+ * packetflow (a {@link RealTimeKernel} with one softnet CPU, 198.18.0.2) sends 1 MiB writes to a
+ * kernel socket in a network namespace made for the run (198.18.0.1, {@link KernelTcpPeer} sink),
+ * then receives from a kernel sender. Prints Gbit/s each way (measured by the receiver) and the
+ * TAP's GSO frame counters. The namespace is deleted at the end.
+ */
+final class TapTcpScenario implements Scenario {
+    @Override
+    public String name() {
+        return "tap-tcp";
+    }
+
+    @Override
+    public String description() {
+        return "bulk TCP over a TSO TAP, packetflow <-> Linux kernel, Gbit/s each way (root)";
+    }
+
+    @Override
+    public void run(PrintStream out, double seconds) throws Exception {
+        if (!KernelUdp.root()) {
+            out.println("# tap_tcp: skipped (needs root for a TAP and a network namespace)");
+            return;
+        }
+        String tag = String.format("%04x", ThreadLocalRandom.current().nextInt(0x10000));
+        String ns = "pf-bench-" + tag + "-t";
+        String name = "pftt" + tag;
+        ip("netns", "add", ns);
+        try (RealTimeKernel k = new RealTimeKernel(1, RealTimeKernel.IdleStrategy.BACKOFF)) {
+            NetStack net = NetStack.create(k, "pf");
+            try {
+                Loopback.create(net);
+                net.exec("ip link set lo up");
+                TapDevice tap = TapDevice.builder(net).name(name).mode(TapDevice.Mode.CREATE).vnetHdr(true).open();
+                ip("link", "set", name, "netns", ns);
+                ip("netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf." + name + ".disable_ipv6=1");
+                ip("-n", ns, "addr", "add", "198.18.0.1/24", "dev", name);
+                ip("-n", ns, "link", "set", name, "up");
+                net.exec("ip addr add 198.18.0.2/24 dev " + name);
+                net.exec("ip link set " + name + " up");
+                Thread.sleep(200);
+                SocketLayer s = net.sockets();
+                // packetflow → kernel
+                Process sink = java(ns, "sink", "198.18.0.1", "5001", fmt(seconds));
+                Thread.sleep(1500);
+                int fd = s.socket(AF_INET, SOCK_STREAM, 0);
+                TcpRig.check(s.connect(fd, new SockAddrIn(InetAddr.parse("198.18.0.1"), 5001)), "connect");
+                ByteBuffer buf = ByteBuffer.allocateDirect(1 << 20);
+                long end = System.nanoTime() + (long) ((seconds + 10) * 1e9);
+                while (System.nanoTime() < end) {
+                    buf.clear();
+                    if (s.send(fd, buf, MSG_NOSIGNAL) < 0) {
+                        break; // the sink closed
+                    }
+                }
+                s.close(fd);
+                String r = KernelUdp.result(sink, 20);
+                out.println(r.isEmpty() ? "# tap_tcp_tx: no result" : r.replace("bulk=", "tap_tcp_tx="));
+                // kernel → packetflow
+                int l = s.socket(AF_INET, SOCK_STREAM, 0);
+                s.setsockopt(l, SOL_SOCKET, SO_REUSEADDR, 1);
+                TcpRig.check(s.bind(l, new SockAddrIn(InetAddr.parse("198.18.0.2"), 5002)), "bind");
+                TcpRig.check(s.listen(l, 4), "listen");
+                Process source = java(ns, "source", "198.18.0.2", "5002", fmt(seconds + 2));
+                int c = s.accept(l, null);
+                TcpRig.check(c, "accept");
+                buf.clear();
+                s.recv(c, buf, 0); // warm-up: the first bytes start the clock
+                long bytes = 0;
+                long t0 = System.nanoTime();
+                long stop = t0 + (long) (seconds * 1e9);
+                long now;
+                while ((now = System.nanoTime()) < stop) {
+                    buf.clear();
+                    int n = s.recv(c, buf, 0);
+                    if (n <= 0) {
+                        break;
+                    }
+                    bytes += n;
+                }
+                Scenario.figure(out, "tap_tcp_rx", bytes * 8 / ((now - t0) / 1e9) / 1e9, "Gbit/s");
+                s.close(c);
+                s.close(l);
+                source.destroy();
+                source.waitFor(10, TimeUnit.SECONDS);
+                Scenario.figure(out, "tap_tcp_gso_frames_tx", tap.txGsoFrames(), "frames");
+                Scenario.figure(out, "tap_tcp_gso_frames_rx", tap.rxGsoFrames(), "frames");
+            } finally {
+                net.close();
+            }
+        } finally {
+            try {
+                ip("netns", "del", ns);
+            } catch (Exception e) {
+                // already gone
+            }
+        }
+    }
+
+    private static Process java(String ns, String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("ip", "netns", "exec", ns,
+                ProcessHandle.current().info().command().orElse("java"), "-XX:+UseParallelGC", "-cp",
+                System.getProperty("java.class.path"), KernelTcpPeer.class.getName()));
+        cmd.addAll(List.of(args));
+        return new ProcessBuilder(cmd).redirectError(ProcessBuilder.Redirect.DISCARD).start();
+    }
+
+    private static String fmt(double s) {
+        return String.format(Locale.ROOT, "%.3f", s);
+    }
+
+    private static void ip(String... args) throws Exception {
+        List<String> cmd = new ArrayList<>(List.of("ip"));
+        cmd.addAll(List.of(args));
+        Process p = new ProcessBuilder(cmd).redirectErrorStream(true).start();
+        String o = new String(p.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+        if (!p.waitFor(10, TimeUnit.SECONDS) || p.exitValue() != 0) {
+            throw new IllegalStateException(String.join(" ", cmd) + ": " + o.trim());
+        }
+    }
+}

@@ -1,0 +1,126 @@
+package dev.packetflow.net.ipv4.tcp;
+
+import dev.packetflow.net.core.SkBuff;
+import dev.packetflow.net.ipv4.Ipv4Header;
+
+/**
+ * Software segmentation of a TCP/IPv4 GSO super-packet into the wire packets a TSO-capable NIC
+ * would have made of it: {@code inet_gso_segment()} (IPv4: total length, identification counting
+ * up from the super-packet's, header checksum) and {@code tcp_gso_segment()} (TCP: each segment's
+ * sequence number, CWR only on the first segment, FIN and PSH only on the last, the full checksum
+ * of each segment).
+ *
+ * <p>Linux: {@code net/ipv4/af_inet.c inet_gso_segment()}, {@code net/ipv4/tcp_offload.c
+ * tcp_gso_segment()} / {@code tcp4_gso_segment()}, {@code net/core/skbuff.c skb_segment()}.
+ */
+public final class TcpOffload {
+    private TcpOffload() {}
+
+    /** Headroom of each segment: what a driver may still push in front of the frame. */
+    static final int SEG_HEADROOM = dev.packetflow.net.core.Skb.NET_SKB_PAD;
+
+    /**
+     * Linux: {@code inet_gso_segment()} + {@code tcp_gso_segment()} + {@code skb_segment()}. Cuts
+     * {@code skb} (data at its first header, network and transport headers set, {@code gsoSize}
+     * the MSS) into segments of at most {@code gsoSize} payload bytes, each a private copy of all
+     * headers in front of the payload, linked through {@link SkBuff#next}. Returns the first
+     * segment, or null when the packet is not a well-formed TCP/IPv4 GSO packet or memory ran out
+     * (nothing allocated then is left behind). {@code skb} itself is not freed.
+     */
+    public static SkBuff segment(SkBuff skb) {
+        int nh = skb.networkHeader;
+        int th = skb.transportHeader;
+        int mss = skb.gsoSize;
+        if (mss <= 0 || nh < skb.data || th < nh + Ipv4Header.MIN_LEN || th + TcpHeader.MIN_LEN > skb.tail) {
+            return null;
+        }
+        if (Ipv4Header.version(skb, nh) != 4 || Ipv4Header.protocol(skb, nh) != 6
+                || nh + Ipv4Header.headerLength(skb, nh) != th) {
+            return null;
+        }
+        int doff = TcpHeader.doff(skb, th);
+        if (doff < TcpHeader.MIN_LEN || th + doff > skb.tail) {
+            return null;
+        }
+        int hdr = th + doff - skb.data;
+        int payload = skb.len() - hdr;
+        if (payload <= 0) {
+            return null;
+        }
+        int nhOff = nh - skb.data;
+        int thOff = th - skb.data;
+        int macOff = skb.macHeader >= skb.data ? skb.macHeader - skb.data : -1;
+        int id = Ipv4Header.identification(skb, nh);
+        int seq = TcpHeader.seq(skb, th);
+        int flags = TcpHeader.flags(skb, th);
+        int saddr = Ipv4Header.sourceAddress(skb, nh);
+        int daddr = Ipv4Header.destinationAddress(skb, nh);
+        SkBuff first = null;
+        SkBuff last = null;
+        for (int off = 0; off < payload; off += mss) {
+            int plen = Math.min(mss, payload - off);
+            SkBuff s = skb.pool().alloc(SEG_HEADROOM + hdr + plen);
+            if (s == null) {
+                freeList(first);
+                return null;
+            }
+            s.reserve(SEG_HEADROOM);
+            int o = s.put(hdr + plen);
+            s.write(o, skb, skb.data, hdr);
+            s.write(o + hdr, skb, skb.data + hdr + off, plen);
+            copyMeta(s, skb);
+            s.macHeader = macOff >= 0 ? o + macOff : -1;
+            int snh = o + nhOff;
+            int sth = o + thOff;
+            s.networkHeader = snh;
+            s.transportHeader = sth;
+            // inet_gso_segment(): identification counts up (no SKB_GSO_TCP_FIXEDID), own length
+            s.setU16(snh + 4, id);
+            id = (id + 1) & 0xffff;
+            Ipv4Header.setTotLenAndChecksum(s, snh, hdr - nhOff + plen);
+            // tcp_gso_segment(): CWR on the first only, FIN and PSH on the last only
+            int f = flags;
+            if (off != 0) {
+                f &= ~TcpHeader.CWR;
+            }
+            if (off + plen < payload) {
+                f &= ~(TcpHeader.FIN | TcpHeader.PSH);
+            }
+            s.setU32(sth + 4, seq + off);
+            s.setU8(sth + 13, f);
+            TcpHeader.fillChecksum(s, sth, doff + plen, saddr, daddr);
+            s.ipSummed = SkBuff.CHECKSUM_UNNECESSARY;
+            if (first == null) {
+                first = s;
+            } else {
+                last.next = s;
+            }
+            last = s;
+        }
+        return first;
+    }
+
+    private static void copyMeta(SkBuff s, SkBuff skb) {
+        s.dev = skb.dev;
+        s.protocol = skb.protocol;
+        s.pktType = skb.pktType;
+        s.priority = skb.priority;
+        s.mark = skb.mark;
+        s.dst = skb.dst;
+        s.tstampNs = skb.tstampNs;
+        s.journey = skb.journey;
+        s.hash = skb.hash;
+        s.cb0 = skb.cb0;
+        s.cb1 = skb.cb1;
+    }
+
+    /** Frees a list of segments made by {@link #segment} (none of them was sent). */
+    public static void freeList(SkBuff s) {
+        while (s != null) {
+            SkBuff n = s.next;
+            s.next = null;
+            dev.packetflow.net.core.Skb.consumeSkb(s);
+            s = n;
+        }
+    }
+}
