@@ -1,6 +1,7 @@
 package dev.packetflow.drill;
 
 import dev.packetflow.drivers.net.channel.ChannelDevice;
+import dev.packetflow.net.core.NetDevice;
 import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.SkBuff;
@@ -44,6 +45,9 @@ final class Sut implements AutoCloseable {
             net.arp().setGratuitousArpOnAddressAdd(false);
             net.tcp().sysctl().setHz(cfg.hz);
             dev = net.addDevice(new ChannelDevice(DEVICE, sutMac));
+            // packetdrill's tun device takes TSO super-packets (it sets TUNSETOFFLOAD), so Linux
+            // hands it one GSO packet per burst; the scripts' "P. 1:10001(10000)" lines are those.
+            dev.setFeatures(dev.features() | NetDevice.NETIF_F_TSO | NetDevice.NETIF_F_GSO);
             if (cfg.mtu != dev.mtu()) {
                 net.devices().setMtu(dev, cfg.mtu);
             }
