@@ -140,6 +140,8 @@ final class UdpThroughputScenario implements Scenario {
         }
 
         volatile boolean stop;
+        /** Set when the measured phase starts. */
+        volatile boolean measure;
         private long n;
 
         void inc() {

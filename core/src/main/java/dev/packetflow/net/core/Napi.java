@@ -113,19 +113,25 @@ public final class Napi {
     }
 
     /**
-     * {@link #busyPoll(int)}, and with {@code prefer} (Linux: {@code SO_PREFER_BUSY_POLL}) a context
-     * already scheduled for softnet is not left waiting for softnet's worker: the caller runs that
-     * CPU's {@code net_rx_action} itself, unless the worker is running it right now
-     * ({@link SoftnetData#tryNetRxAction}).
+     * {@link #busyPoll(int)}, and with {@code prefer} (Linux: {@code SO_PREFER_BUSY_POLL}) the
+     * caller claims its CPU's receive work ({@link SoftnetData#busyPollPrefer}): producers stop
+     * waking that CPU's worker, and a context already scheduled for softnet is not left waiting for
+     * the worker: the caller runs the CPU's {@code net_rx_action} itself, unless the worker is
+     * running it right now ({@link SoftnetData#tryNetRxAction}).
      */
     public int busyPoll(int budget, boolean prefer) {
+        return busyPoll(budget, prefer, cpu == null ? 0 : cpu.clock().nanoTime());
+    }
+
+    /** {@link #busyPoll(int, boolean)} at {@code nowNs} (by the CPU's clock), read once by the caller's loop. */
+    public int busyPoll(int budget, boolean prefer, long nowNs) {
         if (cpu == null) {
             return 0;
         }
-        if (prefer && !cpu.busyPollPreferred) {
-            cpu.busyPollPreferred = true;
+        if (prefer) {
+            cpu.busyPollPrefer(nowNs);
         }
-        if (!sched.compareAndSet(false, true)) {
+        if (sched.get() || !sched.compareAndSet(false, true)) {
             return prefer ? cpu.tryNetRxAction() : 0;
         }
         int work = poller.poll(this, budget);
@@ -133,6 +139,11 @@ public final class Napi {
             cpu.listAdd(this);
         }
         return work;
+    }
+
+    /** The softnet this context is bound to, or null. */
+    public SoftnetData cpu() {
+        return cpu;
     }
 
     int runPoll(int budget) {

@@ -328,6 +328,9 @@ public class Sock implements SkBuff.Destructor {
      * {@code __skb_try_recv_from_queue()}.
      */
     public SkBuff skbDequeue() {
+        if (rqLen == 0) {
+            return null; // Linux: skb_queue_empty_lockless(), no lock taken by a spinning reader
+        }
         SkBuffHead q = receiveQueue;
         synchronized (q) {
             SkBuff skb = q.dequeue();
