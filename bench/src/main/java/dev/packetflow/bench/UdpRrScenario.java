@@ -121,7 +121,11 @@ final class UdpRrScenario implements Scenario {
                     }
                 }
             });
-            Thread.sleep((long) (Math.min(2.0, seconds) * 1000));
+            // warm-up (JIT, pools, buffers): at least 2 s, and until the JIT has settled
+            RigLoop.Warmup warm = new RigLoop.Warmup((long) (Math.min(2.0, seconds) * 1e9));
+            while (!warm.done()) {
+                Thread.sleep(50);
+            }
             trips.measure = true;
             long n0 = trips.read();
             long a0 = UdpRig.allocated(client, server);

@@ -93,7 +93,11 @@ final class UdpThroughputScenario implements Scenario {
                     }
                 }
             });
-            Thread.sleep((long) (Math.min(2.0, seconds) * 1000)); // warm-up: JIT, pools, buffers
+            // warm-up (JIT, pools, buffers): at least 2 s, and until the JIT has settled
+            RigLoop.Warmup warm = new RigLoop.Warmup((long) (Math.min(2.0, seconds) * 1e9));
+            while (!warm.done()) {
+                Thread.sleep(50);
+            }
             long r0 = received.read();
             long a0 = UdpRig.allocated(sender, receiver);
             long c0 = UdpRig.cpuNs(1, receiver);
