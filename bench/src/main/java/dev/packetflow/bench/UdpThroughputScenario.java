@@ -76,10 +76,15 @@ final class UdpThroughputScenario implements Scenario {
                 ByteBuffer buf = ByteBuffer.allocateDirect(PAYLOAD);
                 SockAddrIn to = new SockAddrIn(UdpRig.B, 9000);
                 long n = 0;
+                long seen = 0; // receiver's count as last read: re-read only when the window looks full,
+                               // so that the sender does not pull the receiver's line over per datagram
                 while (!sent.stop) {
-                    if (n - received.read() >= WINDOW) {
-                        Thread.onSpinWait();
-                        continue;
+                    if (n - seen >= WINDOW) {
+                        seen = received.read();
+                        if (n - seen >= WINDOW) {
+                            Thread.onSpinWait();
+                            continue;
+                        }
                     }
                     buf.clear();
                     int r = rig.sa.sendto(tx, buf, MSG_DONTWAIT, to);

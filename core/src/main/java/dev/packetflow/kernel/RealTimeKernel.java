@@ -69,6 +69,9 @@ public final class RealTimeKernel implements Kernel, AutoCloseable {
             // A preferring busy poller runs the receive work itself while it is there
             // (SO_PREFER_BUSY_POLL): the worker keeps to timers and does not compete for the CPU.
             boolean deferred = sd.busyPollActive();
+            if (!deferred) {
+                sd.releaseBusyPollers(); // a poller that went quiet: its contexts come back
+            }
             int work = deferred ? 0 : sd.tryNetRxAction();
             work += sd.timers().runTimers(System.nanoTime());
             if (work > 0 || (!deferred && sd.hasPendingWork())) {

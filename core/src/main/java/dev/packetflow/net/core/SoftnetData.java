@@ -36,7 +36,7 @@ public final class SoftnetData {
      * half period; one that stops (without going to sleep through the socket, which hands the
      * work back at once) delays softnet by this much at most.
      */
-    public static final long BUSY_POLL_DEFER_NS = 1_000_000;
+    public static final long BUSY_POLL_DEFER_NS = Long.getLong("packetflow.busyPollDeferNs", 1_000_000L);
 
     /**
      * While in the future (by {@link #clock}), a busy poller that prefers busy polling
@@ -121,6 +121,38 @@ public final class SoftnetData {
         return busyPollUntilNs;
     }
 
+
+    /** Contexts of this CPU that a busy poller may own ({@link Napi#inBusyPoll}); guarded by itself. */
+    private final java.util.ArrayList<Napi> busyPolled = new java.util.ArrayList<>();
+    private volatile int busyPolledCount;
+
+    /** Notes a context taken by a busy poller, so that softnet can take it back. */
+    void addBusyPolled(Napi n) {
+        synchronized (busyPolled) {
+            if (!busyPolled.contains(n)) {
+                busyPolled.add(n);
+                busyPolledCount = busyPolled.size();
+            }
+        }
+    }
+
+    /**
+     * Takes back every context a busy poller owns on this CPU ({@link Napi#busyPollRelease}): for
+     * the worker once the busy-poll deferral has run out (Linux: the {@code gro_flush_timeout}
+     * timer's {@code napi_watchdog}), and when the poller goes to sleep.
+     */
+    public void releaseBusyPollers() {
+        if (busyPolledCount == 0) {
+            return;
+        }
+        synchronized (busyPolled) {
+            for (int i = 0; i < busyPolled.size(); i++) {
+                busyPolled.get(i).busyPollRelease();
+            }
+            busyPolled.clear();
+            busyPolledCount = 0;
+        }
+    }
 
     /** How a producer wakes the worker owning this CPU (real-time mode only). */
     public void setWaker(Runnable waker) {

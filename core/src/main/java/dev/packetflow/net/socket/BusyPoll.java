@@ -76,6 +76,7 @@ final class BusyPoll {
     /** Linux: {@code busy_poll_stop()}: hands the contexts' CPUs back to softnet. */
     private static void busyPollStop(Napi[] napis) {
         for (Napi n : napis) {
+            n.busyPollRelease();
             SoftnetData sd = n.cpu();
             if (sd != null) {
                 sd.busyPollStop();

@@ -87,6 +87,26 @@ class NapiBusyPollTest {
     }
 
     @Test
+    void preferBusyPoll_idleContext_staysWithThePollerAcrossCalls_andProducersDoNotScheduleIt() {
+        Napi n = napi(Integer.MAX_VALUE);
+        SoftnetData sd = sim.softnet(0);
+        assertThat(n.busyPoll(8, true)).isZero(); // takes the idle context and keeps it
+        assertThat(n.busyPolled()).isTrue();
+        assertThat(n.scheduled()).isTrue(); // SCHED held: the driver's interrupt stays masked
+        ring = 2;
+        n.schedule(); // a producer finds it held: nothing goes on softnet's list
+        assertThat(sd.hasPendingWork()).isFalse();
+        assertThat(n.busyPoll(8, true)).isEqualTo(2); // the owner polls the ring directly
+        assertThat(n.complete()).isFalse(); // napi_complete_done refused while busy-polled
+        n.busyPollRelease(); // busy_poll_stop: back to softnet, which completes it
+        assertThat(n.busyPolled()).isFalse();
+        assertThat(sd.hasPendingWork()).isTrue();
+        sim.run();
+        assertThat(n.scheduled()).isFalse();
+        assertThat(polled).isEqualTo(2);
+    }
+
+    @Test
     void preferBusyPoll_pollerThatStopsPolling_leavesTheWorkToSoftnetAfterTheDeferral() {
         Napi n = napi(Integer.MAX_VALUE);
         SoftnetData sd = sim.softnet(0);
@@ -106,11 +126,15 @@ class NapiBusyPollTest {
         sim.runForNs(SoftnetData.BUSY_POLL_DEFER_NS + 1); // the poller stopped without a word
         assertThat(sd.busyPollActive()).isFalse();
         ring = 1;
-        n.schedule(); // nobody polls any more: the worker is woken
+        n.schedule();
+        assertThat(wakes[0]).isZero(); // still held by the vanished poller...
+        sd.releaseBusyPollers(); // ...until the worker, past the deferral, takes it back
         assertThat(wakes[0]).isEqualTo(1);
+        assertThat(n.busyPolled()).isFalse();
         sd.sleeping = false;
         sd.setWaker(null);
         sim.run();
         assertThat(polled).isEqualTo(2);
+        assertThat(n.scheduled()).isFalse();
     }
 }
