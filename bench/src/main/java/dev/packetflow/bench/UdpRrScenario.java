@@ -42,6 +42,14 @@ final class UdpRrScenario implements Scenario {
         return hist.length / 10.0;
     }
 
+    /** SO_BUSY_POLL (and SO_PREFER_BUSY_POLL unless turned off) on {@code fd} of {@code sys}. */
+    private static void busyPoll(dev.packetflow.net.socket.SocketLayer sys, int fd) {
+        UdpRig.check(sys.setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, BUSY_POLL_US), "SO_BUSY_POLL");
+        if (PREFER) {
+            UdpRig.check(sys.setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, 1), "SO_PREFER_BUSY_POLL");
+        }
+    }
+
     @Override
     public String name() {
         return "udp-rr";
@@ -61,14 +69,10 @@ final class UdpRrScenario implements Scenario {
             int cli = UdpRig.socket(rig.sa, UdpRig.A, 9001);
             UdpRig.check(rig.sb.connect(srv, new SockAddrIn(UdpRig.A, 9001)), "connect");
             UdpRig.check(rig.sa.connect(cli, new SockAddrIn(UdpRig.B, 9000)), "connect");
-            for (int fd : new int[] {srv, cli}) {
-                UdpRig.check((fd == srv ? rig.sb : rig.sa).setsockopt(fd, SOL_SOCKET, SO_BUSY_POLL, BUSY_POLL_US),
-                        "SO_BUSY_POLL");
-                if (PREFER) {
-                    UdpRig.check((fd == srv ? rig.sb : rig.sa).setsockopt(fd, SOL_SOCKET, SO_PREFER_BUSY_POLL, 1),
-                            "SO_PREFER_BUSY_POLL");
-                }
-            }
+            // Both ends busy-poll. (The two stacks number their descriptors independently, so
+            // srv and cli may well be the same number: pick the socket layer per end, not by fd.)
+            busyPoll(rig.sb, srv);
+            busyPoll(rig.sa, cli);
             // spin: every empty non-blocking receive polls the device once (SO_BUSY_POLL); with
             // -Dpacketflow.bench.udp.rr=block, blocking receives busy-poll for 50 µs, then sleep
             int flags = "block".equals(System.getProperty("packetflow.bench.udp.rr")) ? 0 : MSG_DONTWAIT;
