@@ -215,6 +215,26 @@ public final class Napi {
         while (!pollLock.compareAndSet(false, true)) {
             Thread.onSpinWait();
         }
+        releaseLocked();
+    }
+
+    /**
+     * {@link #busyPollRelease} unless the owner is polling right now; returns false then (and
+     * changes nothing), so that softnet's worker never spins on a poller the OS has preempted
+     * in the middle of its poll: the worker tries again later.
+     */
+    public boolean tryBusyPollRelease() {
+        if (busyOwner == null) {
+            return true;
+        }
+        if (!pollLock.compareAndSet(false, true)) {
+            return false;
+        }
+        releaseLocked();
+        return true;
+    }
+
+    private void releaseLocked() {
         boolean owned = busyOwner != null;
         if (owned) {
             busyOwner = null;

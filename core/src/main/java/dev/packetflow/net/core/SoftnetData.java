@@ -139,18 +139,16 @@ public final class SoftnetData {
     /**
      * Takes back every context a busy poller owns on this CPU ({@link Napi#busyPollRelease}): for
      * the worker once the busy-poll deferral has run out (Linux: the {@code gro_flush_timeout}
-     * timer's {@code napi_watchdog}), and when the poller goes to sleep.
+     * timer's {@code napi_watchdog}). A context its owner is polling at that moment is tried again later.
      */
     public void releaseBusyPollers() {
         if (busyPolledCount == 0) {
             return;
         }
         synchronized (busyPolled) {
-            for (int i = 0; i < busyPolled.size(); i++) {
-                busyPolled.get(i).busyPollRelease();
-            }
-            busyPolled.clear();
-            busyPolledCount = 0;
+            // A context whose owner is in the middle of a poll stays listed for the next try.
+            busyPolled.removeIf(Napi::tryBusyPollRelease);
+            busyPolledCount = busyPolled.size();
         }
     }
 
