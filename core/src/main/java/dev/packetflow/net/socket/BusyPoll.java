@@ -56,9 +56,11 @@ final class BusyPoll {
                 n.busyPoll(BUSY_POLL_BUDGET, prefer, now);
             }
             if (sk.receiveQueueLen() != 0) {
+                sk.busyIdleSinceNs = 0;
                 return true;
             }
             if (nonblock) {
+                idleRound(sk, now, limitNs);
                 return false;
             }
             now = sk.net.clock().nanoTime();
@@ -70,6 +72,24 @@ final class BusyPoll {
                 return false;
             }
             Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * A non-blocking round that found nothing. Linux's busy loop gives way when the scheduler
+     * wants the CPU ({@code need_resched()}, {@code cond_resched()}); a Java thread cannot see that,
+     * so a poller that has spun for a whole {@code busy_poll} period without data yields once: on
+     * a machine with fewer free cores than spinning threads, the thread it waits for (the peer
+     * application, the sender) may be queued behind it. Costs one {@code sched_yield} per period
+     * when the core is free.
+     */
+    private static void idleRound(Sock sk, long now, long limitNs) {
+        long since = sk.busyIdleSinceNs;
+        if (since == 0) {
+            sk.busyIdleSinceNs = now;
+        } else if (now - since >= limitNs) {
+            sk.busyIdleSinceNs = now;
+            Thread.yield();
         }
     }
 
