@@ -76,16 +76,24 @@ final class UdpThroughputScenario implements Scenario {
                 ByteBuffer buf = ByteBuffer.allocateDirect(PAYLOAD);
                 SockAddrIn to = new SockAddrIn(UdpRig.B, 9000);
                 long n = 0;
+                long full = 0;
                 long seen = 0; // receiver's count as last read: re-read only when the window looks full,
                                // so that the sender does not pull the receiver's line over per datagram
                 while (!sent.stop) {
                     if (n - seen >= WINDOW) {
                         seen = received.read();
                         if (n - seen >= WINDOW) {
-                            Thread.onSpinWait();
+                            // window full: spin a little, then give the core away (on a machine
+                            // with fewer free cores than threads the receiver may be waiting for it)
+                            if (++full % 1024 == 0) {
+                                Thread.yield();
+                            } else {
+                                Thread.onSpinWait();
+                            }
                             continue;
                         }
                     }
+                    full = 0;
                     buf.clear();
                     int r = rig.sa.sendto(tx, buf, MSG_DONTWAIT, to);
                     if (r == PAYLOAD) {

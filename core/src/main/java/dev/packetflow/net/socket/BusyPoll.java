@@ -27,6 +27,13 @@ import dev.packetflow.net.core.SoftnetData;
  * <p>Linux: {@code include/net/busy_poll.h sk_busy_loop()}, {@code net/core/dev.c napi_busy_loop()}.
  */
 final class BusyPoll {
+    /**
+     * A non-blocking poller that has found nothing for this long (or for its {@code busy_poll}
+     * period, if shorter) yields the CPU once ({@link #idleRound}): long against a round trip
+     * between two cores (a few µs), short against a scheduler time slice.
+     */
+    static final long YIELD_AFTER_NS = 10_000;
+
     /** Linux: {@code BUSY_POLL_BUDGET}. */
     static final int BUSY_POLL_BUDGET = 8;
 
@@ -60,7 +67,7 @@ final class BusyPoll {
                 return true;
             }
             if (nonblock) {
-                idleRound(sk, now, limitNs);
+                idleRound(sk, now, Math.min(limitNs, YIELD_AFTER_NS));
                 return false;
             }
             now = sk.net.clock().nanoTime();
@@ -78,10 +85,10 @@ final class BusyPoll {
     /**
      * A non-blocking round that found nothing. Linux's busy loop gives way when the scheduler
      * wants the CPU ({@code need_resched()}, {@code cond_resched()}); a Java thread cannot see that,
-     * so a poller that has spun for a whole {@code busy_poll} period without data yields once: on
+     * so a poller that has spun for {@code limitNs} without data yields once: on
      * a machine with fewer free cores than spinning threads, the thread it waits for (the peer
-     * application, the sender) may be queued behind it. Costs one {@code sched_yield} per period
-     * when the core is free.
+     * application, the sender) may be queued behind it. Costs one {@code sched_yield} per
+     * {@code limitNs} of idle spinning when the core is free.
      */
     private static void idleRound(Sock sk, long now, long limitNs) {
         long since = sk.busyIdleSinceNs;
