@@ -25,6 +25,7 @@ final class ForwardScenario implements Scenario {
             rig.verify();
             RigLoop.Result r = RigLoop.run(rig::runBatch, seconds, MAX_PACKETS);
             rig.verify();
+            Scenario.figure(out, "forward_warmup_seconds", r.warmupSeconds(), "s");
             Scenario.figure(out, "forward_packets", r.packets(), "packets");
             Scenario.figure(out, "forward_mpps", r.mpps(), "Mpps");
             Scenario.figure(out, "forward_ns_per_packet", r.nsPerPacket(), "ns");

@@ -27,6 +27,7 @@ final class IcmpEchoScenario implements Scenario {
             rig.verify();
             RigLoop.Result r = RigLoop.run(rig::runBatch, seconds, MAX_PACKETS);
             rig.verify();
+            Scenario.figure(out, "icmp_echo_warmup_seconds", r.warmupSeconds(), "s");
             Scenario.figure(out, "icmp_echo_packets", r.packets(), "packets");
             Scenario.figure(out, "icmp_echo_ns_per_packet", r.nsPerPacket(), "ns");
             Scenario.figure(out, "icmp_echo_cpu_ns_per_packet", r.cpuNsPerPacket(), "ns");

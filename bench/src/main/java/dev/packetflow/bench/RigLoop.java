@@ -14,7 +14,8 @@ final class RigLoop {
     private static final int CHUNK = 64;
 
     /** What a measured run found. */
-    record Result(long packets, long wallNs, long cpuNs, long allocatedBytes, double bestChunkNsPerPacket) {
+    record Result(long packets, long wallNs, long cpuNs, long allocatedBytes, double bestChunkNsPerPacket,
+                  double warmupSeconds) {
         double nsPerPacket() {
             return (double) wallNs / packets;
         }
@@ -34,19 +35,26 @@ final class RigLoop {
 
     private RigLoop() {}
 
+    /** The JIT counts as settled once it has compiled nothing for this long. */
+    static final long JIT_QUIET_NS = 500_000_000L;
+    /** Warm-up never lasts longer than this, settled or not. */
+    static final long MAX_WARMUP_NS = 20_000_000_000L;
+
     /**
-     * Runs {@code burst} for warm-up (a third of the time, at most 2 s), then measures for
-     * {@code seconds} or {@code maxPackets} packets, whichever comes first.
+     * Runs {@code burst} for warm-up (a third of the time, at most 2 s, and then until the JIT
+     * has settled), then measures for {@code seconds} or {@code maxPackets} packets, whichever
+     * comes first.
      */
     static Result run(IntSupplier burst, double seconds, long maxPackets) {
         long warmNs = (long) Math.min(2e9, seconds * 1e9 / 3);
-        long end = System.nanoTime() + warmNs;
         long warmPackets = 0;
-        while (System.nanoTime() < end && warmPackets < maxPackets) {
+        Warmup w = new Warmup(warmNs);
+        while (!w.done() && warmPackets < maxPackets) {
             for (int i = 0; i < CHUNK; i++) {
                 warmPackets += burst.getAsInt();
             }
         }
+        double warmSeconds = w.seconds();
         com.sun.management.ThreadMXBean mx = (com.sun.management.ThreadMXBean) ManagementFactory.getThreadMXBean();
         long alloc0 = mx.getCurrentThreadAllocatedBytes();
         long cpu0 = mx.getCurrentThreadCpuTime();
@@ -69,6 +77,45 @@ final class RigLoop {
         }
         long cpu1 = mx.getCurrentThreadCpuTime();
         long alloc1 = mx.getCurrentThreadAllocatedBytes();
-        return new Result(packets, now - t0, cpu1 - cpu0, alloc1 - alloc0, best);
+        return new Result(packets, now - t0, cpu1 - cpu0, alloc1 - alloc0, best, warmSeconds);
+    }
+
+    /**
+     * When to stop warming up: after a minimum time, once the JIT compiler has been idle for
+     * {@link #JIT_QUIET_NS} (at most {@link #MAX_WARMUP_NS}). On a small machine C2 takes seconds
+     * to compile the whole packet path (longer when other work shares the cores), and a
+     * measurement that starts before it is done times partly C1 code and shares the CPU with the
+     * compiler thread.
+     */
+    static final class Warmup {
+        private final java.lang.management.CompilationMXBean jit = ManagementFactory.getCompilationMXBean();
+        private final long start = System.nanoTime();
+        private final long minEnd;
+        private long lastJitMs = -1;
+        private long quietSince = start;
+        private long lastCheck = start;
+
+        Warmup(long minNs) {
+            this.minEnd = start + minNs;
+        }
+
+        /** Call now and then while warming up; true when the warm-up is over. */
+        boolean done() {
+            long now = System.nanoTime();
+            if (now - lastCheck >= 50_000_000L || lastJitMs < 0) {
+                lastCheck = now;
+                long ms = jit != null && jit.isCompilationTimeMonitoringSupported() ? jit.getTotalCompilationTime() : 0;
+                if (ms != lastJitMs) {
+                    lastJitMs = ms;
+                    quietSince = now;
+                }
+            }
+            return now - minEnd >= 0 && (now - quietSince >= JIT_QUIET_NS || now - start >= MAX_WARMUP_NS);
+        }
+
+        /** Seconds spent warming up so far. */
+        double seconds() {
+            return (System.nanoTime() - start) / 1e9;
+        }
     }
 }

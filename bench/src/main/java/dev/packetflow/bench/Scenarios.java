@@ -9,7 +9,7 @@ public final class Scenarios {
     public static List<Scenario> all() {
         return List.of(new IcmpEchoScenario(), new ForwardScenario(), new PingRttScenario(),
                 new UdpThroughputScenario(), new UdpRrScenario(), new TapBench(), new TcpBulkScenario(),
-                new TcpRrScenario(), new TapTcpScenario());
+                new TcpRrScenario(), new TapTcpScenario(), new TcpIdleScenario());
     }
 
     public static Scenario byName(String name) {

@@ -76,11 +76,24 @@ final class UdpThroughputScenario implements Scenario {
                 ByteBuffer buf = ByteBuffer.allocateDirect(PAYLOAD);
                 SockAddrIn to = new SockAddrIn(UdpRig.B, 9000);
                 long n = 0;
+                long full = 0;
+                long seen = 0; // receiver's count as last read: re-read only when the window looks full,
+                               // so that the sender does not pull the receiver's line over per datagram
                 while (!sent.stop) {
-                    if (n - received.read() >= WINDOW) {
-                        Thread.onSpinWait();
-                        continue;
+                    if (n - seen >= WINDOW) {
+                        seen = received.read();
+                        if (n - seen >= WINDOW) {
+                            // window full: spin a little, then give the core away (on a machine
+                            // with fewer free cores than threads the receiver may be waiting for it)
+                            if (++full % 1024 == 0) {
+                                Thread.yield();
+                            } else {
+                                Thread.onSpinWait();
+                            }
+                            continue;
+                        }
                     }
+                    full = 0;
                     buf.clear();
                     int r = rig.sa.sendto(tx, buf, MSG_DONTWAIT, to);
                     if (r == PAYLOAD) {
@@ -93,7 +106,11 @@ final class UdpThroughputScenario implements Scenario {
                     }
                 }
             });
-            Thread.sleep((long) (Math.min(2.0, seconds) * 1000)); // warm-up: JIT, pools, buffers
+            // warm-up (JIT, pools, buffers): at least 2 s, and until the JIT has settled
+            RigLoop.Warmup warm = new RigLoop.Warmup((long) (Math.min(2.0, seconds) * 1e9));
+            while (!warm.done()) {
+                Thread.sleep(50);
+            }
             long r0 = received.read();
             long a0 = UdpRig.allocated(sender, receiver);
             long c0 = UdpRig.cpuNs(1, receiver);
@@ -140,6 +157,8 @@ final class UdpThroughputScenario implements Scenario {
         }
 
         volatile boolean stop;
+        /** Set when the measured phase starts. */
+        volatile boolean measure;
         private long n;
 
         void inc() {

@@ -66,10 +66,21 @@ public final class RealTimeKernel implements Kernel, AutoCloseable {
     private void loop(SoftnetData sd) {
         int idleRounds = 0;
         while (running) {
-            int work = sd.tryNetRxAction();
+            // A preferring busy poller runs the receive work itself while it is there
+            // (SO_PREFER_BUSY_POLL): the worker keeps to timers and does not compete for the CPU.
+            boolean deferred = sd.busyPollActive();
+            if (!deferred) {
+                sd.releaseBusyPollers(); // a poller that went quiet: its contexts come back
+            }
+            int work = deferred ? 0 : sd.tryNetRxAction();
             work += sd.timers().runTimers(System.nanoTime());
-            if (work > 0 || sd.hasPendingWork()) {
+            if (work > 0 || (!deferred && sd.hasPendingWork())) {
                 idleRounds = 0;
+                continue;
+            }
+            if (deferred) {
+                idleRounds = 0;
+                park(sd, 1_000_000);
                 continue;
             }
             idleRounds++;
@@ -89,16 +100,24 @@ public final class RealTimeKernel implements Kernel, AutoCloseable {
         }
     }
 
+    /**
+     * Parks until woken ({@code napi_schedule}), the next timer, the end of a busy poller's
+     * deferral, or {@code maxNs}. Pending work is left to a busy poller while its deferral lasts.
+     */
     private static void park(SoftnetData sd, long maxNs) {
+        long now = System.nanoTime();
         long next = sd.timers().nextExpiryNs(true);
-        long wait = Math.min(maxNs, next == Long.MAX_VALUE ? maxNs : next - System.nanoTime());
+        long wait = Math.min(maxNs, next == Long.MAX_VALUE ? maxNs : next - now);
+        long until = sd.busyPollUntilNs();
+        if (until != 0 && until - now > 0) {
+            wait = Math.min(wait, until - now + 1);
+        }
         if (wait > 0) {
             sd.sleeping = true;
-            if (!sd.hasPendingWork()) {
+            if (!sd.hasPendingWork() || sd.busyPollActive()) {
                 LockSupport.parkNanos(wait);
             }
             sd.sleeping = false;
-            sd.busyPollPreferred = false; // a busy poller that is still there sets it again
         }
     }
 

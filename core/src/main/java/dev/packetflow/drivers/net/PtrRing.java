@@ -27,7 +27,8 @@ import java.lang.invoke.VarHandle;
  *   <li>The element is the publication: the consumer's acquire read of a non-null slot sees every
  *       write the producer made to the frame before its release store (the skb's bytes and fields).
  *   <li>A producer claims index {@code p} only after reading (acquire) a consumer index with
- *       {@code p - c < capacity}; the consumer cleared the slot before it released that index, so
+ *       {@code p - c < capacity}, itself or through another producer that published what it read
+ *       (release, {@code consumerSeen}); the consumer cleared the slot before it released that index, so
  *       the producer never overwrites an element that was not consumed yet.
  *   <li>Between a producer's CAS and its release store the slot is still null: {@link #poll()}
  *       then reports "empty" although the producer index moved. That is fine for NAPI: the producer
@@ -46,8 +47,8 @@ public final class PtrRing<E> {
     static {
         try {
             MethodHandles.Lookup l = MethodHandles.lookup();
-            PRODUCER = l.findVarHandle(PtrRing.class, "producerIndex", long.class);
-            CONSUMER = l.findVarHandle(PtrRing.class, "consumerIndex", long.class);
+            PRODUCER = l.findVarHandle(IndexValue.class, "value", long.class);
+            CONSUMER = PRODUCER;
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -56,12 +57,35 @@ public final class PtrRing<E> {
     private final Object[] slots;
     private final int mask;
     private final int capacity;
-    // Padding would keep the two indices on separate cache lines; the JVM may reorder fields, so
-    // we accept the false sharing rather than pretend to control layout.
-    @SuppressWarnings("unused") // accessed through PRODUCER
-    private volatile long producerIndex;
-    @SuppressWarnings("unused") // accessed through CONSUMER
-    private volatile long consumerIndex;
+    /**
+     * The producers' side: their index and their last look at the consumer's. On cache lines of
+     * its own (see {@link Index}), so that the consumer advancing its index does not take the
+     * producers' line away, and producers read the consumer's line only when the ring looks full
+     * by their last look (JCTools' "producer limit").
+     */
+    private final Index producer = new Index();
+    /** The consumer's index, on cache lines of its own. */
+    private final Index consumer = new Index();
+
+    /** 64 bytes of padding: HotSpot lays out a superclass's fields before its subclasses'. */
+    @SuppressWarnings("unused")
+    static class PadBefore {
+        long p0, p1, p2, p3, p4, p5, p6, p7;
+    }
+
+    /** The padded value (accessed through {@link #PRODUCER}) and the producers' cached consumer index. */
+    static class IndexValue extends PadBefore {
+        @SuppressWarnings("unused") // through PRODUCER / CONSUMER
+        volatile long value;
+        /** Producers only: the consumer index as last read (acquire), published with release. */
+        volatile long consumerSeen;
+    }
+
+    /** An index alone on its cache lines (padding after it too). */
+    @SuppressWarnings("unused")
+    static final class Index extends IndexValue {
+        long q0, q1, q2, q3, q4, q5, q6, q7;
+    }
 
     public PtrRing(int capacity) {
         if (capacity < 1 || capacity > (1 << 30)) {
@@ -89,13 +113,20 @@ public final class PtrRing<E> {
             throw new IllegalArgumentException("null element");
         }
         long p;
+        Index prod = producer;
         for (;;) {
-            p = (long) PRODUCER.getVolatile(this);
-            long c = (long) CONSUMER.getAcquire(this);
+            p = (long) PRODUCER.getVolatile(prod);
+            // A consumer index some producer read with acquire and published with release: never
+            // ahead of the real one, so "room" by it is room indeed; re-read only when it says full.
+            long c = prod.consumerSeen;
             if (p - c >= capacity) {
-                return false;
+                c = (long) CONSUMER.getAcquire(consumer);
+                if (p - c >= capacity) {
+                    return false;
+                }
+                prod.consumerSeen = c;
             }
-            if (PRODUCER.compareAndSet(this, p, p + 1)) {
+            if (PRODUCER.compareAndSet(prod, p, p + 1)) {
                 break;
             }
         }
@@ -109,26 +140,27 @@ public final class PtrRing<E> {
      */
     @SuppressWarnings("unchecked")
     public E poll() {
-        long c = (long) CONSUMER.getOpaque(this);
+        Index cons = consumer;
+        long c = (long) CONSUMER.getOpaque(cons);
         int i = (int) (c & mask);
         Object e = SLOT.getAcquire(slots, i);
         if (e == null) {
             return null;
         }
         SLOT.setOpaque(slots, i, null);
-        CONSUMER.setRelease(this, c + 1);
+        CONSUMER.setRelease(cons, c + 1);
         return (E) e;
     }
 
     /** Linux: {@code __ptr_ring_empty()}: no element claimed or published and not yet consumed. */
     public boolean isEmpty() {
-        return (long) CONSUMER.getVolatile(this) == (long) PRODUCER.getVolatile(this);
+        return (long) CONSUMER.getVolatile(consumer) == (long) PRODUCER.getVolatile(producer);
     }
 
     /** Elements claimed and not yet consumed (a snapshot when producers are active). */
     public int size() {
-        long c = (long) CONSUMER.getVolatile(this);
-        long p = (long) PRODUCER.getVolatile(this);
+        long c = (long) CONSUMER.getVolatile(consumer);
+        long p = (long) PRODUCER.getVolatile(producer);
         return (int) Math.max(0, Math.min(capacity, p - c));
     }
 

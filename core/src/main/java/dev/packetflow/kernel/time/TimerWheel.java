@@ -21,6 +21,8 @@ public final class TimerWheel {
     private static final int MASK = SLOTS - 1;
 
     private final TimerList[] heads = new TimerList[SLOTS];
+    /** Each slot's last timer: timers are mostly armed in expiry order (now + a constant), so they append. */
+    private final TimerList[] tails = new TimerList[SLOTS];
     private final long[] nonEmpty = new long[SLOTS / 64];
     private int count;
     private int nonDeferrable;
@@ -132,12 +134,23 @@ public final class TimerWheel {
     private void link(TimerList t) {
         int slot = (int) ((t.expiresNs >>> SLOT_SHIFT) & MASK);
         TimerList h = heads[slot];
-        if (h == null || before(t, h)) {
+        TimerList tail = tails[slot];
+        if (h == null) {
+            t.prev = null;
+            t.next = null;
+            heads[slot] = t;
+            tails[slot] = t;
+        } else if (!before(t, tail)) {
+            // The common case, and the one that must not cost a walk: 100,000 connections closing
+            // at once arm 100,000 retransmission timers at the same expiry in the same slot.
+            t.prev = tail;
+            t.next = null;
+            tail.next = t;
+            tails[slot] = t;
+        } else if (before(t, h)) {
             t.prev = null;
             t.next = h;
-            if (h != null) {
-                h.prev = t;
-            }
+            h.prev = t;
             heads[slot] = t;
         } else {
             TimerList p = h;
@@ -146,9 +159,7 @@ public final class TimerWheel {
             }
             t.next = p.next;
             t.prev = p;
-            if (p.next != null) {
-                p.next.prev = t;
-            }
+            p.next.prev = t;
             p.next = t;
         }
         nonEmpty[slot >>> 6] |= 1L << (slot & 63);
@@ -168,6 +179,8 @@ public final class TimerWheel {
         }
         if (t.next != null) {
             t.next.prev = t.prev;
+        } else {
+            tails[slot] = t.prev;
         }
         if (heads[slot] == null) {
             nonEmpty[slot >>> 6] &= ~(1L << (slot & 63));

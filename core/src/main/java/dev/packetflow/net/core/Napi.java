@@ -31,6 +31,16 @@ public final class Napi {
     final java.util.concurrent.atomic.AtomicBoolean sched = new java.util.concurrent.atomic.AtomicBoolean();
     /** Set when schedule() was called while a poll was running; the poll must run again. */
     volatile boolean missed;
+    /**
+     * Linux: {@code NAPI_STATE_IN_BUSY_POLL}. Set while a preferring busy poller owns this context
+     * across its polls: the context stays scheduled, {@link #complete()} refuses, so the driver
+     * keeps its interrupt masked and producers only fill the ring.
+     */
+    volatile boolean inBusyPoll;
+    /** The thread owning the context while {@link #inBusyPoll}; changed under {@link #pollLock}. */
+    private volatile Thread busyOwner;
+    /** Held while the busy-poll owner polls, and by whoever takes the context back from it. */
+    private final java.util.concurrent.atomic.AtomicBoolean pollLock = new java.util.concurrent.atomic.AtomicBoolean();
     Napi nextInList;
 
     public Napi(NetDevice dev, Poller poller) {
@@ -80,6 +90,9 @@ public final class Napi {
      * re-enable its interrupt.
      */
     public boolean complete() {
+        if (inBusyPoll) {
+            return false; // Linux: napi_complete_done() refuses while NAPIF_STATE_IN_BUSY_POLL
+        }
         if (missed) {
             missed = false;
             cpu.listAdd(this);
@@ -113,26 +126,134 @@ public final class Napi {
     }
 
     /**
-     * {@link #busyPoll(int)}, and with {@code prefer} (Linux: {@code SO_PREFER_BUSY_POLL}) a context
-     * already scheduled for softnet is not left waiting for softnet's worker: the caller runs that
-     * CPU's {@code net_rx_action} itself, unless the worker is running it right now
-     * ({@link SoftnetData#tryNetRxAction}).
+     * {@link #busyPoll(int)}, and with {@code prefer} (Linux: {@code SO_PREFER_BUSY_POLL}) the
+     * caller claims its CPU's receive work ({@link SoftnetData#busyPollPrefer}): producers stop
+     * waking that CPU's worker, and a context already scheduled for softnet is not left waiting for
+     * the worker: the caller runs the CPU's {@code net_rx_action} itself, unless the worker is
+     * running it right now ({@link SoftnetData#tryNetRxAction}).
      */
     public int busyPoll(int budget, boolean prefer) {
+        return busyPoll(budget, prefer, cpu == null ? 0 : cpu.clock().nanoTime());
+    }
+
+    /**
+     * {@link #busyPoll(int, boolean)} at {@code nowNs} (by the CPU's clock), read once by the
+     * caller's loop.
+     *
+     * <p>With {@code prefer}, a poller that takes an idle context keeps it
+     * ({@link #inBusyPoll}) for as long as it keeps polling, across calls, as Linux's
+     * {@code napi_busy_loop()} keeps it for the length of one busy loop: its next rounds poll the
+     * ring directly, the driver's {@code napi_complete_done} is refused so its interrupt stays
+     * masked, and producers only fill the ring, with no {@code napi_schedule} and no wake-up per
+     * packet. The context goes back to softnet when the poller goes to sleep
+     * ({@link #busyPollRelease}, Linux's {@code busy_poll_stop}) or stops polling for longer than
+     * the CPU's deferral ({@link SoftnetData#releaseBusyPollers}).
+     */
+    public int busyPoll(int budget, boolean prefer, long nowNs) {
         if (cpu == null) {
             return 0;
         }
-        if (prefer && !cpu.busyPollPreferred) {
-            cpu.busyPollPreferred = true;
+        if (prefer) {
+            cpu.busyPollPrefer(nowNs);
+            Thread me = Thread.currentThread();
+            if (busyOwner == me) {
+                return ownerPoll(me, budget);
+            }
         }
-        if (!sched.compareAndSet(false, true)) {
+        if (sched.get() || !sched.compareAndSet(false, true)) {
             return prefer ? cpu.tryNetRxAction() : 0;
+        }
+        if (prefer) {
+            // Ours now (SCHED set by us): keep it across calls.
+            Thread me = Thread.currentThread();
+            while (!pollLock.compareAndSet(false, true)) {
+                Thread.onSpinWait();
+            }
+            inBusyPoll = true;
+            busyOwner = me;
+            pollLock.set(false);
+            cpu.addBusyPolled(this);
+            return ownerPoll(me, budget);
         }
         int work = poller.poll(this, budget);
         if (work >= budget) {
             cpu.listAdd(this);
         }
         return work;
+    }
+
+    /** A round by the busy-poll owner: the ring, and any softnet work waiting on the CPU. */
+    private int ownerPoll(Thread me, int budget) {
+        if (!pollLock.compareAndSet(false, true)) {
+            return 0; // being taken back right now
+        }
+        int work;
+        try {
+            if (busyOwner != me) {
+                return 0;
+            }
+            work = poller.poll(this, budget);
+        } finally {
+            pollLock.set(false);
+        }
+        if (cpu.hasPendingWork()) {
+            work += cpu.tryNetRxAction(); // other contexts of this CPU: softnet is deferred to us
+        }
+        return work;
+    }
+
+    /**
+     * Linux: {@code busy_poll_stop()}. Hands a context owned by a busy poller back to softnet: it
+     * leaves busy-poll mode and goes on its CPU's poll list (it still holds SCHED), where the next
+     * {@code net_rx_action} polls it, completes it and lets the driver unmask. Safe from any
+     * thread; does nothing if no busy poller owns the context.
+     */
+    public void busyPollRelease() {
+        if (busyOwner == null) {
+            return;
+        }
+        while (!pollLock.compareAndSet(false, true)) {
+            Thread.onSpinWait();
+        }
+        releaseLocked();
+    }
+
+    /**
+     * {@link #busyPollRelease} unless the owner is polling right now; returns false then (and
+     * changes nothing), so that softnet's worker never spins on a poller the OS has preempted
+     * in the middle of its poll: the worker tries again later.
+     */
+    public boolean tryBusyPollRelease() {
+        if (busyOwner == null) {
+            return true;
+        }
+        if (!pollLock.compareAndSet(false, true)) {
+            return false;
+        }
+        releaseLocked();
+        return true;
+    }
+
+    private void releaseLocked() {
+        boolean owned = busyOwner != null;
+        if (owned) {
+            busyOwner = null;
+            inBusyPoll = false;
+        }
+        pollLock.set(false);
+        if (owned) {
+            cpu.listAdd(this);
+        }
+    }
+
+    /** Whether a busy poller owns this context. */
+    public boolean busyPolled() {
+        return busyOwner != null;
+    }
+
+    /** The softnet this context is bound to, or null. */
+    public SoftnetData cpu() {
+        return cpu;
     }
 
     int runPoll(int budget) {

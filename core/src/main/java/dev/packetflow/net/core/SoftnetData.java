@@ -30,12 +30,22 @@ public final class SoftnetData {
     /** Set by a real-time worker while it parks; producers then wake it. */
     public volatile boolean sleeping;
     /**
-     * Set by a busy poller that prefers busy polling ({@code SO_PREFER_BUSY_POLL}); while set,
-     * producers leave a parked worker asleep, since the poller will run the work (Linux keeps the
-     * device's interrupt masked for it). The worker clears it each time its park times out, so a
-     * poller that stopped delays softnet by one park at most.
+     * Linux's {@code gro_flush_timeout} with {@code napi_defer_hard_irqs}, as used with
+     * {@code SO_PREFER_BUSY_POLL}: how long after a preferring busy poller's last round softnet
+     * still leaves this CPU's receive work to it. A poller that keeps spinning renews it every
+     * half period; one that stops (without going to sleep through the socket, which hands the
+     * work back at once) delays softnet by this much at most.
      */
-    public volatile boolean busyPollPreferred;
+    public static final long BUSY_POLL_DEFER_NS = Long.getLong("packetflow.busyPollDeferNs", 1_000_000L);
+
+    /**
+     * While in the future (by {@link #clock}), a busy poller that prefers busy polling
+     * ({@code SO_PREFER_BUSY_POLL}) runs this CPU's receive work: producers leave a parked
+     * worker asleep (Linux keeps the device's interrupt masked for the poller) and the worker does
+     * not compete for it. 0 when no poller has claimed it. Renewed at most once per half period,
+     * so the spinning poller does not keep writing a line the producers read.
+     */
+    private volatile long busyPollUntilNs;
     private Runnable waker;
 
     public long processed;
@@ -67,8 +77,78 @@ public final class SoftnetData {
             head = incoming.get();
             n.nextInList = head;
         } while (!incoming.compareAndSet(head, n));
-        if (sleeping && waker != null && !busyPollPreferred) {
+        if (sleeping && waker != null && !busyPollActive()) {
             waker.run();
+        }
+    }
+
+    /**
+     * A preferring busy poller ran a round at {@code nowNs}: softnet leaves this CPU's receive
+     * work to it for {@link #BUSY_POLL_DEFER_NS} (Linux: {@code napi_busy_loop()} with
+     * {@code NAPI_F_PREFER_BUSY_POLL} re-arming the deferral).
+     */
+    public void busyPollPrefer(long nowNs) {
+        long until = busyPollUntilNs;
+        if (until - nowNs < BUSY_POLL_DEFER_NS / 2) {
+            busyPollUntilNs = nowNs + BUSY_POLL_DEFER_NS;
+        }
+    }
+
+    /**
+     * The busy poller goes to sleep (Linux: {@code busy_poll_stop()}): softnet takes the receive
+     * work back at once, and a parked worker with work waiting is woken.
+     */
+    public void busyPollStop() {
+        if (busyPollUntilNs == 0) {
+            return;
+        }
+        busyPollUntilNs = 0;
+        // Dekker with listAdd: it publishes the context then reads the deferral; we clear the
+        // deferral then read the list. One of the two sees the other.
+        if (sleeping && waker != null && incoming.get() != null) {
+            waker.run();
+        }
+    }
+
+    /** Whether a preferring busy poller has claimed this CPU's receive work right now. */
+    public boolean busyPollActive() {
+        long until = busyPollUntilNs;
+        return until != 0 && until - clock.nanoTime() > 0;
+    }
+
+    /** When the current busy-poll deferral ends (by {@link #clock}), or 0 if there is none. */
+    public long busyPollUntilNs() {
+        return busyPollUntilNs;
+    }
+
+
+    /** Contexts of this CPU that a busy poller may own ({@link Napi#inBusyPoll}); guarded by itself. */
+    private final java.util.ArrayList<Napi> busyPolled = new java.util.ArrayList<>();
+    private volatile int busyPolledCount;
+
+    /** Notes a context taken by a busy poller, so that softnet can take it back. */
+    void addBusyPolled(Napi n) {
+        synchronized (busyPolled) {
+            if (!busyPolled.contains(n)) {
+                busyPolled.add(n);
+                busyPolledCount = busyPolled.size();
+            }
+        }
+    }
+
+    /**
+     * Takes back every context a busy poller owns on this CPU ({@link Napi#busyPollRelease}): for
+     * the worker once the busy-poll deferral has run out (Linux: the {@code gro_flush_timeout}
+     * timer's {@code napi_watchdog}). A context its owner is polling at that moment is tried again later.
+     */
+    public void releaseBusyPollers() {
+        if (busyPolledCount == 0) {
+            return;
+        }
+        synchronized (busyPolled) {
+            // A context whose owner is in the middle of a poll stays listed for the next try.
+            busyPolled.removeIf(Napi::tryBusyPollRelease);
+            busyPolledCount = busyPolled.size();
         }
     }
 
@@ -83,6 +163,10 @@ public final class SoftnetData {
     }
 
     private void drainIncoming() {
+        // Read before the swap: an empty list costs no write to the line the producers CAS.
+        if (incoming.get() == null) {
+            return;
+        }
         Napi stack = incoming.getAndSet(null);
         if (stack == null) {
             return;

@@ -29,13 +29,21 @@ public final class StripedCounters {
     /** Thread id owning each stripe, 0 while free; set once. */
     private final long[] owners = new long[SLOTS];
     private final long[][] stripes = new long[SLOTS][];
-    /** The first stripe, also in plain fields: the only one a single-threaded stack ever uses. */
-    private final long[] stripe0;
     /**
-     * Owner of stripe 0, written once by its owner. Read plainly: another thread may see 0 or the
-     * owner's id, never its own id, so a stale read only sends it the slow way.
+     * The stripes and their owners again in plain fields, so that a thread finds its stripe with a
+     * few compares instead of a loop of volatile reads (the stack's softnet worker and the
+     * application threads are not always the first to count). Each owner field is written once, by
+     * its owner; another thread may read 0 or the owner's id, never its own id, so a stale read only
+     * sends it the slow way.
      */
+    private final long[] stripe0;
+    private final long[] stripe1;
+    private final long[] stripe2;
+    private final long[] stripe3;
     private long owner0;
+    private long owner1;
+    private long owner2;
+    private long owner3;
     /** For threads without a stripe: updated atomically. */
     private final long[] shared;
 
@@ -45,6 +53,9 @@ public final class StripedCounters {
             stripes[s] = new long[size + 2 * PAD];
         }
         stripe0 = stripes[0];
+        stripe1 = stripes[1];
+        stripe2 = stripes[2];
+        stripe3 = stripes[3];
         shared = new long[size + 2 * PAD];
     }
 
@@ -57,6 +68,15 @@ public final class StripedCounters {
         if (me == owner0) {
             return stripe0;
         }
+        if (me == owner1) {
+            return stripe1;
+        }
+        if (me == owner2) {
+            return stripe2;
+        }
+        if (me == owner3) {
+            return stripe3;
+        }
         return otherStripe(me);
     }
 
@@ -67,8 +87,12 @@ public final class StripedCounters {
                 return stripes[s];
             }
             if (o == 0 && LONGS.compareAndSet(owners, s, 0L, me)) {
-                if (s == 0) {
-                    owner0 = me; // seen by this thread at once; others never match it
+                // Seen by this thread at once; others never match it.
+                switch (s) {
+                    case 0 -> owner0 = me;
+                    case 1 -> owner1 = me;
+                    case 2 -> owner2 = me;
+                    default -> owner3 = me;
                 }
                 return stripes[s];
             }

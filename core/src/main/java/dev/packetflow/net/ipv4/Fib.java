@@ -50,32 +50,70 @@ public final class Fib {
 
     /**
      * {@link #lookup(int)} restricted to routes out of interface {@code oif} (0 = any) in the main
-     * table. The thread that looks up most (the first one to ask) remembers its last answers for a
-     * few destinations, keyed by the tables' versions: a burst of packets of one flow (a ping and
-     * its reply, a stream through a router) probes the tables once.
+     * table. Each of the first {@value #MEMO_THREADS} threads that look up remembers its last
+     * answers for a few destinations, keyed by the tables' versions: a burst of packets of one flow
+     * (a ping and its reply, a stream through a router, an application's datagrams) probes the
+     * tables once. Several threads route in real time (the softnet worker, busy-polling and
+     * sending applications), so the memo is per thread, like Linux's per-CPU route caches.
      */
     public FibRoute lookup(int dst, int oif) {
-        long me = Thread.currentThread().threadId();
-        if (me == memoOwner) {
-            int h = dst * 0x9E3779B1;
-            Memo m = memos[(h ^ (h >>> 16)) & (MEMOS - 1)];
-            Object lv = local.version();
-            Object mv = main.version();
-            if (m.dst == dst && m.oif == oif && m.localVersion == lv && m.mainVersion == mv) {
-                return m.result;
-            }
-            FibRoute r = lookupTables(dst, oif);
-            m.dst = dst;
-            m.oif = oif;
-            m.localVersion = lv;
-            m.mainVersion = mv;
-            m.result = r;
-            return r;
+        Memo[] m = memos(Thread.currentThread().threadId());
+        if (m == null) {
+            return lookupTables(dst, oif);
         }
-        if (memoOwner == 0) {
-            claimMemo(me);
+        int h = dst * 0x9E3779B1;
+        Memo e = m[(h ^ (h >>> 16)) & (MEMOS - 1)];
+        Object lv = local.version();
+        Object mv = main.version();
+        if (e.dst == dst && e.oif == oif && e.localVersion == lv && e.mainVersion == mv) {
+            return e.result;
         }
-        return lookupTables(dst, oif);
+        FibRoute r = lookupTables(dst, oif);
+        e.dst = dst;
+        e.oif = oif;
+        e.localVersion = lv;
+        e.mainVersion = mv;
+        e.result = r;
+        return r;
+    }
+
+    /** The calling thread's memos, claiming a set on first use; null when all are taken. */
+    private Memo[] memos(long me) {
+        // Plain reads: each owner field is written once by its owner, so a stale read by another
+        // thread shows 0 or someone else's id, never its own.
+        if (me == owner0) {
+            return memos0;
+        }
+        if (me == owner1) {
+            return memos1;
+        }
+        if (me == owner2) {
+            return memos2;
+        }
+        if (me == owner3) {
+            return memos3;
+        }
+        return claimMemos(me);
+    }
+
+    private synchronized Memo[] claimMemos(long me) {
+        if (owner0 == me || owner0 == 0) {
+            owner0 = me;
+            return memos0;
+        }
+        if (owner1 == me || owner1 == 0) {
+            owner1 = me;
+            return memos1;
+        }
+        if (owner2 == me || owner2 == 0) {
+            owner2 = me;
+            return memos2;
+        }
+        if (owner3 == me || owner3 == 0) {
+            owner3 = me;
+            return memos3;
+        }
+        return null;
     }
 
     private FibRoute lookupTables(int dst, int oif) {
@@ -93,23 +131,27 @@ public final class Fib {
     }
 
     private static final int MEMOS = 8;
-    /** Direct-mapped by destination; touched by the {@link #memoOwner} thread only. */
-    private final Memo[] memos = new Memo[MEMOS];
+    /** Threads with memos of their own. */
+    static final int MEMO_THREADS = 4;
 
-    {
+    private static Memo[] newMemos() {
+        Memo[] m = new Memo[MEMOS];
         for (int i = 0; i < MEMOS; i++) {
-            memos[i] = new Memo();
+            m[i] = new Memo();
         }
+        return m;
     }
 
-    /** Thread id owning {@link #memos}, 0 until one claims them; set once. */
-    private volatile long memoOwner;
-
-    private synchronized void claimMemo(long me) {
-        if (memoOwner == 0) {
-            memoOwner = me;
-        }
-    }
+    /** Direct-mapped by destination; each set touched by its owner thread only. */
+    private final Memo[] memos0 = newMemos();
+    private final Memo[] memos1 = newMemos();
+    private final Memo[] memos2 = newMemos();
+    private final Memo[] memos3 = newMemos();
+    /** Thread id owning each set, 0 until one claims it; set once, under this object's lock. */
+    private long owner0;
+    private long owner1;
+    private long owner2;
+    private long owner3;
 
     /** The routes of the main table, as {@code ip route show} lists them. */
     public List<FibRoute> routes() {

@@ -112,11 +112,14 @@ public final class Icmp implements NetProtocol {
                 return error(skb, DropReason.INVALID_PROTO);
             }
         }
+        if (type == IcmpHeader.ICMP_ECHO) {
+            icmpEcho(skb);
+            return PacketType.NET_RX_SUCCESS;
+        }
         DropReason reason = switch (type) {
             case IcmpHeader.ICMP_ECHOREPLY -> pingRcv(skb);
             case IcmpHeader.ICMP_DEST_UNREACH, IcmpHeader.ICMP_SOURCE_QUENCH, IcmpHeader.ICMP_TIME_EXCEEDED,
                     IcmpHeader.ICMP_PARAMETERPROB -> icmpUnreach(skb);
-            case IcmpHeader.ICMP_ECHO -> icmpEcho(skb);
             case IcmpHeader.ICMP_TIMESTAMP -> icmpTimestamp(skb);
             default -> null; // redirects (not acted on yet), replies nobody asked for: icmp_discard
         };
@@ -226,19 +229,30 @@ public final class Icmp implements NetProtocol {
 
     /**
      * Linux: {@code icmp_echo()}. Answers an echo request with an echo reply carrying the same
-     * identifier, sequence and data (RFC 792), unless {@code icmp_echo_ignore_all} is set.
+     * identifier, sequence and data (RFC 792), unless {@code icmp_echo_ignore_all} is set. Takes
+     * {@code skb}.
+     *
+     * <p>Linux builds the reply in a new skb ({@code ip_append_data}) and frees the request. When
+     * the request's buffer is ours alone (not cloned by a tap, not owned by a socket), the reply is
+     * written over it instead: the same bytes leave, with one skb allocation, one free and a copy
+     * of the data less per ping.
      */
-    private DropReason icmpEcho(SkBuff skb) {
+    private void icmpEcho(SkBuff skb) {
         if (ICMP_ECHO.enabled) {
             ICMP_ECHO.fire(net, skb, 0);
         }
         if (ipv4.icmpEchoIgnoreAll != 0) {
-            return null;
+            Skb.consumeSkb(skb);
+            return;
         }
         int th = skb.transportHeader;
-        icmpReply(skb, IcmpHeader.ICMP_ECHOREPLY, 0, IcmpHeader.rest(skb, th), skb.data, skb.len(), null,
-                skb.u16(th), IcmpHeader.checksum(skb, th));
-        return null;
+        if (skb.cloned() || skb.sk != null || skb.destructor != null) {
+            icmpReply(skb, IcmpHeader.ICMP_ECHOREPLY, 0, IcmpHeader.rest(skb, th), skb.data, skb.len(), null,
+                    skb.u16(th), IcmpHeader.checksum(skb, th), false);
+            Skb.consumeSkb(skb);
+            return;
+        }
+        icmpReply(skb, IcmpHeader.ICMP_ECHOREPLY, 0, 0, 0, 0, null, skb.u16(th), IcmpHeader.checksum(skb, th), true);
     }
 
     /** Linux: {@code icmp_timestamp()}: originate copied, receive and transmit = ms since midnight UT. */
@@ -250,7 +264,7 @@ public final class Icmp implements NetProtocol {
         int now = (int) ((net.clock().nanoTime() / 1_000_000L) % 86_400_000L);
         int[] times = {skb.u32(skb.data), now, now};
         icmpReply(skb, IcmpHeader.ICMP_TIMESTAMPREPLY, 0, IcmpHeader.rest(skb, skb.transportHeader), 0, 0, times,
-                -1, -1);
+                -1, -1, false);
         return null;
     }
 
@@ -264,9 +278,13 @@ public final class Icmp implements NetProtocol {
      * {@code icmp_rcv}), its checksum is the request's updated for the new type and code
      * (RFC 1624 equation 3): the same value a full recomputation gives, without a second pass
      * over the data. Otherwise they are -1 and the checksum is computed.
+     *
+     * <p>With {@code inPlace} the reply is written over {@code req}'s ICMP message (type, code
+     * and checksum change; rest of header and data stay) and sent in {@code req}'s skb, which the
+     * call takes in every case; the caller has made sure the buffer is not shared.
      */
     private void icmpReply(SkBuff req, int type, int code, int rest, int dataOff, int dataLen, int[] words,
-                           int reqWord, int reqCheck) {
+                           int reqWord, int reqCheck, boolean inPlace) {
         if (ICMP_REPLY.enabled) {
             ICMP_REPLY.fire(net, req, type);
         }
@@ -281,6 +299,9 @@ public final class Icmp implements NetProtocol {
         if (!ipv4.rateLimit.maskAllow(type, code)) {
             if (!ipv4.rateLimit.globalAllow()) {
                 icmp.inc(IpMib.ICMP_OUT_RATELIMIT_GLOBAL);
+                if (inPlace) {
+                    Skb.consumeSkb(req);
+                }
                 return;
             }
             applyRatelimit = true;
@@ -290,6 +311,21 @@ public final class Icmp implements NetProtocol {
         ort = ipv4.route().ipRouteOutput(fl4.init(daddr, saddr, 0, Ipv4Header.IPPROTO_ICMP));
         saddr = fl4.saddr;
         if (ort == null || !xrlimAllow(ort, daddr, applyRatelimit)) {
+            if (inPlace) {
+                Skb.consumeSkb(req);
+            }
+            return;
+        }
+        if (inPlace) {
+            int tos = Ipv4Header.tos(req, nh);
+            int o = req.transportHeader;
+            req.data = o;
+            req.setU16(o, (type << 8) | code);
+            req.setU16(o + IcmpHeader.CHECKSUM, InetChecksum.csumReplace2(reqCheck, reqWord, (type << 8) | code));
+            recycleForReply(req);
+            icmpOutCount(type);
+            ipv4.output().ipSendSkb(req, ort, saddr, daddr, Ipv4Header.IPPROTO_ICMP, -1, tos,
+                    IpOutput.IP_PMTUDISC_DONT);
             return;
         }
         int len = IcmpHeader.LEN + (words != null ? words.length * 4 : dataLen);
@@ -319,6 +355,34 @@ public final class Icmp implements NetProtocol {
         icmpOutCount(type);
         ipv4.output().ipSendSkb(skb, ort, saddr, daddr, Ipv4Header.IPPROTO_ICMP, -1,
                 Ipv4Header.tos(req, nh), IpOutput.IP_PMTUDISC_DONT);
+    }
+
+    /**
+     * Makes a received skb look freshly allocated for the way out, as {@code alloc_skb} leaves
+     * one (Linux's old {@code skb_recycle()}): nothing of the request's receive state (device,
+     * route, checksum state, marks, control block, headers) may steer the reply. The journey
+     * stays: the reply continues the request's.
+     */
+    private static void recycleForReply(SkBuff skb) {
+        skb.macHeader = -1;
+        skb.networkHeader = -1;
+        skb.transportHeader = -1;
+        skb.dev = null;
+        skb.protocol = 0;
+        skb.pktType = SkBuff.PACKET_HOST;
+        skb.priority = 0;
+        skb.mark = 0;
+        skb.ipSummed = SkBuff.CHECKSUM_NONE;
+        skb.csumStart = 0;
+        skb.csumOffset = 0;
+        skb.gsoSize = 0;
+        skb.gsoSegs = 0;
+        skb.gsoType = 0;
+        skb.dst = null;
+        skb.tstampNs = 0;
+        skb.hash = 0;
+        skb.cb0 = skb.cb1 = skb.cb2 = skb.cb3 = 0;
+        skb.cbl0 = skb.cbl1 = 0;
     }
 
     private boolean xrlimAllow(Rtable ort, int daddr, boolean applyRatelimit) {

@@ -2,6 +2,7 @@ package dev.packetflow.net.socket;
 
 import dev.packetflow.net.core.Napi;
 import dev.packetflow.net.core.NetDevice;
+import dev.packetflow.net.core.SoftnetData;
 
 /**
  * Busy polling ({@code SO_BUSY_POLL}): a receiver that finds its queue empty polls the NAPI
@@ -16,13 +17,23 @@ import dev.packetflow.net.core.NetDevice;
  * loop, and an application thread polling devices would make runs depend on thread timing, so the
  * socket option is accepted and recorded but has no effect.
  *
- * <p>With {@code SO_PREFER_BUSY_POLL} the poller also takes over work that softnet has been handed
- * but not started (its worker is asleep or busy elsewhere): it runs that CPU's
- * {@code net_rx_action} itself, so a busy-polling application is not held up by softnet's wake-up.
+ * <p>With {@code SO_PREFER_BUSY_POLL} the poller claims the CPU's receive work for
+ * {@link SoftnetData#BUSY_POLL_DEFER_NS} after each round (Linux: {@code napi_defer_hard_irqs} with
+ * {@code gro_flush_timeout}): producers no longer wake that CPU's softnet worker, the worker does
+ * not compete for the work, and the poller runs that CPU's {@code net_rx_action} itself, so a
+ * busy-polling application is neither held up by softnet's wake-up nor preempted by it. A blocking
+ * receive that gives up polling to sleep hands the work back at once ({@code busy_poll_stop}).
  *
  * <p>Linux: {@code include/net/busy_poll.h sk_busy_loop()}, {@code net/core/dev.c napi_busy_loop()}.
  */
 final class BusyPoll {
+    /**
+     * A non-blocking poller that has found nothing for this long (or for its {@code busy_poll}
+     * period, if shorter) yields the CPU once ({@link #idleRound}): long against a round trip
+     * between two cores (a few µs), short against a scheduler time slice.
+     */
+    static final long YIELD_AFTER_NS = 10_000;
+
     /** Linux: {@code BUSY_POLL_BUDGET}. */
     static final int BUSY_POLL_BUDGET = 8;
 
@@ -44,19 +55,59 @@ final class BusyPoll {
         }
         Napi[] napis = dev.napis();
         long start = sk.net.clock().nanoTime();
+        long now = start;
         long limitNs = sk.busyPollUs * 1000L;
         for (;;) {
             boolean prefer = sk.preferBusyPoll;
             for (Napi n : napis) {
-                n.busyPoll(BUSY_POLL_BUDGET, prefer);
+                n.busyPoll(BUSY_POLL_BUDGET, prefer, now);
             }
             if (sk.receiveQueueLen() != 0) {
+                sk.busyIdleSinceNs = 0;
                 return true;
             }
-            if (nonblock || sk.net.clock().nanoTime() - start >= limitNs) {
+            if (nonblock) {
+                idleRound(sk, now, Math.min(limitNs, YIELD_AFTER_NS));
+                return false;
+            }
+            now = sk.net.clock().nanoTime();
+            if (now - start >= limitNs) {
+                if (prefer) {
+                    // About to sleep: softnet must deliver (and wake us) from now on.
+                    busyPollStop(napis);
+                }
                 return false;
             }
             Thread.onSpinWait();
+        }
+    }
+
+    /**
+     * A non-blocking round that found nothing. Linux's busy loop gives way when the scheduler
+     * wants the CPU ({@code need_resched()}, {@code cond_resched()}); a Java thread cannot see that,
+     * so a poller that has spun for {@code limitNs} without data yields once: on
+     * a machine with fewer free cores than spinning threads, the thread it waits for (the peer
+     * application, the sender) may be queued behind it. Costs one {@code sched_yield} per
+     * {@code limitNs} of idle spinning when the core is free.
+     */
+    private static void idleRound(Sock sk, long now, long limitNs) {
+        long since = sk.busyIdleSinceNs;
+        if (since == 0) {
+            sk.busyIdleSinceNs = now;
+        } else if (now - since >= limitNs) {
+            sk.busyIdleSinceNs = now;
+            Thread.yield();
+        }
+    }
+
+    /** Linux: {@code busy_poll_stop()}: hands the contexts' CPUs back to softnet. */
+    private static void busyPollStop(Napi[] napis) {
+        for (Napi n : napis) {
+            n.busyPollRelease();
+            SoftnetData sd = n.cpu();
+            if (sd != null) {
+                sd.busyPollStop();
+            }
         }
     }
 }

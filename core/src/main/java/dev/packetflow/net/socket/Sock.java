@@ -201,6 +201,13 @@ public class Sock implements SkBuff.Destructor {
     volatile boolean dead;
     /** The device the last packet came from, for busy polling (Linux: {@code sk_napi_id}). */
     volatile NetDevice napiDev;
+    /**
+     * When non-blocking busy polling last started finding nothing (clock ns), 0 after a find: a
+     * poller spinning in its own loop gives up the CPU once per {@code busy_poll} period without
+     * data ({@link BusyPoll#skBusyLoop}). Touched only by the receiving thread(s); a race costs at
+     * most an extra or a missing yield.
+     */
+    long busyIdleSinceNs;
 
     private final SkBuffHead receiveQueue = new SkBuffHead();
     private final SkBuffHead errorQueue = new SkBuffHead();
@@ -328,6 +335,9 @@ public class Sock implements SkBuff.Destructor {
      * {@code __skb_try_recv_from_queue()}.
      */
     public SkBuff skbDequeue() {
+        if (rqLen == 0) {
+            return null; // Linux: skb_queue_empty_lockless(), no lock taken by a spinning reader
+        }
         SkBuffHead q = receiveQueue;
         synchronized (q) {
             SkBuff skb = q.dequeue();

@@ -68,19 +68,73 @@ class NapiBusyPollTest {
         assertThat(polled).isEqualTo(3);
         assertThat(n.scheduled()).isFalse();
         assertThat(sd.hasPendingWork()).isFalse();
-        assertThat(sd.busyPollPreferred).isTrue();
+        assertThat(sd.busyPollActive()).isTrue();
         int[] wakes = new int[1];
         sd.setWaker(() -> wakes[0]++);
         sd.sleeping = true;
         ring = 1;
         n.schedule(); // a producer: the poller will take it, the worker sleeps on
         assertThat(wakes[0]).isZero();
-        sd.busyPollPreferred = false;
+        sd.busyPollStop(); // the poller goes to sleep: softnet takes the work back at once
+        assertThat(wakes[0]).isEqualTo(1);
+        assertThat(sd.busyPollActive()).isFalse();
         n.busyPoll(8, false); // scheduled: left alone without preference
         assertThat(polled).isEqualTo(3);
         sd.sleeping = false;
         sd.setWaker(null);
         sim.run();
         assertThat(polled).isEqualTo(4);
+    }
+
+    @Test
+    void preferBusyPoll_idleContext_staysWithThePollerAcrossCalls_andProducersDoNotScheduleIt() {
+        Napi n = napi(Integer.MAX_VALUE);
+        SoftnetData sd = sim.softnet(0);
+        assertThat(n.busyPoll(8, true)).isZero(); // takes the idle context and keeps it
+        assertThat(n.busyPolled()).isTrue();
+        assertThat(n.scheduled()).isTrue(); // SCHED held: the driver's interrupt stays masked
+        ring = 2;
+        n.schedule(); // a producer finds it held: nothing goes on softnet's list
+        assertThat(sd.hasPendingWork()).isFalse();
+        assertThat(n.busyPoll(8, true)).isEqualTo(2); // the owner polls the ring directly
+        assertThat(n.complete()).isFalse(); // napi_complete_done refused while busy-polled
+        n.busyPollRelease(); // busy_poll_stop: back to softnet, which completes it
+        assertThat(n.busyPolled()).isFalse();
+        assertThat(sd.hasPendingWork()).isTrue();
+        sim.run();
+        assertThat(n.scheduled()).isFalse();
+        assertThat(polled).isEqualTo(2);
+    }
+
+    @Test
+    void preferBusyPoll_pollerThatStopsPolling_leavesTheWorkToSoftnetAfterTheDeferral() {
+        Napi n = napi(Integer.MAX_VALUE);
+        SoftnetData sd = sim.softnet(0);
+        int[] wakes = new int[1];
+        sd.setWaker(() -> wakes[0]++);
+        n.busyPoll(8, true); // claims the CPU's receive work for the deferral period
+        sim.runForNs(SoftnetData.BUSY_POLL_DEFER_NS / 2 + 1);
+        n.busyPoll(8, true); // still polling past half the period: the claim is renewed
+        sim.runForNs(SoftnetData.BUSY_POLL_DEFER_NS - 2);
+        assertThat(sd.busyPollActive()).isTrue();
+        sd.sleeping = true;
+        ring = 1;
+        n.schedule(); // the poller will take it: the worker sleeps on
+        assertThat(wakes[0]).isZero();
+        n.busyPoll(8, true);
+        assertThat(polled).isEqualTo(1);
+        sim.runForNs(SoftnetData.BUSY_POLL_DEFER_NS + 1); // the poller stopped without a word
+        assertThat(sd.busyPollActive()).isFalse();
+        ring = 1;
+        n.schedule();
+        assertThat(wakes[0]).isZero(); // still held by the vanished poller...
+        sd.releaseBusyPollers(); // ...until the worker, past the deferral, takes it back
+        assertThat(wakes[0]).isEqualTo(1);
+        assertThat(n.busyPolled()).isFalse();
+        sd.sleeping = false;
+        sd.setWaker(null);
+        sim.run();
+        assertThat(polled).isEqualTo(2);
+        assertThat(n.scheduled()).isFalse();
     }
 }

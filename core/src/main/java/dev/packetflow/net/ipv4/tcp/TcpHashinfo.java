@@ -332,6 +332,21 @@ final class TcpHashinfo {
     }
 
     /** Linux: {@code inet_put_port()}. */
+    /** Whether every owner of a port got it from connect() (or there is none). */
+    private static boolean onlyConnectBound(ArrayList<Object> owners) {
+        if (owners == null) {
+            return true;
+        }
+        for (int i = 0, n = owners.size(); i < n; i++) {
+            Object o = owners.get(i);
+            boolean byConnect = o instanceof TcpSock s ? s.connectBound : ((TcpTimewaitSock) o).connectBound;
+            if (!byConnect) {
+                return false;
+            }
+        }
+        return true;
+    }
+
     synchronized void bindRemove(Object owner, int port) {
         ArrayList<Object> l = bind.get(port);
         if (l != null) {
@@ -346,6 +361,9 @@ final class TcpHashinfo {
      * Linux: {@code inet_hash_connect()} / {@code __inet_hash_connect()}: picks the ephemeral port of
      * an unbound connecting sock (RFC 6056 through {@link LocalPorts#pick}) such that the 4-tuple is
      * unique, binds and hashes it in one step. With a bound port only the 4-tuple is checked.
+     * A port that other connect()s chose may be chosen again towards another destination (Linux's
+     * bind bucket with {@code fastreuse = -1}), so one address can hold more connections than it has
+     * ephemeral ports; a port anyone took with bind() is never reused this way.
      * Returns the entry, or null (EADDRNOTAVAIL).
      */
     synchronized Entry hashConnect(TcpSock sk) {
@@ -353,13 +371,14 @@ final class TcpHashinfo {
             return ehashInsert(sk, sk.rcvSaddr, sk.num, sk.daddr, sk.dport, sk.boundDevIf);
         }
         int p = ports.pick(sk.rcvSaddr, sk.daddr, sk.dport, true,
-                port -> bind.get(port) == null
+                port -> onlyConnectBound(bind.get(port))
                         && lookupEstablished(sk.daddr, sk.dport, sk.rcvSaddr, port, sk.boundDevIf) == null);
         if (p < 0) {
             return null;
         }
         sk.num = p;
         sk.sport = p;
+        sk.connectBound = true;
         bindAdd(sk, p);
         return ehashInsert(sk, sk.rcvSaddr, p, sk.daddr, sk.dport, sk.boundDevIf);
     }

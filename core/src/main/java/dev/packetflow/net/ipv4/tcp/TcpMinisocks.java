@@ -591,6 +591,7 @@ final class TcpMinisocks {
         tw.boundDevIf = tp.boundDevIf;
         tw.reuse = tp.reuse;
         tw.reuseport = tp.reuseport;
+        tw.connectBound = tp.connectBound;
         tw.rcvNxt = tp.rcvNxt;
         tw.sndNxt = tp.sndNxt;
         tw.rcvWnd = tp.receiveWindow();

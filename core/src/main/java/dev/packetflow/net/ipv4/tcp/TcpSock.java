@@ -185,6 +185,11 @@ public final class TcpSock extends Sock {
     long bytesSent;
     long bytesRetrans;
     int segsIn;
+    /**
+     * The local port was chosen by connect() (inet_hash_connect), not bind(): others' connect()s
+     * may share it towards other destinations. Linux: the bind bucket's {@code fastreuse = -1}.
+     */
+    boolean connectBound;
     int segsOut;
     int dataSegsIn;
     int dataSegsOut;

@@ -23,6 +23,8 @@ final class TcpTimewaitSock {
     int boundDevIf;
     boolean reuse;
     boolean reuseport;
+    /** Its port was chosen by connect() ({@link TcpSock#connectBound}). */
+    boolean connectBound;
     int rcvNxt;
     int sndNxt;
     int rcvWnd;
