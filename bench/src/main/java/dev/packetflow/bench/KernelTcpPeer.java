@@ -13,7 +13,9 @@ import java.util.Locale;
  * time argument.
  *
  * <pre>
- * sink   ADDR PORT SECONDS   accept one connection, read for SECONDS after the first byte; print bulk=G Gbit/s
+ * sink   ADDR PORT SECONDS [WARMUP]
+ *                            accept one connection, read for SECONDS after the first byte (after
+ *                            WARMUP more seconds, not counted, when given); print bulk=G Gbit/s
  * source ADDR PORT SECONDS   connect and write 1 MiB buffers until SECONDS pass or the peer closes
  * echo   ADDR PORT SECONDS   accept one connection, send back every byte (TCP_NODELAY)
  * rr     ADDR PORT SECONDS   1-byte request/response (TCP_NODELAY); print rr=N round trips/s
@@ -33,7 +35,7 @@ public final class KernelTcpPeer {
                     l.bind(addr);
                     try (SocketChannel c = l.accept()) {
                         if (mode.equals("sink")) {
-                            sink(c, limitNs);
+                            sink(c, limitNs, args.length > 4 ? (long) (Double.parseDouble(args[4]) * 1e9) : 0);
                         } else {
                             echo(c, limitNs);
                         }
@@ -78,9 +80,16 @@ public final class KernelTcpPeer {
         }
     }
 
-    private static void sink(SocketChannel c, long limitNs) throws java.io.IOException {
+    private static void sink(SocketChannel c, long limitNs, long warmupNs) throws java.io.IOException {
         ByteBuffer b = ByteBuffer.allocateDirect(1 << 20);
         c.read(b); // the first bytes start the clock
+        long warm = System.nanoTime() + warmupNs;
+        while (System.nanoTime() < warm) {
+            b.clear();
+            if (c.read(b) < 0) {
+                break;
+            }
+        }
         long n = 0;
         long t0 = System.nanoTime();
         long end = t0 + limitNs;

@@ -323,6 +323,9 @@ class KernelTcpInteropTest {
 
     @Test
     void weConnect_toAClosedKernelPort_connectionRefused() {
+        // Each service's accept thread reserves a descriptor while it waits (accept4): compare
+        // after all four are waiting, or one arriving late looks like a socket the connect leaked.
+        assertThat(KernelNetns.await(() -> net.sockets().openFds().length == 8, WAIT)).isTrue();
         int[] before = net.sockets().openFds();
         assertThatThrownBy(() -> TcpSocket.connect(net, new InetSocketAddress(KERNEL, 6001), TIMEOUT_MS))
                 .isExactlyInstanceOf(ConnectException.class).hasMessage("Connection refused (ECONNREFUSED)");

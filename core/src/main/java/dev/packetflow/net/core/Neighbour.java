@@ -214,13 +214,13 @@ public final class Neighbour {
 
     /**
      * Linux: {@code dev_hard_header()} + {@code dev_queue_xmit()}: pushes the Ethernet header
-     * (unsharing a cloned buffer first) and transmits. Devices without a link header get the packet
+     * (unsharing the buffer first if its header area is shared, {@code skb_cow_head()}) and transmits. Devices without a link header get the packet
      * as it is.
      */
     public static int hardHeaderXmit(SkBuff skb, NetDevice dev, long dstMac) {
         skb.dev = dev;
         if (dev.hardHeaderLen() > 0) {
-            if (!skb.cow(Eth.ETH_HLEN)) {
+            if (!skb.cowHead(Eth.ETH_HLEN)) {
                 Skb.kfreeSkb(skb, DropReason.NOMEM);
                 return -ENOMEM;
             }

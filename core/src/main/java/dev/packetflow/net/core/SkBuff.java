@@ -175,6 +175,7 @@ public final class SkBuff {
         cb0 = cb1 = cb2 = cb3 = 0;
         cbl0 = cbl1 = 0;
         truesize = b.size + SKB_HEAD_TRUESIZE;
+        hdrPrivate = false;
         destructor = null;
         next = null;
         prev = null;
@@ -268,6 +269,32 @@ public final class SkBuff {
     /** Whether the buffer is shared with a clone (Linux: {@code skb_cloned()}); writers must unshare. */
     public boolean cloned() {
         return shared.ref() > 1;
+    }
+
+    /**
+     * The room in front of {@link #data} is this skb's alone although the buffer is shared: the
+     * other holder (TCP's copy kept for retransmission) uses only its payload, so this clone may
+     * push headers without unsharing 64 KB. Set by TCP on the clone it transmits; clones of this
+     * skb do not inherit it. Linux expresses the same with {@code __skb_header_release()}: the
+     * holder sets {@code skb->nohdr} and takes a payload-only {@code dataref}.
+     */
+    public boolean hdrPrivate;
+
+    /** Linux: {@code skb_header_cloned()}: whether pushing a header needs a private buffer. */
+    public boolean headerCloned() {
+        return cloned() && !hdrPrivate;
+    }
+
+    /**
+     * Linux: {@code skb_cow_head()}: makes room for {@code headroom} bytes of headers in front of
+     * the data, unsharing the buffer only when its header area is shared ({@link #headerCloned()})
+     * or too small. Returns false when memory is short; the skb is then unchanged.
+     */
+    public boolean cowHead(int headroom) {
+        if (!headerCloned() && data >= headroom) {
+            return true;
+        }
+        return cow(headroom);
     }
 
     public MemorySegment segment() {
@@ -445,6 +472,7 @@ public final class SkBuff {
         cbl0 = o.cbl0;
         cbl1 = o.cbl1;
         truesize = o.truesize;
+        hdrPrivate = false;
         destructor = null;
         next = null;
         prev = null;

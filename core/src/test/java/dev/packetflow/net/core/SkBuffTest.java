@@ -69,6 +69,31 @@ class SkBuffTest {
     }
 
     @Test
+    void cowHead_onTcpsHeaderPrivateClone_pushesInPlace_whileAPlainCloneUnshares() {
+        SkBuff queued = pool.alloc(PagePool.LARGE);
+        queued.reserve(128);
+        queued.putData(new byte[] {1, 2, 3});
+        SkBuff tx = queued.cloneSkb();
+        tx.hdrPrivate = true;
+        assertThat(tx.headerCloned()).isFalse();
+        assertThat(tx.cowHead(14)).isTrue();
+        assertThat(tx.segment().address()).isEqualTo(queued.segment().address());
+        tx.setU8(tx.push(14), 0xee);
+        assertThat(queued.toByteArray()).containsExactly(1, 2, 3);
+
+        SkBuff tap = tx.cloneSkb();
+        assertThat(tap.hdrPrivate).isFalse();
+        assertThat(tap.headerCloned()).isTrue();
+        assertThat(tap.cowHead(14)).isTrue();
+        assertThat(tap.segment().address()).isNotEqualTo(queued.segment().address());
+        assertThat(tap.toByteArray()).startsWith(0xee).endsWith(1, 2, 3);
+        Skb.consumeSkb(tap);
+        Skb.consumeSkb(tx);
+        Skb.consumeSkb(queued);
+        assertThat(pool.live()).isZero();
+    }
+
+    @Test
     void copyIsPrivate() {
         SkBuff a = pool.alloc(128);
         a.putData(new byte[] {5, 6});

@@ -563,6 +563,9 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             rxPage = null;
         }
         SkBuff skb = Skb.buildSkb(page, data, end - data, this);
+        if (!keepPage) {
+            skb.truesize = rxTruesize(skb.truesize, end);
+        }
         skb.ipSummed = summed;
         if (summed == SkBuff.CHECKSUM_PARTIAL) {
             skb.csumStart = RX_HEADROOM + csumStart;
@@ -634,6 +637,23 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         }
         rxFrameMax = max + Eth.ETH_HLEN + VLAN_HLEN;
     }
+
+    /**
+     * The truesize of a frame read into a large page: the pages it fills, as the kernel's
+     * {@code tun_alloc_skb()} → {@code alloc_skb_with_frags()} charges a frame of that length (and
+     * as {@code virtio_net}'s big-packet receive charges only the pages used, giving the rest back),
+     * not the whole 64 KB buffer. Charging the buffer would make a 7 KB super-packet (a sender in
+     * slow start) look ten times its size: TCP's {@code scaling_ratio}, set from the first
+     * full-sized skb, would stay near 0.1 and cap the advertised window at a tenth of
+     * {@code rcvbuf} for the life of the connection.
+     */
+    static int rxTruesize(int bufferTruesize, int frameEnd) {
+        int pages = (frameEnd + RX_PAGE - 1) & -RX_PAGE;
+        return Math.min(bufferTruesize, SkBuff.SKB_HEAD_TRUESIZE + pages);
+    }
+
+    /** The page size {@link #rxTruesize} rounds to. */
+    private static final int RX_PAGE = 4096;
 
     /** Frames up to this long are copied out of a large RX page into a small one (copybreak). */
     private static final int RX_COPYBREAK = PagePool.SMALL - RX_HEADROOM;

@@ -187,6 +187,9 @@ final class TcpOutput {
             if (out == null) {
                 return -dev.packetflow.net.socket.Errno.ENOBUFS.code;
             }
+            // the queued original reads only its payload: the headers pushed below, and the
+            // IP and Ethernet ones after them, go in front of it without unsharing the buffer
+            out.hdrPrivate = true;
         }
         boolean syn = (flags & SYN) != 0;
         int optLen;
