@@ -57,9 +57,14 @@ public final class MsgHdr {
     private byte[] arr;
     private int arrPos;
     private long left;
-    /** The last direct buffer copied to or from, and a segment over its whole capacity. */
+    /**
+     * The last two direct buffers copied to or from, each with a segment over its whole capacity:
+     * a thread that both sends and receives (one buffer each, the usual loop) reuses both.
+     */
     private ByteBuffer segBuf;
     private MemorySegment bufSeg;
+    private ByteBuffer segBuf2;
+    private MemorySegment bufSeg2;
 
     /** Sets msg_name to {@code a}, or clears it when {@code a} is null. */
     public MsgHdr setName(SockAddrIn a) {
@@ -143,10 +148,20 @@ public final class MsgHdr {
      * it does not escape.
      */
     private MemorySegment whole(ByteBuffer b) {
-        if (b != segBuf) {
-            bufSeg = MemorySegment.ofBuffer(b.duplicate().clear());
-            segBuf = b;
+        if (b == segBuf) {
+            return bufSeg;
         }
+        // Not the latest: swap in the other slot's buffer, or make a segment in its place.
+        ByteBuffer ob = segBuf;
+        MemorySegment os = bufSeg;
+        if (b == segBuf2) {
+            bufSeg = bufSeg2;
+        } else {
+            bufSeg = MemorySegment.ofBuffer(b.duplicate().clear());
+        }
+        segBuf = b;
+        segBuf2 = ob;
+        bufSeg2 = os;
         return bufSeg;
     }
 
