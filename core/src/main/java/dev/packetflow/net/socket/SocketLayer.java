@@ -4,6 +4,7 @@ import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.Skb;
 import dev.packetflow.trace.Trace;
 import dev.packetflow.trace.Tracepoint;
+import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -556,6 +557,27 @@ public final class SocketLayer implements AutoCloseable {
     }
 
     /** Linux: {@code __sys_getpeername()}: ENOTCONN when not connected. */
+    /**
+     * The bound local address of {@code fd} as the Java level reports it: null when unbound (port
+     * 0) or not a socket. Shared by UdpSocket, TcpSocket and TcpServerSocket.
+     */
+    public InetSocketAddress localAddress(int fd) {
+        SockAddrIn[] a = new SockAddrIn[1];
+        return getsockname(fd, a) < 0 || a[0].port() == 0 ? null : a[0].toInet();
+    }
+
+    /** The local port of {@code fd}: 0 when unbound, -1 when not a socket. */
+    public int localPort(int fd) {
+        SockAddrIn[] a = new SockAddrIn[1];
+        return getsockname(fd, a) < 0 ? -1 : a[0].port();
+    }
+
+    /** The peer of {@code fd}, or null when not connected. */
+    public InetSocketAddress peerAddress(int fd) {
+        SockAddrIn[] a = new SockAddrIn[1];
+        return getpeername(fd, a) < 0 ? null : a[0].toInet();
+    }
+
     public int getpeername(int fd, SockAddrIn[] out) {
         return getname(fd, out, true);
     }

@@ -129,11 +129,7 @@ public final class TcpServerSocket implements AutoCloseable {
 
     /** The bound address, or null when unbound or closed. */
     public InetSocketAddress getLocalSocketAddress() {
-        SockAddrIn[] a = new SockAddrIn[1];
-        if (closed || sys.getsockname(fd, a) < 0 || a[0].port() == 0) {
-            return null;
-        }
-        return a[0].toInet();
+        return closed ? null : sys.localAddress(fd);
     }
 
     /** The bound port, -1 when unbound (as {@link java.net.ServerSocket}). */

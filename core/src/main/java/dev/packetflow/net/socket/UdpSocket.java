@@ -147,11 +147,7 @@ public final class UdpSocket implements AutoCloseable {
 
     /** The local address and port, or null when unbound or closed. */
     public InetSocketAddress getLocalSocketAddress() {
-        SockAddrIn[] a = new SockAddrIn[1];
-        if (closed || sys.getsockname(fd, a) < 0 || a[0].port() == 0) {
-            return null;
-        }
-        return a[0].toInet();
+        return closed ? null : sys.localAddress(fd);
     }
 
     /** The local port, 0 when unbound, -1 when closed (as DatagramSocket). */
@@ -159,17 +155,12 @@ public final class UdpSocket implements AutoCloseable {
         if (closed) {
             return -1;
         }
-        SockAddrIn[] a = new SockAddrIn[1];
-        return sys.getsockname(fd, a) < 0 ? -1 : a[0].port();
+        return sys.localPort(fd);
     }
 
     /** The connected peer, or null. */
     public InetSocketAddress getRemoteSocketAddress() {
-        SockAddrIn[] a = new SockAddrIn[1];
-        if (closed || sys.getpeername(fd, a) < 0) {
-            return null;
-        }
-        return a[0].toInet();
+        return closed ? null : sys.peerAddress(fd);
     }
 
     public boolean isBound() {
