@@ -79,8 +79,14 @@ final class ServeCommand implements Callable<Integer> {
         boolean attach;
     }
 
-    @Option(names = "--vnet-hdr", description = "use the virtio-net header (checksum offload both ways)")
+    @Option(names = "--vnet-hdr", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "use the virtio-net header: checksum offload both ways, TSO frames to the kernel"
+                    + " and GSO frames from it (default: on; --no-vnet-hdr for one frame per system call)")
     boolean vnetHdr;
+
+    @Option(names = "--idle", hidden = true, defaultValue = "PARK",
+            description = "how ksoftirqd waits for work: SPIN, BACKOFF or PARK (default)")
+    RealTimeKernel.IdleStrategy idle;
 
     @Option(names = "--count", hidden = true, defaultValue = "0",
             description = "stop after this many status lines (0: run until Ctrl-C)")
@@ -113,7 +119,9 @@ final class ServeCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--mac: " + e.getMessage());
             }
         }
-        kernel = new RealTimeKernel(1, RealTimeKernel.IdleStrategy.BACKOFF);
+        // The TAP's interrupt thread runs the receive work on its irq exit; ksoftirqd is left
+        // with timers and overflow, so it parks when idle instead of spinning for work.
+        kernel = new RealTimeKernel(1, idle);
         net = NetStack.create(kernel, "serve");
         Thread hook = Thread.ofPlatform().unstarted(() -> {
             // Ctrl-C: let the main thread end its status line and close up; close here if it cannot.

@@ -56,7 +56,7 @@ class MainTest {
         Run r = run("serve", "--help");
         assertThat(r.code()).isZero();
         assertThat(r.out()).contains("--tap=NAME", "--addr=A/N", "--gw=G", "--mac=M", "--pcap=FILE", "--create",
-                "--attach", "--vnet-hdr", "RFC 862", "RFC 863", "RFC 864", "HTTP/1.1", "curl http://198.18.0.2/",
+                "--attach", "--[no-]vnet-hdr", "RFC 862", "RFC 863", "RFC 864", "HTTP/1.1", "curl http://198.18.0.2/",
                 "ip tuntap add dev pf0 mode tap",
                 "packetflow serve --tap pf0 --addr 198.18.0.2/24 &", "ping -c 3 -w 20 198.18.0.2");
     }

@@ -72,9 +72,11 @@ public final class RealTimeKernel implements Kernel, AutoCloseable {
             if (!deferred) {
                 sd.releaseBusyPollers(); // a poller that went quiet: its contexts come back
             }
-            int work = deferred ? 0 : sd.tryNetRxAction();
-            work += sd.timers().runTimers(System.nanoTime());
-            if (work > 0 || (!deferred && sd.hasPendingWork())) {
+            int rx = deferred ? 0 : sd.tryNetRxAction();
+            // rx < 0: an interrupt thread runs the work on its irq exit (SoftnetData.irqExit); it
+            // wakes us if it leaves some, so waiting here must not spin on its list.
+            int work = Math.max(0, rx) + sd.timers().runTimers(System.nanoTime());
+            if (work > 0 || (!deferred && rx >= 0 && sd.hasPendingWork())) {
                 idleRounds = 0;
                 continue;
             }
@@ -114,7 +116,7 @@ public final class RealTimeKernel implements Kernel, AutoCloseable {
         }
         if (wait > 0) {
             sd.sleeping = true;
-            if (!sd.hasPendingWork() || sd.busyPollActive()) {
+            if (!sd.hasPendingWork() || sd.busyPollActive() || sd.rxActionBusy()) {
                 LockSupport.parkNanos(wait);
             }
             sd.sleeping = false;

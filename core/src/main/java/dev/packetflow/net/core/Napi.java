@@ -74,11 +74,24 @@ public final class Napi {
      * there. Safe to call from any thread (a veth peer transmits from the other stack's thread).
      */
     public void schedule() {
+        schedule(true);
+    }
+
+    /**
+     * Linux: {@code napi_schedule_irqoff()} from an interrupt handler that runs the softirq on
+     * its own way out ({@link SoftnetData#irqExit}): the context is listed but ksoftirqd is not
+     * woken for it. The caller must call {@code irqExit()} next.
+     */
+    public void scheduleIrqoff() {
+        schedule(false);
+    }
+
+    private void schedule(boolean wake) {
         if (sched.compareAndSet(false, true)) {
             if (dev != null && Trace.NAPI_SCHEDULE.enabled) {
                 Trace.NAPI_SCHEDULE.fire(dev, null, 0);
             }
-            cpu.listAdd(this);
+            cpu.listAdd(this, wake);
         } else {
             missed = true;
         }
@@ -161,7 +174,7 @@ public final class Napi {
             }
         }
         if (sched.get() || !sched.compareAndSet(false, true)) {
-            return prefer ? cpu.tryNetRxAction() : 0;
+            return prefer ? Math.max(0, cpu.tryNetRxAction()) : 0;
         }
         if (prefer) {
             // Ours now (SCHED set by us): keep it across calls.
@@ -197,7 +210,7 @@ public final class Napi {
             pollLock.set(false);
         }
         if (cpu.hasPendingWork()) {
-            work += cpu.tryNetRxAction(); // other contexts of this CPU: softnet is deferred to us
+            work += Math.max(0, cpu.tryNetRxAction()); // other contexts of this CPU: softnet is deferred to us
         }
         return work;
     }

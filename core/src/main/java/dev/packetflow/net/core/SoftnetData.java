@@ -72,14 +72,64 @@ public final class SoftnetData {
 
     /** Adds a NAPI context to the poll list; it must already own its SCHED bit. */
     void listAdd(Napi n) {
+        listAdd(n, true);
+    }
+
+    /**
+     * Adds a NAPI context to the poll list; with {@code wake}, a parked worker is woken. An
+     * interrupt handler that runs the softirq itself on its way out ({@link #irqExit}) passes
+     * false: waking ksoftirqd would only make it race the handler for the same work.
+     */
+    void listAdd(Napi n, boolean wake) {
         Napi head;
         do {
             head = incoming.get();
             n.nextInList = head;
         } while (!incoming.compareAndSet(head, n));
-        if (sleeping && waker != null && !busyPollActive()) {
+        if (wake && sleeping && waker != null && !busyPollActive()) {
             waker.run();
         }
+    }
+
+    /** Linux's {@code MAX_SOFTIRQ_RESTART}: rounds one {@code __do_softirq} may run before deferring. */
+    static final int MAX_SOFTIRQ_RESTART = 10;
+    /** Linux's {@code MAX_SOFTIRQ_TIME}: 2 ms of softirq work on irq exit, then ksoftirqd takes over. */
+    static final long MAX_SOFTIRQ_TIME_NS = 2_000_000L;
+
+    /**
+     * Linux: {@code kernel/softirq.c irq_exit()} → {@code invoke_softirq()} → {@code __do_softirq()}.
+     * The receive softirq that an interrupt handler raised runs on the same thread as it returns,
+     * with no hand-off to another thread: at most {@link #MAX_SOFTIRQ_RESTART} rounds of
+     * {@code net_rx_action} or {@link #MAX_SOFTIRQ_TIME_NS}, after which what is left is woken up
+     * in ksoftirqd (as {@code wakeup_softirqd()} does). A busy poller that prefers to poll, or a
+     * worker already running the work, keeps it; then the worker is only woken if it sleeps.
+     * Timers stay ksoftirqd's. Real-time mode only. Returns the frames handled here.
+     */
+    public int irqExit() {
+        if (busyPollActive()) {
+            return 0;
+        }
+        int total = 0;
+        long start = clock.nanoTime();
+        for (int round = 0; round < MAX_SOFTIRQ_RESTART && hasPendingWork(); round++) {
+            int work = tryNetRxAction(false);
+            if (work < 0) {
+                break; // another thread runs it; it rechecks the list before it stops
+            }
+            total += work;
+            if (clock.nanoTime() - start > MAX_SOFTIRQ_TIME_NS) {
+                break;
+            }
+        }
+        if (hasPendingWork() && sleeping && waker != null) {
+            waker.run(); // wakeup_softirqd()
+        }
+        return total;
+    }
+
+    /** Whether another thread is running this CPU's {@code net_rx_action} right now. */
+    public boolean rxActionBusy() {
+        return running.get();
     }
 
     /**
@@ -249,16 +299,29 @@ public final class SoftnetData {
     /**
      * {@link #netRxAction} for the real-time mode, where a busy-polling application thread may run a
      * CPU's softnet work when its worker is not ({@code SO_PREFER_BUSY_POLL}): runs it unless another
-     * thread is running it; returns the work done (0 if it was busy).
+     * thread is running it; returns the work done, or -1 if another thread was running it.
      */
     public int tryNetRxAction() {
+        return tryNetRxAction(true);
+    }
+
+    /**
+     * With {@code handOver}, work left on the list when done is handed to a sleeping worker: a
+     * producer that listed it saw the worker asleep behind us (it parks while another thread runs
+     * the action), so nobody else would run it before the worker's park times out. Irq exit's
+     * rounds pass false and hand over once, at their end.
+     */
+    private int tryNetRxAction(boolean handOver) {
         if (running.get() || !running.compareAndSet(false, true)) {
-            return 0;
+            return -1;
         }
         try {
             return netRxAction();
         } finally {
             running.set(false);
+            if (handOver && sleeping && waker != null && hasPendingWork() && !busyPollActive()) {
+                waker.run();
+            }
         }
     }
 

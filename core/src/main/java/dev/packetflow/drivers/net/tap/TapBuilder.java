@@ -144,6 +144,7 @@ public final class TapBuilder {
             }
             boolean thread = irqThread != null ? irqThread : !net.kernel().deterministic();
             TapDevice dev = new TapDevice(actual, f, vnetHdrSize, m, thread);
+            dev.softirqOnIrqExit = !net.kernel().deterministic();
             try {
                 net.addDevice(dev);
             } catch (RuntimeException e) {

@@ -9,6 +9,7 @@ import dev.packetflow.net.core.NetDevice;
 import dev.packetflow.net.core.PagePool;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
+import dev.packetflow.net.core.SoftnetData;
 import dev.packetflow.net.core.Xdp;
 import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.trace.Trace;
@@ -25,7 +26,8 @@ import java.lang.foreign.ValueLayout;
  *  TX (caller's thread):  dev_queue_xmit ─► pfifo_fast ─► ndo_start_xmit ─► [virtio_net_hdr] + frame
  *                         ─► write()/writev() on the tun fd ─► kernel: tun_get_user ─► its stack
  *  RX: kernel stack ─► tap's tun_net_xmit ─► tun fd readable ─► epoll_wait returns in "tap-irq/NAME"
- *        (the interrupt: driver_interrupt) ─► napi_schedule ─► softnet worker: tap poll (budget):
+ *        (the interrupt: driver_interrupt) ─► napi_schedule ─► irq_exit: the softirq on the same
+ *        thread (ksoftirqd past 10 rounds or 2 ms) ─► tap poll (budget):
  *        read() straight into a page-pool page ─► [vnet header: checksum state] ─► native XDP
  *        ─► build_skb (no copy) ─► eth_type_trans ─► netif_receive_skb ... until EAGAIN
  *        ─► napi_complete ─► re-arm the fd in epoll (the interrupt unmasked)
@@ -39,10 +41,13 @@ import java.lang.foreign.ValueLayout;
  * waiter for shutdown.
  *
  * <p><b>Threading.</b> In real-time mode ({@code RealTimeKernel}) each TAP has one platform daemon
- * thread, {@code tap-irq/NAME}, that blocks in {@code epoll_wait} and only schedules NAPI, wakes
+ * thread, {@code tap-irq/NAME}, that blocks in {@code epoll_wait}, schedules NAPI, wakes
  * the TX queue on {@code EPOLLOUT}, and once a second ({@link #SYNC_INTERVAL_MS}) re-reads the
- * kernel interface's MTU and state. The NAPI poll (all receive work) runs on the stack's softnet
- * worker; transmit runs in the sending thread. Receive state is guarded by the poll lock, transmit
+ * kernel interface's MTU and state. As a Linux CPU runs the softirq an interrupt raised on its way
+ * out of the handler ({@code irq_exit()}), this thread then runs the NAPI poll (all receive work)
+ * itself, with the same limits; only what is left over goes to the stack's softnet worker, which
+ * keeps the timers. A wake-up thus costs one thread switch, not two. Transmit runs in the sending
+ * thread. Receive state is guarded by the poll lock, transmit
  * state by the TX lock (lock order: poll lock, then TX lock, as a received ARP request is answered
  * from the poll); {@code ndo_stop} takes both, so it waits for a poll or a write in progress. In
  * deterministic mode ({@code Simulation}) no thread is started: the program calls
@@ -96,6 +101,11 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     private final int fd;
     private final int vnetHdrLen;
     private final boolean irqThreadWanted;
+    /**
+     * Whether the interrupt thread runs the receive softirq itself ({@link SoftnetData#irqExit}):
+     * in real time only; a deterministic kernel's single loop owns all softnet work.
+     */
+    boolean softirqOnIrqExit;
     private final Arena arena = Arena.ofShared();
     private final Object ctlLock = new Object();
     /** Set once, under ctlLock, when the files are closed. */
@@ -683,7 +693,14 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     private final TapIrq.Handler irqHandler = new TapIrq.Handler() {
         @Override
         public void interrupt(int events) {
-            TapDevice.this.interrupt(events);
+            // The interrupt thread is a CPU taking the interrupt: the receive softirq the handler
+            // raised runs right here on irq exit, without waking ksoftirqd (one thread hand-off
+            // less per wake-up; a ping is answered by the thread that saw it arrive).
+            boolean exit = softirqOnIrqExit;
+            TapDevice.this.interrupt(events, exit);
+            if (exit) {
+                napi.cpu().irqExit();
+            }
         }
 
         @Override
@@ -709,7 +726,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
      * The interrupt handler: input (or an error) schedules NAPI, whose completion re-arms the fd;
      * output wakes the TX queue. Linux: a NIC's MSI-X handler ({@code ixgbe_msix_clean_rings}).
      */
-    private void interrupt(int events) {
+    private void interrupt(int events, boolean irqExitFollows) {
         interrupts++;
         if (Trace.DRIVER_INTERRUPT.enabled) {
             Trace.DRIVER_INTERRUPT.fire(this, null, events);
@@ -720,7 +737,11 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             netifWakeQueue();
         }
         if ((events & (LibC.EPOLLIN | LibC.EPOLLERR | LibC.EPOLLHUP)) != 0) {
-            napi.schedule();
+            if (irqExitFollows) {
+                napi.scheduleIrqoff();
+            } else {
+                napi.schedule();
+            }
         } else {
             irq.arm(txBlocked);
         }
@@ -740,7 +761,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             syncLinkState();
         }
         if (events != 0) {
-            interrupt(events);
+            interrupt(events, false);
             return true;
         }
         return false;
