@@ -1,5 +1,6 @@
 package dev.packetflow.cli;
 
+import dev.packetflow.apps.JitWarmup;
 import dev.packetflow.apps.TcpServices;
 import dev.packetflow.apps.UdpServices;
 import dev.packetflow.drivers.net.loopback.Loopback;
@@ -84,6 +85,11 @@ final class ServeCommand implements Callable<Integer> {
                     + " and GSO frames from it (default: on; --no-vnet-hdr for one frame per system call)")
     boolean vnetHdr;
 
+    @Option(names = "--warmup", negatable = true, defaultValue = "true", fallbackValue = "true",
+            description = "before attaching, run the stack's paths between two internal stacks for up to"
+                    + " 3 s so that the JIT has compiled them when traffic comes (default: on)")
+    boolean warmup;
+
     @Option(names = "--idle", hidden = true, defaultValue = "PARK",
             description = "how ksoftirqd waits for work: SPIN, BACKOFF or PARK (default)")
     RealTimeKernel.IdleStrategy idle;
@@ -117,6 +123,13 @@ final class ServeCommand implements Callable<Integer> {
                 macAddr = Eth.parseMac(mac);
             } catch (IllegalArgumentException e) {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--mac: " + e.getMessage());
+            }
+        }
+        if (warmup) {
+            try {
+                out.println("packetflow serve: warming up the JIT: " + JitWarmup.run(3000));
+            } catch (IOException e) {
+                err.println("packetflow serve: warm-up cut short (" + e.getMessage() + "); serving anyway");
             }
         }
         // The TAP's interrupt thread runs the receive work on its irq exit; ksoftirqd is left
