@@ -113,6 +113,7 @@ final class IpCmsg {
         c.pull(Math.min(payload - c.data, c.len()));
         c.resetTransportHeader();
         c.dst = null;
+        c.journey = 0; // a report, not the ICMP packet's continuation: its journey ends with the original
         if (sk.sockQueueErrSkb(c) != 0) {
             Skb.kfreeSkb(sk.net, c, DropReason.SOCKET_RCVBUFF);
         }
