@@ -26,7 +26,9 @@ import static dev.packetflow.net.socket.Uapi.*;
  * <li>The error queue ({@code recvmsg(MSG_ERRQUEUE)}, with {@code IP_RECVERR}): the quoted
  *     payload of the datagram an ICMP error was about, msg_name its destination, and an
  *     {@code IP_RECVERR} message: {@code struct sock_extended_err} followed by the
- *     {@code sockaddr_in} of the host that sent the ICMP error ({@code SO_EE_OFFENDER}).
+ *     {@code sockaddr_in} of the host that sent the ICMP error ({@code SO_EE_OFFENDER}); or, for
+ *     a datagram too long to send, a local report (no payload, no offender, the MTU in
+ *     {@code ee_info}).
  * </ul>
  * {@code IP_RECVOPTS} and {@code IP_RETOPTS} are accepted but give nothing: received IP options
  * are not kept (Linux also gives nothing for a datagram without options).
@@ -116,6 +118,29 @@ final class IpCmsg {
         c.journey = 0; // a report, not the ICMP packet's continuation: its journey ends with the original
         if (sk.sockQueueErrSkb(c) != 0) {
             Skb.kfreeSkb(sk.net, c, DropReason.SOCKET_RCVBUFF);
+        }
+    }
+
+    /**
+     * Linux: {@code ip_local_error()}: with {@code IP_RECVERR}, a report of an error found while
+     * sending (EMSGSIZE from {@code __ip_append_data}): origin {@code SO_EE_ORIGIN_LOCAL}, no
+     * payload, {@code info} the MTU; msg_name {@code daddr} and {@code port} (Linux passes the
+     * socket's own peer port, 0 when unconnected). Does not touch the pending error.
+     */
+    static void ipLocalError(UdpSock sk, int err, int daddr, int port, int info) {
+        if (!sk.recverr) {
+            return;
+        }
+        SkBuff skb = sk.net.pool().alloc(Ipv4Header.MIN_LEN);
+        if (skb == null) {
+            return;
+        }
+        skb.resetNetworkHeader();
+        skb.resetTransportHeader();
+        SockExterr.set(skb, err, SockExterr.SO_EE_ORIGIN_LOCAL, 0, 0, info, 0);
+        SockExterr.setAddr(skb, daddr, port, 0);
+        if (sk.sockQueueErrSkb(skb) != 0) {
+            Skb.kfreeSkb(sk.net, skb, DropReason.SOCKET_RCVBUFF);
         }
     }
 

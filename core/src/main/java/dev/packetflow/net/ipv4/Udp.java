@@ -63,6 +63,8 @@ import static dev.packetflow.net.socket.Uapi.*;
  *     error queue: {@code recvmsg(MSG_ERRQUEUE)} returns the quoted payload, the original
  *     destination as msg_name and a {@code struct sock_extended_err} with the offender's address;
  *     POLLERR is reported while the queue is not empty. "Fragmentation needed" lowers the path MTU.
+ *     A datagram too long to send (EMSGSIZE) also leaves a local report there with
+ *     {@code IP_RECVERR}, as Linux's {@code ip_local_error} does.
  * </ul>
  *
  * <h2>Differences from Linux</h2>
@@ -71,8 +73,7 @@ import static dev.packetflow.net.socket.Uapi.*;
  * just never occupies the receive buffer). A corked datagram's data is copied once more, into
  * one buffer, when it is sent (Linux chains its pieces instead). Not implemented yet: control
  * messages on send ({@code ip_cmsg_send}), {@code IP_RECVOPTS}/{@code IP_RETOPTS} messages (IP
- * options are not kept), locally generated error-queue reports ({@code ip_local_error}: a
- * corked EMSGSIZE is only returned), GSO/GRO, UDP-Lite, encapsulation sockets, the local copy of
+ * options are not kept), GSO/GRO, UDP-Lite, encapsulation sockets, the local copy of
  * a sent broadcast.
  *
  * <p>Threading: sends run in the caller's thread, without locks (the route key is per thread);
@@ -339,13 +340,15 @@ public final class Udp implements Proto, NetProtocol {
                 if (u.cork.pending) {
                     return Errno.EINVAL.neg(); // corked by another thread meanwhile: an application bug
                 }
-                u.cork.setup(u, rt, saddr, daddr, dport, tos, pmtudisc, maxnonfrag - Ipv4Header.MIN_LEN);
+                u.cork.setup(u, rt, saddr, daddr, dport, tos, pmtudisc, maxnonfrag - Ipv4Header.MIN_LEN,
+                        pathMtu(rt, pmtudisc));
                 return appendData(u, msg, len, true);
             } finally {
                 sk.releaseSock();
             }
         }
         if (ulen > maxnonfrag - Ipv4Header.MIN_LEN) {
+            IpCmsg.ipLocalError(u, Errno.EMSGSIZE.code, daddr, sk.dport, pathMtu(rt, pmtudisc));
             return Errno.EMSGSIZE.neg();
         }
         SkBuff skb = sk.sockAllocSendSkb(Skb.MAX_HEADER + ulen, (msg.flags & MSG_DONTWAIT) != 0, msg);

@@ -35,6 +35,8 @@ final class UdpCork {
     private int length;
     /** The largest UDP length allowed: {@code maxnonfrag - fragheaderlen} of {@code __ip_append_data}. */
     private int maxLength;
+    /** Linux: {@code cork->fragsize}: the MTU a local EMSGSIZE report gives. */
+    private int fragsize;
     private final SkBuffHead queue = new SkBuffHead();
     // inet->cork.fl and inet->cork.base: fixed by the first send
     private Rtable rt;
@@ -47,7 +49,9 @@ final class UdpCork {
     private int mark;
 
     /** Linux: the corking half of {@code udp_sendmsg()} ({@code ip_setup_cork()}): a new pending datagram. */
-    void setup(UdpSock sk, Rtable rt, int saddr, int daddr, int dport, int tos, int pmtudisc, int maxLength) {
+    void setup(UdpSock sk, Rtable rt, int saddr, int daddr, int dport, int tos, int pmtudisc, int maxLength,
+               int fragsize) {
+        this.fragsize = fragsize;
         this.rt = rt;
         this.saddr = saddr;
         this.daddr = daddr;
@@ -74,6 +78,7 @@ final class UdpCork {
      */
     int append(UdpSock sk, MsgHdr msg, int len) {
         if (length + len > maxLength) {
+            IpCmsg.ipLocalError(sk, Errno.EMSGSIZE.code, daddr, sk.dport, fragsize);
             return Errno.EMSGSIZE.neg();
         }
         boolean noblock = (msg.flags & MSG_DONTWAIT) != 0;

@@ -275,6 +275,37 @@ class UdpCmsgTest {
     }
 
     @Test
+    void errorQueue_datagramTooLong_leavesALocalReport_withTheMtu_andNoOffender() {
+        int tx = bound(sa, A, 4000);
+        sa.setsockopt(tx, SOL_IP, IpSockglue.IP_RECVERR, 1);
+        byte[] big = new byte[Udp.MAX_PAYLOAD + 1];
+        assertThat(sa.sendto(tx, big, 0, big.length, 0, new SockAddrIn(B, 5000))).isEqualTo(Errno.EMSGSIZE.neg());
+        assertThat(pollRevents(sa, tx) & POLLERR).isEqualTo(POLLERR);
+        byte[] c = new byte[64];
+        MsgHdr m = recvmsg(sa, tx, new byte[16], c, MSG_ERRQUEUE, 0);
+        assertThat(m.flags & MSG_ERRQUEUE).isEqualTo(MSG_ERRQUEUE);
+        assertThat(m.nameAddr).isEqualTo(B);
+        assertThat(m.namePort).isZero(); // Linux reports the socket's own peer port: none
+        assertCmsg(c, 0, 48, SOL_IP, IpSockglue.IP_RECVERR);
+        assertThat(le32(c, 16)).as("ee_errno").isEqualTo(Errno.EMSGSIZE.code);
+        assertThat(c[20]).as("ee_origin").isEqualTo((byte) 1); // SO_EE_ORIGIN_LOCAL
+        assertThat(c[21] | c[22] | c[23]).isZero();
+        assertThat(le32(c, 24)).as("ee_info: the MTU").isEqualTo(1500);
+        assertThat(Arrays.copyOfRange(c, 32, 48)).as("no offender").containsOnly(0);
+        int[] soError = new int[1];
+        sa.getsockopt(tx, SOL_SOCKET, SO_ERROR, soError);
+        assertThat(soError[0]).isZero();
+        assertThat(pollRevents(sa, tx) & POLLERR).isZero();
+        // Corked: the same report, and the pending data is gone.
+        sa.setsockopt(tx, SOL_UDP, Udp.UDP_CORK, 1);
+        assertThat(sa.sendto(tx, big, 0, 40000, 0, new SockAddrIn(B, 5000))).isEqualTo(40000);
+        assertThat(sa.sendto(tx, big, 0, 30000, 0, new SockAddrIn(B, 5000))).isEqualTo(Errno.EMSGSIZE.neg());
+        m = recvmsg(sa, tx, new byte[16], c, MSG_ERRQUEUE, 0);
+        assertThat(le32(c, 16)).isEqualTo(Errno.EMSGSIZE.code);
+        assertThat(c[20]).isEqualTo((byte) 1);
+    }
+
+    @Test
     void errorQueue_truncatedPayload_msgTrunc() {
         int tx = bound(sa, A, 4000);
         sa.setsockopt(tx, SOL_IP, IpSockglue.IP_RECVERR, 1);
