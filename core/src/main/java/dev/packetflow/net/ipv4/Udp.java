@@ -76,7 +76,8 @@ import static dev.packetflow.net.socket.Uapi.*;
  * options are not kept), GSO/GRO, UDP-Lite, encapsulation sockets, the local copy of
  * a sent broadcast.
  *
- * <p>Threading: sends run in the caller's thread, without locks (the route key is per thread);
+ * <p>Threading: sends run in the caller's thread, without locks (the route key is per thread)
+ * unless corked (the pending datagram is kept under the socket lock, {@code lock_sock});
  * receives run in softnet; the socket table is read without locks.
  *
  * <p>Linux: {@code net/ipv4/udp.c}, {@code net/ipv4/datagram.c} ({@code ip4_datagram_connect}).

@@ -306,6 +306,26 @@ class UdpCmsgTest {
     }
 
     @Test
+    void errorQueue_ttlExceededAtTheRouter_tracerouteSeesTheRouter() {
+        int tx = bound(sa, A, 4000);
+        sa.setsockopt(tx, SOL_IP, IpSockglue.IP_RECVERR, 1);
+        sa.setsockopt(tx, SOL_IP, IpSockglue.IP_TTL, 1);
+        sa.sendto(tx, new byte[] {42}, 0, 1, 0, new SockAddrIn(B, 33434));
+        n.sim.run();
+        byte[] c = new byte[64];
+        byte[] d = new byte[8];
+        MsgHdr m = recvmsg(sa, tx, d, c, MSG_ERRQUEUE, 1);
+        assertThat(d[0]).isEqualTo((byte) 42);
+        assertThat(m.nameAddr).isEqualTo(B);
+        assertThat(m.namePort).isEqualTo(33434);
+        assertThat(le32(c, 16)).as("ee_errno").isEqualTo(Errno.EHOSTUNREACH.code);
+        assertThat(c[20]).isEqualTo((byte) 2);
+        assertThat(c[21]).as("ee_type").isEqualTo((byte) IcmpHeader.ICMP_TIME_EXCEEDED);
+        assertThat(c[22]).as("ee_code").isEqualTo((byte) IcmpHeader.ICMP_EXC_TTL);
+        assertThat(be32(c, 36)).as("offender").isEqualTo(R0);
+    }
+
+    @Test
     void errorQueue_truncatedPayload_msgTrunc() {
         int tx = bound(sa, A, 4000);
         sa.setsockopt(tx, SOL_IP, IpSockglue.IP_RECVERR, 1);
