@@ -21,8 +21,8 @@ import static dev.packetflow.net.socket.Uapi.*;
  * <li>{@link #IP_MULTICAST_TTL}, {@link #IP_MULTICAST_LOOP}; {@link #IP_MINTTL} is stored (TCP enforces it).
  * <li>The control-message flags ({@link #IP_PKTINFO}, {@link #IP_RECVTTL}, {@link #IP_RECVTOS},
  *     {@link #IP_RECVOPTS}, {@link #IP_RETOPTS}) and {@link #IP_FREEBIND},
- *     {@link #IP_BIND_ADDRESS_NO_PORT}, {@link #IP_MULTICAST_ALL} are stored and read back; the
- *     control messages themselves are not delivered (there is no {@code msg_control} yet).
+ *     {@link #IP_BIND_ADDRESS_NO_PORT}, {@link #IP_MULTICAST_ALL} are stored and read back;
+ *     {@link IpCmsg} delivers the control messages ({@code IP_RECVOPTS}/{@code IP_RETOPTS}: none).
  * </ul>
  * Values are read as Linux reads them: an {@code int} when 4 or more bytes are given, else one
  * unsigned byte, and nothing at all (0) when the length is 0. Other options: ENOPROTOOPT.

@@ -12,7 +12,9 @@ import dev.packetflow.net.socket.InetProtosw;
 import dev.packetflow.net.socket.MsgHdr;
 import dev.packetflow.net.socket.Proto;
 import dev.packetflow.net.socket.Sock;
+import dev.packetflow.net.socket.Scm;
 import dev.packetflow.net.socket.SockAddrIn;
+import dev.packetflow.net.socket.SockOpts;
 import dev.packetflow.trace.Trace;
 import dev.packetflow.trace.Tracepoint;
 
@@ -46,20 +48,36 @@ import static dev.packetflow.net.socket.Uapi.*;
  *     with ICMP port unreachable; a full receive buffer drops with SOCKET_RCVBUFF and counts
  *     RcvbufErrors and InErrors. InDatagrams counts datagrams handed to the application by
  *     {@code recvmsg} (not merely queued), as Linux counts it.
+ * <li>Corking ({@link UdpCork}): with {@code UDP_CORK} set, or for a send with {@code MSG_MORE},
+ *     data is appended to one pending datagram, sent (one header, one checksum, fragmented if
+ *     larger than the MTU) when the socket is uncorked or by the next send without
+ *     {@code MSG_MORE}. The first corked send fixes the destination; over 65507 bytes in all is
+ *     EMSGSIZE and discards the pending data; close discards it too.
+ * <li>Control messages ({@link IpCmsg}, {@code msg_control} of {@link MsgHdr}):
+ *     {@code IP_PKTINFO}, {@code IP_RECVTTL}, {@code IP_RECVTOS}, {@code SO_TIMESTAMP} and
+ *     {@code SO_TIMESTAMPNS}, with MSG_CTRUNC when the buffer is too small.
  * <li>ICMP errors ({@code udp_err}): reported to the socket that sent the datagram, through
  *     {@link Sock#reportError} (so the next send or receive fails once with it), when the socket
  *     is connected and the error is hard (port unreachable gives ECONNREFUSED) or when it set
- *     {@code IP_RECVERR} (every error). "Fragmentation needed" lowers the path MTU.
+ *     {@code IP_RECVERR} (every error). With {@code IP_RECVERR} the error is also queued on the
+ *     error queue: {@code recvmsg(MSG_ERRQUEUE)} returns the quoted payload, the original
+ *     destination as msg_name and a {@code struct sock_extended_err} with the offender's address;
+ *     POLLERR is reported while the queue is not empty. "Fragmentation needed" lowers the path MTU.
+ *     A datagram too long to send (EMSGSIZE) also leaves a local report there with
+ *     {@code IP_RECVERR}, as Linux's {@code ip_local_error} does.
  * </ul>
  *
  * <h2>Differences from Linux</h2>
  * The checksum of an arriving datagram is verified in {@code udp_rcv}, where Linux may defer it
  * to {@code recvmsg} when the device did not verify it (the counters are the same; a bad datagram
- * just never occupies the receive buffer). Not implemented yet: corking ({@code UDP_CORK},
- * {@code MSG_MORE} is ignored), control messages, the error queue ({@code MSG_ERRQUEUE} reads
- * EAGAIN), GSO/GRO, UDP-Lite, encapsulation sockets, the local copy of a sent broadcast.
+ * just never occupies the receive buffer). A corked datagram's data is copied once more, into
+ * one buffer, when it is sent (Linux chains its pieces instead). Not implemented yet: control
+ * messages on send ({@code ip_cmsg_send}), {@code IP_RECVOPTS}/{@code IP_RETOPTS} messages (IP
+ * options are not kept), GSO/GRO, UDP-Lite, encapsulation sockets, the local copy of
+ * a sent broadcast.
  *
- * <p>Threading: sends run in the caller's thread, without locks (the route key is per thread);
+ * <p>Threading: sends run in the caller's thread, without locks (the route key is per thread)
+ * unless corked (the pending datagram is kept under the socket lock, {@code lock_sock});
  * receives run in softnet; the socket table is read without locks.
  *
  * <p>Linux: {@code net/ipv4/udp.c}, {@code net/ipv4/datagram.c} ({@code ip4_datagram_connect}).
@@ -73,6 +91,9 @@ public final class Udp implements Proto, NetProtocol {
 
     /** Largest payload of one datagram: 65535 - 20 (IP header) - 8 (UDP header). */
     public static final int MAX_PAYLOAD = 65507;
+
+    /** {@code SOL_UDP} option: hold the data of sends until uncorked, then send one datagram. */
+    public static final int UDP_CORK = 1;
 
     // ---- the Udp MIB group, in /proc/net/snmp order
     public static final int IN_DATAGRAMS = 0;
@@ -130,9 +151,21 @@ public final class Udp implements Proto, NetProtocol {
         return new UdpSock(n, this, type, protocol);
     }
 
-    /** Linux: {@code udp_lib_close()} → {@code sk_common_release()}. */
+    /**
+     * Linux: {@code udp_lib_close()} → {@code sk_common_release()}, whose {@code udp_destroy_sock()}
+     * discards a corked socket's pending datagram.
+     */
     @Override
     public void close(Sock sk, long timeoutNs) {
+        UdpSock u = (UdpSock) sk;
+        if (u.cork.pending) {
+            sk.lockSock();
+            try {
+                u.cork.flush(u, DropReason.SOCKET_CLOSE);
+            } finally {
+                sk.releaseSock();
+            }
+        }
         sk.skCommonRelease();
     }
 
@@ -229,11 +262,14 @@ public final class Udp implements Proto, NetProtocol {
     // ================================================================ sending
 
     /**
-     * Linux: {@code udp_sendmsg()} (its uncorked fast path: {@code ip_make_skb} then
-     * {@code udp_send_skb}). Returns {@code len}, or -errno: EMSGSIZE, EOPNOTSUPP (MSG_OOB),
-     * EAFNOSUPPORT, EINVAL (port 0), EDESTADDRREQ, a route error (ENETUNREACH counts
-     * OutNoRoutes), EACCES (broadcast), the socket's pending error (ECONNREFUSED...), EAGAIN (send
-     * buffer full, non-blocking; SndbufErrors), EFAULT, or an error of the IP output path.
+     * Linux: {@code udp_sendmsg()}: the uncorked fast path ({@code ip_make_skb} then
+     * {@code udp_send_skb}), or, with {@code UDP_CORK} or {@code MSG_MORE}, appending to the
+     * pending datagram ({@link UdpCork}; a socket with pending data skips the address and route:
+     * the first corked send fixed them). Returns {@code len}, or -errno: EMSGSIZE, EOPNOTSUPP
+     * (MSG_OOB), EAFNOSUPPORT, EINVAL (port 0; a corked send racing another), EDESTADDRREQ, a
+     * route error (ENETUNREACH counts OutNoRoutes), EACCES (broadcast), the socket's pending error
+     * (ECONNREFUSED...), EAGAIN (send buffer full, non-blocking; SndbufErrors), EFAULT, or an
+     * error of the IP output path.
      */
     @Override
     public int sendmsg(Sock sk, MsgHdr msg, int len) {
@@ -245,6 +281,18 @@ public final class Udp implements Proto, NetProtocol {
         }
         if ((msg.flags & MSG_OOB) != 0) {
             return Errno.EOPNOTSUPP.neg();
+        }
+        UdpSock u = (UdpSock) sk;
+        boolean corkreq = u.corkflag || (msg.flags & MSG_MORE) != 0;
+        if (u.cork.pending) {
+            sk.lockSock();
+            try {
+                if (u.cork.pending) {
+                    return appendData(u, msg, len, corkreq);
+                }
+            } finally {
+                sk.releaseSock();
+            }
         }
         int daddr;
         int dport;
@@ -287,7 +335,21 @@ public final class Udp implements Proto, NetProtocol {
         boolean ignoreDf = pmtudisc < IpSockglue.IP_PMTUDISC_DO || pmtudisc == IpSockglue.IP_PMTUDISC_OMIT;
         int ulen = len + UdpHeader.LEN;
         int maxnonfrag = ignoreDf ? Ipv4Header.MAX_TOTAL_LEN : pathMtu(rt, pmtudisc);
+        if (corkreq) {
+            sk.lockSock();
+            try {
+                if (u.cork.pending) {
+                    return Errno.EINVAL.neg(); // corked by another thread meanwhile: an application bug
+                }
+                u.cork.setup(u, rt, saddr, daddr, dport, tos, pmtudisc, maxnonfrag - Ipv4Header.MIN_LEN,
+                        pathMtu(rt, pmtudisc));
+                return appendData(u, msg, len, true);
+            } finally {
+                sk.releaseSock();
+            }
+        }
         if (ulen > maxnonfrag - Ipv4Header.MIN_LEN) {
+            IpCmsg.ipLocalError(u, Errno.EMSGSIZE.code, daddr, sk.dport, pathMtu(rt, pmtudisc));
             return Errno.EMSGSIZE.neg();
         }
         SkBuff skb = sk.sockAllocSendSkb(Skb.MAX_HEADER + ulen, (msg.flags & MSG_DONTWAIT) != 0, msg);
@@ -312,11 +374,30 @@ public final class Udp implements Proto, NetProtocol {
     }
 
     /**
+     * Linux: {@code udp_sendmsg()}'s {@code do_append_data} part, under the socket lock: appends
+     * to the pending datagram, discards it all on error, sends it unless more is to come.
+     */
+    private int appendData(UdpSock sk, MsgHdr msg, int len, boolean corkreq) {
+        int err = sk.cork.append(sk, msg, len);
+        if (err != 0) {
+            sk.cork.flush(sk, DropReason.NOT_SPECIFIED);
+            if (err == Errno.EAGAIN.neg() || err == Errno.ENOBUFS.neg()) {
+                mib.inc(SNDBUF_ERRORS); // Linux: ENOBUFS or SOCK_NOSPACE
+            }
+            return err;
+        }
+        if (!corkreq) {
+            err = sk.cork.push(this, sk);
+        }
+        return err == 0 ? len : err;
+    }
+
+    /**
      * Linux: {@code udp_send_skb()}: fills the header and checksum of the datagram at {@code o}
      * and passes it to {@code ip_send_skb}. Counts OutDatagrams, or SndbufErrors for a packet the
      * device queue refused (reported only with {@code IP_RECVERR}, as Linux does).
      */
-    private int udpSendSkb(UdpSock sk, SkBuff skb, int o, int ulen, Rtable rt, int saddr, int daddr, int dport,
+    int udpSendSkb(UdpSock sk, SkBuff skb, int o, int ulen, Rtable rt, int saddr, int daddr, int dport,
                            int tos, int pmtudisc) {
         skb.setU16(o + UdpHeader.SOURCE, sk.sport);
         skb.setU16(o + UdpHeader.DEST, dport);
@@ -368,7 +449,7 @@ public final class Udp implements Proto, NetProtocol {
     @Override
     public int recvmsg(Sock sk, MsgHdr msg, int len, int flags) {
         if ((flags & MSG_ERRQUEUE) != 0) {
-            return Errno.EAGAIN.neg(); // Linux: ip_recv_error() with an empty error queue
+            return IpCmsg.ipRecvError((UdpSock) sk, msg, len);
         }
         SkBuff skb = Datagram.skbRecvDatagram(sk, flags, msg);
         if (skb == null) {
@@ -394,7 +475,12 @@ public final class Udp implements Proto, NetProtocol {
         if (!peeking) {
             mib.inc(IN_DATAGRAMS);
         }
+        Scm.sockRecvTimestamp(msg, sk, skb); // sock_recv_cmsgs()
         msg.setName(Ipv4Header.sourceAddress(skb, skb.networkHeader), UdpHeader.source(skb, skb.transportHeader));
+        int cf = ((UdpSock) sk).cmsgFlags;
+        if (cf != 0) {
+            IpCmsg.cmsgRecv(cf, msg, skb, skb.cb0, skb.cb1);
+        }
         Datagram.skbFreeDatagram(skb, flags);
         return (flags & MSG_TRUNC) != 0 ? ulen : copied;
     }
@@ -405,20 +491,62 @@ public final class Udp implements Proto, NetProtocol {
         return Datagram.ioctl(sk, cmd, arg);
     }
 
-    /** Linux: {@code udp_setsockopt()}: SOL_IP options ({@link IpSockglue}); no SOL_UDP option yet. */
+    /**
+     * Linux: {@code udp_setsockopt()}: SOL_IP options ({@link IpSockglue}) and, from
+     * {@code udp_lib_setsockopt()}, {@link #UDP_CORK} (clearing it sends the pending datagram).
+     */
     @Override
     public int setsockopt(Sock sk, int level, int optname, byte[] optval, int optlen) {
         if (level == SOL_UDP) {
-            return optlen < 4 ? Errno.EINVAL.neg() : Errno.ENOPROTOOPT.neg();
+            if (optlen < 4) {
+                return Errno.EINVAL.neg();
+            }
+            if (optval == null || optval.length < 4) {
+                return Errno.EFAULT.neg();
+            }
+            if (optname != UDP_CORK) {
+                return Errno.ENOPROTOOPT.neg();
+            }
+            UdpSock u = (UdpSock) sk;
+            if (SockOpts.intAt(optval, 0) != 0) {
+                u.corkflag = true;
+                return 0;
+            }
+            u.corkflag = false;
+            sk.lockSock();
+            try {
+                return u.cork.push(this, u);
+            } finally {
+                sk.releaseSock();
+            }
         }
         return IpSockglue.setsockopt((UdpSock) sk, level, optname, optval, optlen);
     }
 
-    /** Linux: {@code udp_getsockopt()}. */
+    /** Linux: {@code udp_getsockopt()} ({@code udp_lib_getsockopt()} for SOL_UDP). */
     @Override
     public int getsockopt(Sock sk, int level, int optname, byte[] optval, int[] optlen) {
         if (level == SOL_UDP) {
-            return Errno.ENOPROTOOPT.neg();
+            if (optlen == null || optlen.length < 1) {
+                return Errno.EFAULT.neg();
+            }
+            int len = optlen[0];
+            if (len < 0) {
+                return Errno.EINVAL.neg();
+            }
+            if (optname != UDP_CORK) {
+                return Errno.ENOPROTOOPT.neg();
+            }
+            len = Math.min(len, 4);
+            if (len > 0 && (optval == null || optval.length < len)) {
+                return Errno.EFAULT.neg();
+            }
+            byte[] v = SockOpts.intOpt(((UdpSock) sk).corkflag ? 1 : 0);
+            if (len > 0) {
+                System.arraycopy(v, 0, optval, 0, len);
+            }
+            optlen[0] = len;
+            return 0;
         }
         int mtu = 0;
         if (level == SOL_IP && optname == IpSockglue.IP_MTU && sk.state == Sock.TCP_ESTABLISHED) {
@@ -496,6 +624,7 @@ public final class Udp implements Proto, NetProtocol {
      */
     private void queueRcvSkb(Sock sk, SkBuff skb) {
         skb.pull(UdpHeader.LEN);
+        IpCmsg.pktinfoPrepare((UdpSock) sk, skb, ipv4);
         if (sk.sockQueueRcvSkb(skb) < 0) {
             mib.inc(RCVBUF_ERRORS);
             mib.inc(IN_ERRORS);
@@ -593,9 +722,14 @@ public final class Udp implements Proto, NetProtocol {
             default -> err = Errno.EHOSTUNREACH.code; // ICMP_TIME_EXCEEDED and the rest
         }
         // RFC 1122 4.1.3.3: pass ICMP errors to the application. Linux: only hard errors, and only
-        // to connected sockets, unless the socket asked for all of them with IP_RECVERR.
-        if (!sk.recverr && (!harderr || sk.state != Sock.TCP_ESTABLISHED)) {
-            return;
+        // to connected sockets, unless the socket asked for all of them with IP_RECVERR, which
+        // also queues the details on the error queue.
+        if (!sk.recverr) {
+            if (!harderr || sk.state != Sock.TCP_ESTABLISHED) {
+                return;
+            }
+        } else {
+            IpCmsg.ipIcmpError(sk, skb, err, qdaddr, UdpHeader.dest(skb, uh), info, uh + UdpHeader.LEN);
         }
         sk.reportError(err);
     }

@@ -31,8 +31,8 @@ public final class UdpSock extends Sock {
 
     /**
      * Flags of the options that ask for control messages ({@code IP_PKTINFO}, {@code IP_RECVTTL},
-     * {@code IP_RECVTOS}, {@code IP_RECVOPTS}, {@code IP_RETOPTS}...), as bits {@code 1 << optname}.
-     * Stored and reported by {@code getsockopt}; control messages themselves are not delivered yet.
+     * {@code IP_RECVTOS}, {@code IP_RECVOPTS}, {@code IP_RETOPTS}...), as bits {@code 1 << optname}
+     * (Linux: {@code inet->cmsg_flags}); {@link IpCmsg} delivers the messages.
      */
     volatile int cmsgFlags;
     /** {@code IP_FREEBIND}, {@code IP_BIND_ADDRESS_NO_PORT}, {@code IP_MULTICAST_ALL}: stored. */
@@ -41,6 +41,10 @@ public final class UdpSock extends Sock {
     volatile boolean mcAll = true;
     /** {@code IP_MINTTL} (stored; Linux enforces it for TCP). */
     volatile int minTtl;
+    /** {@code UDP_CORK} (Linux: {@code udp_test_bit(CORK, sk)}). */
+    volatile boolean corkflag;
+    /** The pending datagram of a corked socket. */
+    final UdpCork cork = new UdpCork();
 
     UdpSock(NetStack net, Proto prot, int type, int protocol) {
         super(net, prot, type, protocol);

@@ -18,8 +18,14 @@ import java.nio.ByteBuffer;
  * <li><b>msg_iov</b>: one {@code byte[]} region, or up to {@link #UIO_MAXIOV} {@link ByteBuffer}s
  *     (heap, direct or, for sending, read-only). Copies advance the buffers' positions, the way
  *     {@code java.nio} channels do, and the iterator's count ({@link #dataLeft()}).
+ * <li><b>msg_control</b> ({@link #control}, {@link #controllen}): room for the control messages
+ *     {@code recvmsg} returns ({@code IP_PKTINFO}, {@code IP_TTL}, the error queue's
+ *     {@code IP_RECVERR}...), laid out as Linux lays them out on x86-64 ({@link Scm}). As in C,
+ *     {@code controllen} is the room on the way in and the bytes written on the way out: reset it
+ *     (or call {@link #setControl}) before reusing the header.
  * <li><b>msg_flags</b> ({@link #flags}): for {@code sendmsg} the call's flags, on return from
- *     {@code recvmsg} what happened ({@link Uapi#MSG_TRUNC}).
+ *     {@code recvmsg} what happened ({@link Uapi#MSG_TRUNC}, {@link Uapi#MSG_CTRUNC},
+ *     {@link Uapi#MSG_ERRQUEUE}).
  * </ul>
  */
 public final class MsgHdr {
@@ -39,6 +45,17 @@ public final class MsgHdr {
      * {@code int *err}): {@link Datagram#skbRecvDatagram}, {@link Sock#sockAllocSendSkb}.
      */
     public int err;
+    /** msg_control: the control-message buffer (from index 0), or null. */
+    public byte[] control;
+    /** msg_controllen: bytes of {@link #control} usable by the next {@code recvmsg}; after it, bytes written. */
+    public int controllen;
+    /** Where the next control message goes during a receive (Linux advances {@code msg_control}). */
+    int controlPos;
+    /** Room left after {@link #controlPos} (Linux decrements {@code msg_controllen}). */
+    int controlLeft;
+    /** Where a protocol composes a control message's data before {@link Scm#putCmsg} copies it. */
+    final byte[] cmsgData = new byte[Scm.MAX_CMSG_DATA];
+
     /** The system call's tracepoint ({@code recvfrom}, {@code read}...), fired with the skb received. */
     Tracepoint syscallTp;
 
@@ -93,6 +110,24 @@ public final class MsgHdr {
     /** msg_name as a value, or null when empty. */
     public SockAddrIn name() {
         return namelen == 0 ? null : new SockAddrIn(nameFamily, nameAddr, namePort);
+    }
+
+    /** Sets msg_control to all of {@code b} (null: no control messages). */
+    public MsgHdr setControl(byte[] b) {
+        control = b;
+        controllen = b == null ? 0 : b.length;
+        return this;
+    }
+
+    /** Linux: {@code ___sys_recvmsg()} saving {@code msg_control} before the call. */
+    void beginControl() {
+        controlPos = 0;
+        controlLeft = control == null ? 0 : Math.max(0, Math.min(controllen, control.length));
+    }
+
+    /** Linux: {@code ___sys_recvmsg()}: {@code msg_controllen} becomes the bytes written. */
+    void endControl() {
+        controllen = controlPos;
     }
 
     /** One {@code byte[]} region as the message's only buffer. */

@@ -161,6 +161,12 @@ public class Sock implements SkBuff.Destructor {
     public volatile boolean noCheckTx;
     /** {@code SO_RXQ_OVFL}. */
     public volatile boolean rxqOvfl;
+    /**
+     * {@code SO_TIMESTAMP} / {@code SO_TIMESTAMPNS} (Linux: {@code SOCK_RCVTSTAMP},
+     * {@code SOCK_RCVTSTAMPNS}): received datagrams carry their arrival time as a control message.
+     */
+    public volatile boolean rcvTstamp;
+    public volatile boolean rcvTstampNs;
     /** {@code SO_DEBUG}. */
     public volatile boolean debug;
     /** {@code SO_LINGER} on, and its time in seconds. */
@@ -393,6 +399,66 @@ public class Sock implements SkBuff.Destructor {
             d.destruct(skb);
         }
         skb.sk = null;
+    }
+
+    // ================================================================ error queue
+
+    /**
+     * Linux: {@code net/core/skbuff.c sock_queue_err_skb()}. Queues an error report (an skb whose
+     * control block the protocol filled) on {@link #errorQueue()}, charged to the receive buffer
+     * like a datagram, and wakes the socket with POLLERR. Returns 0, or -ENOMEM when the receive
+     * buffer cannot take it (the caller still owns and frees the skb then).
+     */
+    public int sockQueueErrSkb(SkBuff skb) {
+        if (rmemAlloc + skb.truesize >= rcvbuf) {
+            return Errno.ENOMEM.neg();
+        }
+        skbOrphan(skb);
+        skb.sk = this;
+        synchronized (receiveQueue) {
+            rmemAlloc += skb.truesize;
+        }
+        synchronized (errorQueue) {
+            errorQueue.queueTail(skb);
+        }
+        if (!dead) {
+            skErrorReport();
+        }
+        return 0;
+    }
+
+    /**
+     * Linux: {@code sock_dequeue_err_skb()}: the oldest error report, uncharged, or null. Reading
+     * an ICMP report also sets the pending error ({@code sk_err}) to the next report's errno, or
+     * clears it when no ICMP report follows, so that {@code SO_ERROR} and POLLERR describe what is
+     * still queued.
+     */
+    public SkBuff sockDequeueErrSkb() {
+        if (errorQueue.isEmpty()) {
+            return null;
+        }
+        SkBuff skb;
+        SkBuff next;
+        synchronized (errorQueue) {
+            skb = errorQueue.dequeue();
+            next = errorQueue.peek();
+            if (skb == null) {
+                return null;
+            }
+            if (next != null && SockExterr.isIcmpErrSkb(next)) {
+                err = SockExterr.errno(next);
+            } else if (SockExterr.isIcmpErrSkb(skb)) {
+                err = 0;
+            }
+        }
+        synchronized (receiveQueue) {
+            rmemAlloc -= skb.truesize;
+        }
+        skb.sk = null;
+        if (next != null) {
+            skErrorReport();
+        }
+        return skb;
     }
 
     // ================================================================ send memory
@@ -691,6 +757,9 @@ public class Sock implements SkBuff.Destructor {
             }
             if (skb == null) {
                 break;
+            }
+            synchronized (q) {
+                rmemAlloc -= skb.truesize;
             }
             Skb.kfreeSkb(net, skb, DropReason.SOCKET_CLOSE);
         }

@@ -150,6 +150,11 @@ public final class SockOpts {
                 sk.mark = val;
             }
             case SO_RXQ_OVFL -> sk.rxqOvfl = valbool;
+            case SO_TIMESTAMP, SO_TIMESTAMPNS -> {
+                // Linux: sock_set_timestamp()
+                sk.rcvTstampNs = valbool && optname == SO_TIMESTAMPNS;
+                sk.rcvTstamp = valbool;
+            }
             case SO_BINDTOIFINDEX -> {
                 return bindToIndex(sl, sk, val);
             }
@@ -218,6 +223,8 @@ public final class SockOpts {
             case SO_ACCEPTCONN -> val = b(sk.state == Sock.TCP_LISTEN);
             case SO_MARK -> val = sk.mark;
             case SO_RXQ_OVFL -> val = b(sk.rxqOvfl);
+            case SO_TIMESTAMP -> val = b(sk.rcvTstamp && !sk.rcvTstampNs);
+            case SO_TIMESTAMPNS -> val = b(sk.rcvTstampNs);
             case SO_BUSY_POLL -> val = sk.busyPollUs;
             case SO_PREFER_BUSY_POLL -> val = b(sk.preferBusyPoll);
             case SO_BINDTOIFINDEX -> val = sk.boundDevIf;

@@ -517,7 +517,10 @@ public final class SocketLayer implements AutoCloseable {
         m.setName(null);
         m.flags = 0;
         m.syscallTp = tp;
-        return sock.ops.recvmsg(sock, m, m.dataLeft(), flags);
+        m.beginControl();
+        int r = sock.ops.recvmsg(sock, m, m.dataLeft(), flags);
+        m.endControl();
+        return r;
     }
 
     // ================================================================ close, shutdown, names

@@ -96,6 +96,12 @@ public final class Uapi {
     public static final int SO_ACCEPTCONN = 30;
     public static final int SO_SNDBUFFORCE = 32;
     public static final int SO_RCVBUFFORCE = 33;
+    /** {@code SO_TIMESTAMP} (the 64-bit {@code _OLD} form: a {@code struct timeval} cmsg, type SCM_TIMESTAMP). */
+    public static final int SO_TIMESTAMP = 29;
+    public static final int SCM_TIMESTAMP = SO_TIMESTAMP;
+    /** {@code SO_TIMESTAMPNS} (the {@code _OLD} form: a {@code struct timespec} cmsg, type SCM_TIMESTAMPNS). */
+    public static final int SO_TIMESTAMPNS = 35;
+    public static final int SCM_TIMESTAMPNS = SO_TIMESTAMPNS;
     public static final int SO_MARK = 36;
     public static final int SO_PROTOCOL = 38;
     public static final int SO_DOMAIN = 39;

@@ -293,7 +293,7 @@ class UdpTest {
         n.sa.getsockopt(fd, SOL_IP, IpSockglue.IP_PKTINFO, v);
         assertThat(v[0]).isEqualTo(1);
         assertThat(n.sa.setsockopt(fd, SOL_IP, 99, 1)).isEqualTo(Errno.ENOPROTOOPT.neg());
-        assertThat(n.sa.setsockopt(fd, SOL_UDP, 1, 1)).isEqualTo(Errno.ENOPROTOOPT.neg());
+        assertThat(n.sa.setsockopt(fd, SOL_UDP, 2, 1)).isEqualTo(Errno.ENOPROTOOPT.neg()); // no SOL_UDP option 2
     }
 
     @Test
