@@ -48,7 +48,8 @@ class TcpBusyPollTest {
 
         @Override
         public boolean busyLoop(Sock sk, boolean nonblock) {
-            calls.add((nonblock ? "nonblock " : "block ") + "owned=" + sk.ownedByUser() + " queued=" + sk.receiveQueueLen());
+            calls.add((nonblock ? "nonblock" : "block") + " owned=" + sk.ownedByUser()
+                    + " queued=" + sk.receiveQueueLen());
             if (segment != null) {
                 pd.in(segment);
                 segment = null;
