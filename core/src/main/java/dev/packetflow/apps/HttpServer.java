@@ -36,17 +36,28 @@ import java.util.Set;
  * not a token, a target that is not origin-form or absolute-form), malformed header fields
  * (no colon, whitespace before the colon, obsolete line folding, a name that is not a token, a
  * control character in a value), an HTTP/1.1 request without exactly one Host, a bad or repeated
- * Content-Length. 505 for a version other than HTTP/1.x. 501 for a Transfer-Encoding (no request
- * bodies here but Content-Length ones, which are read and discarded, up to 1 MB, 413 beyond).
+ * Content-Length. 505 for a version other than HTTP/1.x.
  * Limits: request line 8 KiB (414 URI Too Long), header section 32 KiB and 100 fields (431).
  * A bare LF ends a line as well as CR LF (RFC 9112 §2.2); empty lines before a request are
  * skipped.
+ *
+ * <h2>Request bodies</h2>
+ * No resource takes a body; one that comes is read and discarded (up to {@link #MAX_BODY}, 413
+ * beyond), so that the next request on the connection is read from where it starts. Its length is
+ * the Content-Length, or the chunked coding's (RFC 9112 §7.1): chunk sizes in hex, chunk
+ * extensions checked against the grammar and ignored, the trailer section read and dropped. The
+ * framing rules of RFC 9112 §6 are kept: Transfer-Encoding with Content-Length, Transfer-Encoding
+ * in an HTTP/1.0 request, or codings that do not end in chunked are 400 (the body's end cannot be
+ * known); a coding the server does not decode before chunked (gzip, chunked) is 501; a malformed
+ * chunk is 400. All of these close the connection.
  */
 public final class HttpServer {
     public static final int MAX_REQUEST_LINE = 8192;
     public static final int MAX_HEADER_BYTES = 32768;
     public static final int MAX_HEADER_FIELDS = 100;
     public static final int MAX_BODY = 1 << 20;
+    /** A chunk-size line with its extensions (RFC 9112 §7.1.1 sets no limit; 400 beyond this). */
+    public static final int MAX_CHUNK_LINE = 4096;
     /** Requests on one connection before the server closes it (keeps one client from holding it forever). */
     public static final int MAX_REQUESTS_PER_CONNECTION = 10_000;
     public static final long MAX_BYTES_RESOURCE = 1L << 40;
@@ -176,6 +187,8 @@ public final class HttpServer {
         long contentLength = -1;
         boolean close = minor == 0;
         boolean transferEncoding = false;
+        boolean lastChunked = false;
+        boolean otherCodings = false;
         for (;;) {
             int l = readLine(in, buf, MAX_HEADER_BYTES - headerBytes, 431);
             if (l < 0) {
@@ -189,23 +202,8 @@ public final class HttpServer {
             if (++fields > MAX_HEADER_FIELDS) {
                 throw new Reject(431);
             }
-            if (buf[0] == ' ' || buf[0] == '\t') {
-                throw new Reject(400); // obs-fold (RFC 9112 §5.2)
-            }
-            int colon = -1;
-            for (int i = 0; i < l; i++) {
-                if (buf[i] == ':') {
-                    colon = i;
-                    break;
-                }
-            }
-            if (colon <= 0) {
-                throw new Reject(400);
-            }
+            int colon = checkFieldLine(buf, l);
             String name = new String(buf, 0, colon, StandardCharsets.ISO_8859_1);
-            if (!isToken(name)) {
-                throw new Reject(400); // includes whitespace before the colon (RFC 9112 §5.1)
-            }
             int vs = colon + 1;
             int ve = l;
             while (vs < ve && (buf[vs] == ' ' || buf[vs] == '\t')) {
@@ -213,12 +211,6 @@ public final class HttpServer {
             }
             while (ve > vs && (buf[ve - 1] == ' ' || buf[ve - 1] == '\t')) {
                 ve--;
-            }
-            for (int i = vs; i < ve; i++) {
-                int ch = buf[i] & 0xff;
-                if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
-                    throw new Reject(400);
-                }
             }
             String value = new String(buf, vs, ve - vs, StandardCharsets.ISO_8859_1);
             switch (name.toLowerCase(Locale.ROOT)) {
@@ -229,7 +221,29 @@ public final class HttpServer {
                     }
                     contentLength = Long.parseLong(value);
                 }
-                case "transfer-encoding" -> transferEncoding = true;
+                case "transfer-encoding" -> {
+                    // a list (RFC 9110 §5.6.1), possibly over several fields: only the last
+                    // coding and whether any other than chunked appears matter (fields that name
+                    // no coding at all leave no chunked last: 400 below)
+                    transferEncoding = true;
+                    for (String element : value.split(",", -1)) {
+                        String coding = element.trim();
+                        if (coding.isEmpty()) {
+                            continue;
+                        }
+                        int semi = coding.indexOf(';');
+                        String codingName = (semi < 0 ? coding : coding.substring(0, semi)).trim();
+                        if (!isToken(codingName)) {
+                            throw new Reject(400);
+                        }
+                        boolean isChunked = semi < 0 && codingName.equalsIgnoreCase("chunked");
+                        if (lastChunked) {
+                            throw new Reject(400); // chunked applied, then something more (§6.3)
+                        }
+                        lastChunked = isChunked;
+                        otherCodings |= !isChunked;
+                    }
+                }
                 case "connection" -> {
                     for (String opt : value.split(",")) {
                         String o = opt.trim().toLowerCase(Locale.ROOT);
@@ -251,16 +265,23 @@ public final class HttpServer {
             throw new Reject(400);
         }
         if (transferEncoding) {
-            throw new Reject(contentLength >= 0 ? 400 : 501); // RFC 9112 §6.1, §6.3
-        }
-        if (contentLength > MAX_BODY) {
-            throw new Reject(413);
-        }
-        if (contentLength > 0) {
-            for (long left = contentLength; left > 0; left--) {
-                if (in.read() < 0) {
-                    return false;
-                }
+            // RFC 9112 §6.1: with Content-Length too, or in HTTP/1.0, the framing is faulty;
+            // §6.3: a request whose last coding is not chunked has no knowable length
+            if (contentLength >= 0 || minor == 0 || !lastChunked) {
+                throw new Reject(400);
+            }
+            if (otherCodings) {
+                throw new Reject(501); // §6.1: a coding this server does not decode
+            }
+            if (!discardChunked(in, buf)) {
+                return false;
+            }
+        } else {
+            if (contentLength > MAX_BODY) {
+                throw new Reject(413);
+            }
+            if (!discard(in, contentLength, buf)) {
+                return false;
             }
         }
         String path = path(target);
@@ -298,6 +319,192 @@ public final class HttpServer {
         respond(out, 404, "text/plain; charset=utf-8", (status(404) + "\n").getBytes(StandardCharsets.UTF_8),
                 close, head, null);
         return !close;
+    }
+
+    /**
+     * Checks a field line (RFC 9112 §5: {@code field-name ":" OWS field-value OWS}) of {@code l}
+     * bytes and returns the colon's index. 400 for obsolete line folding (§5.2), no colon, a name
+     * that is not a token (which includes whitespace before the colon, §5.1), or a control
+     * character in the value.
+     */
+    private static int checkFieldLine(byte[] buf, int l) throws Reject {
+        if (buf[0] == ' ' || buf[0] == '\t') {
+            throw new Reject(400);
+        }
+        int colon = -1;
+        for (int i = 0; i < l; i++) {
+            if (buf[i] == ':') {
+                colon = i;
+                break;
+            }
+        }
+        if (colon <= 0) {
+            throw new Reject(400);
+        }
+        for (int i = 0; i < colon; i++) {
+            if (!isTchar(buf[i] & 0xff)) {
+                throw new Reject(400);
+            }
+        }
+        for (int i = colon + 1; i < l; i++) {
+            int ch = buf[i] & 0xff;
+            if ((ch < 0x20 && ch != '\t') || ch == 0x7f) {
+                throw new Reject(400);
+            }
+        }
+        return colon;
+    }
+
+    /** Reads and drops {@code count} bytes; false if the stream ends first. */
+    private static boolean discard(InputStream in, long count, byte[] scratch) throws IOException {
+        while (count > 0) {
+            int r = in.read(scratch, 0, (int) Math.min(count, scratch.length));
+            if (r < 0) {
+                return false;
+            }
+            count -= r;
+        }
+        return true;
+    }
+
+    /**
+     * Reads and drops a chunked body (RFC 9112 §7.1): chunks until the last (size 0), then the
+     * trailer section up to its empty line. False if the stream ends first; 400 for a malformed
+     * chunk-size line, chunk end or trailer field, 413 when the chunks add up to more than
+     * {@link #MAX_BODY}, 431 for a trailer section over the header limits.
+     */
+    private static boolean discardChunked(InputStream in, byte[] buf) throws IOException, Reject {
+        long total = 0;
+        for (;;) {
+            int l = readLine(in, buf, MAX_CHUNK_LINE, 400);
+            if (l < 0) {
+                return false;
+            }
+            long size = 0;
+            int i = 0;
+            for (; i < l; i++) {
+                int d = Character.digit(buf[i], 16);
+                if (d < 0) {
+                    break;
+                }
+                if (size > MAX_BODY) {
+                    throw new Reject(413); // stop before the size overflows
+                }
+                size = size << 4 | d;
+            }
+            if (i == 0) {
+                throw new Reject(400);
+            }
+            checkChunkExtensions(buf, i, l);
+            if (size == 0) {
+                break;
+            }
+            total += size;
+            if (total > MAX_BODY) {
+                throw new Reject(413);
+            }
+            if (!discard(in, size, buf)) {
+                return false;
+            }
+            l = readLine(in, buf, 1, 400); // the CRLF that ends chunk-data
+            if (l < 0) {
+                return false;
+            }
+            if (l != 0) {
+                throw new Reject(400);
+            }
+        }
+        // trailer-section CRLF: field lines, read and discarded (RFC 9112 §7.1.2)
+        int fields = 0;
+        int bytes = 0;
+        for (;;) {
+            int l = readLine(in, buf, MAX_HEADER_BYTES - bytes, 431);
+            if (l < 0) {
+                return false;
+            }
+            if (l == 0) {
+                return true;
+            }
+            bytes += l + 2;
+            if (++fields > MAX_HEADER_FIELDS) {
+                throw new Reject(431);
+            }
+            checkFieldLine(buf, l);
+        }
+    }
+
+    /**
+     * RFC 9112 §7.1.1: what follows the chunk size, {@code *( BWS ";" BWS chunk-ext-name
+     * [ BWS "=" BWS chunk-ext-val ] )} with names tokens and values tokens or quoted strings;
+     * 400 otherwise. The extensions themselves mean nothing to this server.
+     */
+    private static void checkChunkExtensions(byte[] buf, int i, int l) throws Reject {
+        for (;;) {
+            i = skipBws(buf, i, l);
+            if (i == l) {
+                return;
+            }
+            if (buf[i] != ';') {
+                throw new Reject(400);
+            }
+            i = skipBws(buf, i + 1, l);
+            int name = i;
+            while (i < l && isTchar(buf[i] & 0xff)) {
+                i++;
+            }
+            if (i == name) {
+                throw new Reject(400);
+            }
+            int j = skipBws(buf, i, l);
+            if (j == l || buf[j] != '=') {
+                i = j;
+                continue;
+            }
+            i = skipBws(buf, j + 1, l);
+            if (i < l && buf[i] == '"') {
+                i = quotedStringEnd(buf, i, l);
+            } else {
+                int v = i;
+                while (i < l && isTchar(buf[i] & 0xff)) {
+                    i++;
+                }
+                if (i == v) {
+                    throw new Reject(400);
+                }
+            }
+        }
+    }
+
+    private static int skipBws(byte[] buf, int i, int l) {
+        while (i < l && (buf[i] == ' ' || buf[i] == '\t')) {
+            i++;
+        }
+        return i;
+    }
+
+    /**
+     * RFC 9110 §5.6.4: the index after the quoted-string that starts at {@code buf[i]} (a DQUOTE);
+     * 400 if it does not end on the line or holds a character qdtext and quoted-pair do not allow.
+     */
+    private static int quotedStringEnd(byte[] buf, int i, int l) throws Reject {
+        for (i++; i < l; i++) {
+            int ch = buf[i] & 0xff;
+            if (ch == '"') {
+                return i + 1;
+            }
+            if (ch == '\\') {
+                if (++i == l) {
+                    break;
+                }
+                ch = buf[i] & 0xff;
+                if (ch != '\t' && (ch < 0x20 || ch == 0x7f)) {
+                    break;
+                }
+            } else if (ch != '\t' && (ch < 0x20 || ch == 0x7f)) {
+                break;
+            }
+        }
+        throw new Reject(400);
     }
 
     /** The minor version of "HTTP/1.x"; 505 for another major version, 400 when not a version. */
@@ -338,14 +545,17 @@ public final class HttpServer {
             return false;
         }
         for (int i = 0; i < s.length(); i++) {
-            char ch = s.charAt(i);
-            boolean ok = (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
-                    || "!#$%&'*+-.^_`|~".indexOf(ch) >= 0;
-            if (!ok) {
+            if (!isTchar(s.charAt(i))) {
                 return false;
             }
         }
         return true;
+    }
+
+    /** RFC 9110 §5.6.2 tchar. */
+    private static boolean isTchar(int ch) {
+        return (ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (ch >= '0' && ch <= '9')
+                || (ch < 0x80 && "!#$%&'*+-.^_`|~".indexOf(ch) >= 0);
     }
 
     /**

@@ -263,7 +263,30 @@ class TcpServicesTest {
             {"GET nope HTTP/1.1\r\nHost: x\r\n\r\n", "400 Bad Request"},
             {"GET / HTTP/1.1\rHost: x\r\n\r\n", "400 Bad Request"},                 // bare CR
             {"GET / HTTP/2.0\r\nHost: x\r\n\r\n", "505 HTTP Version Not Supported"},
-            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n", "501 Not Implemented"},
+            // RFC 9112 §6: framing
+            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip, chunked\r\n\r\n0\r\n\r\n",
+                "501 Not Implemented"},
+            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: gzip\r\n\r\n", "400 Bad Request"},
+            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked, gzip\r\n\r\n", "400 Bad Request"},
+            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nTransfer-Encoding: chunked\r\n\r\n",
+                "400 Bad Request"},
+            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nContent-Length: 5\r\n\r\n0\r\n\r\n",
+                "400 Bad Request"},
+            {"GET / HTTP/1.0\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\n", "400 Bad Request"},
+            // RFC 9112 §7.1: malformed chunks
+            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", "400 Bad Request"},
+            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n 5\r\nhello\r\n0\r\n\r\n",
+                "400 Bad Request"},
+            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\nhelloX\r\n0\r\n\r\n",
+                "400 Bad Request"},                                                 // data longer than its size
+            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;\r\nhello\r\n0\r\n\r\n",
+                "400 Bad Request"},                                                 // extension without a name
+            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5;a=\"b\r\nhello\r\n0\r\n\r\n",
+                "400 Bad Request"},                                                 // unterminated quoted value
+            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n0\r\nNoColon\r\n\r\n",
+                "400 Bad Request"},                                                 // bad trailer field
+            {"GET / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n100001\r\n",
+                "413 Content Too Large"},
             {"GET " + longTarget + " HTTP/1.1\r\nHost: x\r\n\r\n", "414 URI Too Long"},
             {"GET / HTTP/1.1\r\nHost: x\r\n" + manyFields + "\r\n", "431 Request Header Fields Too Large"},
         };
@@ -286,6 +309,25 @@ class TcpServicesTest {
                 .contains("HTTP/1.1 405 Method Not Allowed\r\n", "\r\nAllow: GET, HEAD\r\n",
                         "HTTP/1.1 501 Not Implemented\r\n")
                 .endsWith("\r\n\r\n !");
+    }
+
+    @Test
+    void httpChunkedRequestBody_isReadToItsEnd_andTheConnectionGoesOn() throws Exception {
+        start();
+        String r = http("POST / HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n"
+                + "5\r\nhello\r\n"
+                + "00A;name=value;q=\"a \\\"quoted\\\" one\" ; flag\r\n0123456789\r\n"  // extensions ignored
+                + "19\r\nGET /bytes/9 HTTP/1.1\r\n\r\n\r\n"                               // 25 bytes like a request
+                + "0\r\nX-Checksum: 1234\r\nX-More: 5\r\n\r\n"                             // trailers dropped
+                + "GET /bytes/3 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: Chunked\r\n\r\n"
+                + "3\r\nabc\r\n0\n\n"                                                       // bare LFs, no trailer
+                + "GET /bytes/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n");
+        assertThat(r).startsWith("HTTP/1.1 405 Method Not Allowed\r\n")
+                .contains("\r\n\r\n !\"HTTP/1.1 200 OK\r\n")
+                .doesNotContain("400").endsWith("\r\n\r\n !");
+        assertThat(r.split("HTTP/1.1 ", -1)).hasSize(4); // three responses on one connection
+        assertThat(services.http().requests()).isEqualTo(3);
+        assertThat(services.http().connections()).isEqualTo(1);
     }
 
     @Test

@@ -66,6 +66,8 @@ public enum DropReason {
     /** Martian destination address. */
     IP_INVALID_DEST,
     PKT_TOO_BIG,
+    /** A TCP segment arrived with a TTL below the socket's {@code IP_MINTTL} (RFC 5082). */
+    TCP_MINTTL,
     DUP_FRAG,
     FRAG_REASM_TIMEOUT,
     FRAG_TOO_FAR,

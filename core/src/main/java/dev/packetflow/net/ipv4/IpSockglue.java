@@ -1,24 +1,28 @@
 package dev.packetflow.net.ipv4;
 
 import dev.packetflow.net.socket.Errno;
+import dev.packetflow.net.socket.Sock;
 import dev.packetflow.net.socket.SockOpts;
 
 import static dev.packetflow.net.socket.Uapi.*;
 
 /**
  * The {@code SOL_IP} socket options of AF_INET sockets ({@code include/uapi/linux/in.h} numbers):
- * Linux's {@code do_ip_setsockopt()} and {@code do_ip_getsockopt()}, for what a datagram socket
- * uses.
+ * Linux's {@code do_ip_setsockopt()} and {@code do_ip_getsockopt()}, shared by UDP and TCP (whose
+ * {@code setsockopt} hands every level but {@code SOL_TCP} here, as Linux's {@code tcp_setsockopt()}
+ * does through {@code icsk_af_ops}).
  *
  * <ul>
- * <li>{@link #IP_TOS}: the TOS byte of every datagram sent; also sets {@code SO_PRIORITY} from the
- *     TOS bits ({@code rt_tos2priority()}), which picks the pfifo_fast band.
+ * <li>{@link #IP_TOS}: the TOS byte of every packet sent; also sets {@code SO_PRIORITY} from the
+ *     TOS bits ({@code rt_tos2priority()}), which picks the pfifo_fast band. On a stream socket
+ *     the two ECN bits are TCP's, not the user's: the value's ECN bits are replaced by the
+ *     socket's current ones ({@code __ip_sock_set_tos()}).
  * <li>{@link #IP_TTL}: 1..255, or -1 for {@code net.ipv4.ip_default_ttl}; read back as the TTL used.
  * <li>{@link #IP_MTU_DISCOVER}: DONT, WANT (default), DO, PROBE, INTERFACE, OMIT.
  * <li>{@link #IP_RECVERR}: every ICMP error is reported to the socket, not only hard errors on a
  *     connected one.
  * <li>{@link #IP_MTU} (get only): the path MTU of a connected socket, ENOTCONN otherwise.
- * <li>{@link #IP_MULTICAST_TTL}, {@link #IP_MULTICAST_LOOP}; {@link #IP_MINTTL} is stored (TCP enforces it).
+ * <li>{@link #IP_MULTICAST_TTL}, {@link #IP_MULTICAST_LOOP}; {@link #IP_MINTTL} (TCP enforces it).
  * <li>The control-message flags ({@link #IP_PKTINFO}, {@link #IP_RECVTTL}, {@link #IP_RECVTOS},
  *     {@link #IP_RECVOPTS}, {@link #IP_RETOPTS}) and {@link #IP_FREEBIND},
  *     {@link #IP_BIND_ADDRESS_NO_PORT}, {@link #IP_MULTICAST_ALL} are stored and read back;
@@ -57,6 +61,9 @@ public final class IpSockglue {
     /** Linux: {@code ip_tos2prio[]}: TC_PRIO_* for each of the 16 TOS values (bits 1-4). */
     private static final int[] IP_TOS2PRIO = {0, 0, 0, 0, 2, 2, 2, 2, 6, 6, 6, 6, 4, 4, 4, 4};
 
+    /** Linux: {@code INET_ECN_MASK}, the ECN field of the TOS byte (RFC 3168). */
+    public static final int INET_ECN_MASK = 3;
+
     private static final int CMSG_OPTS = (1 << IP_PKTINFO) | (1 << IP_RECVTTL) | (1 << IP_RECVTOS)
             | (1 << IP_RECVOPTS) | (1 << IP_RETOPTS);
 
@@ -68,7 +75,7 @@ public final class IpSockglue {
     }
 
     /** Linux: {@code do_ip_setsockopt()}. */
-    static int setsockopt(UdpSock sk, int level, int optname, byte[] optval, int optlen) {
+    public static int setsockopt(Sock sk, int level, int optname, byte[] optval, int optlen) {
         if (level != SOL_IP) {
             return Errno.ENOPROTOOPT.neg();
         }
@@ -89,12 +96,7 @@ public final class IpSockglue {
             return 0;
         }
         switch (optname) {
-            case IP_TOS -> {
-                if (sk.tos != (val & 0xff)) {
-                    sk.tos = val & 0xff;
-                    sk.priority = rtTos2priority(val);
-                }
-            }
+            case IP_TOS -> ipSockSetTos(sk, val);
             case IP_TTL -> {
                 if (optlen < 1) {
                     return Errno.EINVAL.neg();
@@ -157,7 +159,7 @@ public final class IpSockglue {
      * Linux: {@code do_ip_getsockopt()}. {@code pathMtu} is the connected socket's path MTU for
      * {@link #IP_MTU} (0: not connected).
      */
-    static int getsockopt(UdpSock sk, int level, int optname, byte[] optval, int[] optlen, int defaultTtl,
+    public static int getsockopt(Sock sk, int level, int optname, byte[] optval, int[] optlen, int defaultTtl,
                           int pathMtu) {
         if (level != SOL_IP) {
             return Errno.ENOPROTOOPT.neg();
@@ -218,6 +220,22 @@ public final class IpSockglue {
         }
         optlen[0] = len;
         return 0;
+    }
+
+    /**
+     * Linux: {@code __ip_sock_set_tos()}. A stream socket keeps its own ECN bits (RFC 3168 6.1.1:
+     * ECT is TCP's to set, once ECN is negotiated), whatever the value asks for.
+     */
+    static void ipSockSetTos(Sock sk, int val) {
+        int old = sk.tos;
+        val &= 0xff;
+        if (sk.type == SOCK_STREAM) {
+            val = (val & ~INET_ECN_MASK) | (old & INET_ECN_MASK);
+        }
+        if (old != val) {
+            sk.tos = val;
+            sk.priority = rtTos2priority(val);
+        }
     }
 
     private static boolean isCmsgOption(int optname) {

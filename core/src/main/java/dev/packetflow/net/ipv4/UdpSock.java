@@ -7,9 +7,8 @@ import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
- * A UDP socket's sock: the generic {@link Sock} plus what UDP and the IP socket options keep per
- * socket. Linux: {@code struct udp_sock}, with the {@code inet_sock} fields {@link Sock} does not
- * have.
+ * A UDP socket's sock: the generic {@link Sock} (with the {@code inet_sock} fields the IP socket
+ * options keep) plus what UDP keeps per socket. Linux: {@code struct udp_sock}.
  */
 public final class UdpSock extends Sock {
     private static final VarHandle INET_ID;
@@ -29,18 +28,6 @@ public final class UdpSock extends Sock {
     @SuppressWarnings("unused") // INET_ID
     private volatile int inetId;
 
-    /**
-     * Flags of the options that ask for control messages ({@code IP_PKTINFO}, {@code IP_RECVTTL},
-     * {@code IP_RECVTOS}, {@code IP_RECVOPTS}, {@code IP_RETOPTS}...), as bits {@code 1 << optname}
-     * (Linux: {@code inet->cmsg_flags}); {@link IpCmsg} delivers the messages.
-     */
-    volatile int cmsgFlags;
-    /** {@code IP_FREEBIND}, {@code IP_BIND_ADDRESS_NO_PORT}, {@code IP_MULTICAST_ALL}: stored. */
-    volatile boolean freebind;
-    volatile boolean bindAddressNoPort;
-    volatile boolean mcAll = true;
-    /** {@code IP_MINTTL} (stored; Linux enforces it for TCP). */
-    volatile int minTtl;
     /** {@code UDP_CORK} (Linux: {@code udp_test_bit(CORK, sk)}). */
     volatile boolean corkflag;
     /** The pending datagram of a corked socket. */

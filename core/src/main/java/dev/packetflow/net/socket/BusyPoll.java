@@ -11,9 +11,11 @@ import dev.packetflow.net.core.SoftnetData;
  * the latency of a wake-up.
  *
  * <p>The hook is small: the sock remembers the device of the last packet it received
- * ({@link Sock#sockQueueRcvSkb}, Linux's {@code sk_mark_napi_id()}); the loop calls
- * {@link Napi#busyPoll} on that device's contexts, which polls only a context softnet is not
- * already polling. Only in real time: in a simulation every packet is delivered by the simulation
+ * ({@link Sock#skMarkNapiId}, from {@link Sock#sockQueueRcvSkb} and TCP's receive path); the loop
+ * calls {@link Napi#busyPoll} on that device's contexts, which polls only a context softnet is not
+ * already polling, until the sock's receive queue ({@link Sock#receiveQueueLen()}) is not empty.
+ * UDP's receive ({@link Datagram#skbRecvDatagram}) and TCP's ({@code tcp_recvmsg}) use it. Only in
+ * real time: in a simulation every packet is delivered by the simulation
  * loop, and an application thread polling devices would make runs depend on thread timing, so the
  * socket option is accepted and recorded but has no effect.
  *
@@ -26,7 +28,7 @@ import dev.packetflow.net.core.SoftnetData;
  *
  * <p>Linux: {@code include/net/busy_poll.h sk_busy_loop()}, {@code net/core/dev.c napi_busy_loop()}.
  */
-final class BusyPoll {
+public final class BusyPoll {
     /**
      * A non-blocking poller that has found nothing for this long (or for its {@code busy_poll}
      * period, if shorter) yields the CPU once ({@link #idleRound}): long against a round trip
@@ -40,7 +42,7 @@ final class BusyPoll {
     private BusyPoll() {}
 
     /** Linux: {@code sk_can_busy_loop()}. */
-    static boolean skCanBusyLoop(Sock sk) {
+    public static boolean skCanBusyLoop(Sock sk) {
         return sk.busyPollUs != 0 && !sk.net.kernel().deterministic() && !Thread.currentThread().isInterrupted();
     }
 
@@ -48,7 +50,7 @@ final class BusyPoll {
      * Linux: {@code sk_busy_loop()}. Polls until a packet is queued, {@code busy_poll} µs passed or,
      * for a non-blocking call, after one round. Returns whether the queue is non-empty.
      */
-    static boolean skBusyLoop(Sock sk, boolean nonblock) {
+    public static boolean skBusyLoop(Sock sk, boolean nonblock) {
         NetDevice dev = sk.napiDev;
         if (dev == null) {
             return false;

@@ -143,6 +143,19 @@ public class Sock implements SkBuff.Destructor {
     public volatile int pmtudisc = IP_PMTUDISC_WANT;
     /** {@code IP_RECVERR}. */
     public volatile boolean recverr;
+    /**
+     * Flags of the options that ask for control messages ({@code IP_PKTINFO}, {@code IP_RECVTTL},
+     * {@code IP_RECVTOS}, {@code IP_RECVOPTS}, {@code IP_RETOPTS}...), as bits {@code 1 << optname}
+     * (Linux: {@code inet->cmsg_flags}). UDP delivers the messages ({@code net.ipv4.IpCmsg});
+     * on TCP they are stored and inherited by accepted sockets.
+     */
+    public volatile int cmsgFlags;
+    /** {@code IP_FREEBIND}, {@code IP_BIND_ADDRESS_NO_PORT}, {@code IP_MULTICAST_ALL}: stored. */
+    public volatile boolean freebind;
+    public volatile boolean bindAddressNoPort;
+    public volatile boolean mcAll = true;
+    /** {@code IP_MINTTL}: TCP drops segments that arrive with a lower TTL (RFC 5082, GTSM). */
+    public volatile int minTtl;
 
     // ---------------------------------------------------------------- SOL_SOCKET options
     /** {@code SO_REUSEADDR} (Linux: {@code sk_reuse}). */
@@ -279,7 +292,11 @@ public class Sock implements SkBuff.Destructor {
         DROPS.getAndAdd(this, 1);
     }
 
-    /** Packets in the receive queue, read without the lock (Linux: {@code skb_queue_empty_lockless}). */
+    /**
+     * Packets in the receive queue, read without the lock (Linux: {@code skb_queue_empty_lockless}).
+     * A protocol with a receive queue of its own (TCP) reports that one: the busy poller stops
+     * when it is non-empty.
+     */
     public int receiveQueueLen() {
         return rqLen;
     }
@@ -315,10 +332,7 @@ public class Sock implements SkBuff.Destructor {
         }
         skbOrphan(skb);
         skb.sk = this;
-        NetDevice d = skb.dev;
-        if (d != null && napiDev != d) {
-            napiDev = d; // Linux: sk_mark_napi_id()
-        }
+        skMarkNapiId(skb);
         SkBuffHead q = receiveQueue;
         synchronized (q) {
             rmemAlloc += skb.truesize;
@@ -333,6 +347,18 @@ public class Sock implements SkBuff.Destructor {
             skDataReady();
         }
         return 0;
+    }
+
+    /**
+     * Linux: {@code sk_mark_napi_id()}: remembers the device {@code skb} came from, the one a busy
+     * poller of this socket polls ({@link BusyPoll}). Written only when it changes, so that the
+     * per-packet cost is one read.
+     */
+    public final void skMarkNapiId(SkBuff skb) {
+        NetDevice d = skb.dev;
+        if (d != null && napiDev != d) {
+            napiDev = d;
+        }
     }
 
     /**

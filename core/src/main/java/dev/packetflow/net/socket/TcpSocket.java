@@ -2,6 +2,7 @@ package dev.packetflow.net.socket;
 
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.ipv4.InetAddr;
+import dev.packetflow.net.ipv4.IpSockglue;
 import dev.packetflow.net.ipv4.tcp.TcpSockOpts;
 import java.io.IOException;
 import java.io.InputStream;
@@ -566,14 +567,28 @@ public final class TcpSocket implements AutoCloseable {
         return getInt(SOL_SOCKET, SO_REUSEADDR) != 0;
     }
 
+    /**
+     * {@code IP_TOS} (0..255): the TOS byte of every segment the connection sends; also sets the
+     * priority that picks the pfifo_fast band. The two ECN bits stay TCP's (Linux ignores them in
+     * the value), so {@link #getTrafficClass} may read back less than was set.
+     */
+    public void setTrafficClass(int tc) throws SocketException {
+        if (tc < 0 || tc > 255) {
+            throw new IllegalArgumentException("tc is not in range 0 -- 255");
+        }
+        setInt(SOL_IP, IpSockglue.IP_TOS, tc);
+    }
+
+    public int getTrafficClass() throws SocketException {
+        return getInt(SOL_IP, IpSockglue.IP_TOS);
+    }
+
     private static final Set<SocketOption<?>> OPTIONS = Set.of(StandardSocketOptions.SO_SNDBUF,
             StandardSocketOptions.SO_RCVBUF, StandardSocketOptions.SO_REUSEADDR, StandardSocketOptions.SO_REUSEPORT,
-            StandardSocketOptions.SO_KEEPALIVE, StandardSocketOptions.SO_LINGER, StandardSocketOptions.TCP_NODELAY);
+            StandardSocketOptions.SO_KEEPALIVE, StandardSocketOptions.SO_LINGER, StandardSocketOptions.TCP_NODELAY,
+            StandardSocketOptions.IP_TOS);
 
-    /**
-     * The {@link StandardSocketOptions} this socket supports. Not {@code IP_TOS}: the stack's TCP
-     * does not take {@code SOL_IP} options yet.
-     */
+    /** The {@link StandardSocketOptions} this socket supports. */
     public Set<SocketOption<?>> supportedOptions() {
         return OPTIONS;
     }
@@ -590,6 +605,8 @@ public final class TcpSocket implements AutoCloseable {
             setSendBufferSize(v);
         } else if (name == StandardSocketOptions.SO_RCVBUF) {
             setReceiveBufferSize(v);
+        } else if (name == StandardSocketOptions.IP_TOS) {
+            setTrafficClass(v);
         } else {
             int[] lo = level(name);
             setInt(lo[0], lo[1], v);
@@ -620,6 +637,8 @@ public final class TcpSocket implements AutoCloseable {
             return new int[] {SOL_SOCKET, SO_KEEPALIVE};
         } else if (name == StandardSocketOptions.TCP_NODELAY) {
             return new int[] {SOL_TCP, TcpSockOpts.TCP_NODELAY};
+        } else if (name == StandardSocketOptions.IP_TOS) {
+            return new int[] {SOL_IP, IpSockglue.IP_TOS};
         }
         throw new UnsupportedOperationException("'" + name + "' not supported");
     }

@@ -500,6 +500,12 @@ class TcpSocketTest {
             assertThat(s.getReceiveBufferSize()).isEqualTo(80000);
             s.setReuseAddress(true);
             assertThat(s.getReuseAddress()).isTrue();
+            assertThat(s.supportedOptions()).contains(StandardSocketOptions.IP_TOS);
+            s.setTrafficClass(0xb8 | 1); // the ECN bits are TCP's
+            assertThat(s.getTrafficClass()).isEqualTo(0xb8);
+            s.setOption(StandardSocketOptions.IP_TOS, 0x28);
+            assertThat(s.getOption(StandardSocketOptions.IP_TOS)).isEqualTo(0x28);
+            assertThatThrownBy(() -> s.setTrafficClass(256)).isInstanceOf(IllegalArgumentException.class);
             assertThat(s.isConnected()).isFalse();
             assertThat(s.getRemoteSocketAddress()).isNull();
             assertThatThrownBy(s::getInputStream).hasMessage("Socket is not connected");

@@ -8,6 +8,7 @@ import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ipv4.Flowi4;
 import dev.packetflow.net.ipv4.IcmpHeader;
 import dev.packetflow.net.ipv4.IpOutput;
+import dev.packetflow.net.ipv4.IpSockglue;
 import dev.packetflow.net.ipv4.Ipv4Header;
 import dev.packetflow.net.ipv4.Rtable;
 import dev.packetflow.net.socket.Errno;
@@ -83,12 +84,12 @@ final class TcpIpv4 {
             if (o == null) {
                 TcpSock l = tcp.hashinfo.lookupListener(daddr, dport, dif);
                 if (l != null) {
-                    return rcvLocked(l, skb);
+                    return minTtlOk(l, skb) ? rcvLocked(l, skb) : minTtlDrop(skb);
                 }
                 return noSocket(skb);
             }
             if (o instanceof TcpSock sk) {
-                return rcvLocked(sk, skb);
+                return minTtlOk(sk, skb) ? rcvLocked(sk, skb) : minTtlDrop(skb);
             }
             if (o instanceof TcpRequestSock req) {
                 if (req.listener.state != TCP_LISTEN) {
@@ -122,6 +123,22 @@ final class TcpIpv4 {
             }
         }
         return noSocket(skb);
+    }
+
+    /**
+     * Linux: the {@code min_ttl} check of {@code tcp_v4_rcv()}: a full sock (not a request or
+     * TIME_WAIT one) takes no segment whose TTL is below its {@code IP_MINTTL} (RFC 5082's GTSM:
+     * a peer one hop away sends with TTL 255, which nobody farther away can forge).
+     */
+    private static boolean minTtlOk(TcpSock sk, SkBuff skb) {
+        int min = sk.minTtl;
+        return min == 0 || Ipv4Header.timeToLive(skb, skb.networkHeader) >= min;
+    }
+
+    private int minTtlDrop(SkBuff skb) {
+        tcp.extMib().inc(TcpMib.MIN_TTL_DROP);
+        Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_MINTTL);
+        return PacketType.NET_RX_DROP;
     }
 
     private void lockedReqDrop(TcpRequestSock req) {
@@ -179,12 +196,14 @@ final class TcpIpv4 {
             sk.dataSegsIn++;
         }
         if (sk.state == TCP_ESTABLISHED) {
+            sk.skMarkNapiId(skb); // the device a busy-polling reader polls
             tcp.input.rcvEstablished(sk, skb);
             return 0;
         }
         if (sk.state == TCP_LISTEN) {
             return listenRcv(sk, skb);
         }
+        sk.skMarkNapiId(skb); // Linux: in tcp_finish_connect(), tcp_child_process()
         if (tcp.stateProcess.rcvStateProcess(sk, skb)) {
             sendReset(sk, skb);
             Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
@@ -267,6 +286,11 @@ final class TcpIpv4 {
      * Linux: {@code tcp_v4_send_reset()}: the reset answering {@code skb} (RFC 9293 3.10.7.1): with
      * an ACK in it, sequence = its ACK number and no ACK flag; without, sequence 0 and ACK of
      * everything it occupied. Never to a reset; only to segments that were for us.
+     *
+     * <p>Sent by the stack's control socket, not by {@code sk}: it echoes the TOS of the segment it
+     * answers without its ECN bits (RFC 3168 6.1.5) and has the default TTL, whatever
+     * {@code IP_TOS}/{@code IP_TTL} the sock has. (A reset the sock itself sends, an abort, is
+     * {@link TcpOutput#sendActiveReset} and carries them.)
      */
     void sendReset(TcpSock sk, SkBuff in) {
         int th = in.transportHeader;
@@ -293,8 +317,7 @@ final class TcpIpv4 {
                     + in.len() - TcpHeader.doff(in, th);
             rflags = RST | ACK;
         }
-        int ttl = sk != null ? sk.ucTtl : -1;
-        int tos = sk != null ? sk.tos : Ipv4Header.tos(in, nh) & ~3;
+        int tos = Ipv4Header.tos(in, nh) & ~IpSockglue.INET_ECN_MASK;
         SkBuff skb = buildReply(saddr, daddr, TcpHeader.dest(in, th), TcpHeader.source(in, th), seq, ack, rflags,
                 0, false, 0, 0);
         if (skb == null) {
@@ -305,27 +328,34 @@ final class TcpIpv4 {
         }
         tcp.mib().inc(TcpMib.OUT_SEGS);
         tcp.mib().inc(TcpMib.OUT_RSTS);
-        sendReply(skb, saddr, daddr, ttl, tos, in.dev != null ? in.dev.ifindex() : 0);
+        sendReply(skb, saddr, daddr, tos, in.dev != null ? in.dev.ifindex() : 0);
     }
 
-    /** Linux: {@code tcp_v4_timewait_ack()}. */
+    /**
+     * Linux: {@code tcp_v4_timewait_ack()}: with the TOS the connection had ({@code tw_tos}) and,
+     * sent by the control socket, the default TTL.
+     */
     private void twSendAck(TcpTimewaitSock tw, SkBuff in) {
         boolean ts = tw.tsRecent != 0 || tw.tstampOk;
         SkBuff skb = buildReply(tw.laddr, tw.faddr, tw.lport, tw.fport, tw.sndNxt, tw.rcvNxt, ACK,
                 tw.rcvWnd >>> tw.rcvWscale, ts && tw.tsRecent != 0, (int) tcp.nowMs() + tw.tsOffset, tw.tsRecent);
         if (skb != null) {
             tcp.mib().inc(TcpMib.OUT_SEGS);
-            sendReply(skb, tw.laddr, tw.faddr, tw.ttl, tw.tos, 0);
+            sendReply(skb, tw.laddr, tw.faddr, tw.tos, 0);
         }
     }
 
-    /** Linux: {@code tcp_v4_reqsk_send_ack()}: an ACK for a request sock (out-of-window segment). */
+    /**
+     * Linux: {@code tcp_v4_reqsk_send_ack()}: an ACK for a request sock (out-of-window segment),
+     * echoing the TOS of the segment it answers, less its ECN bits, with the default TTL.
+     */
     void sendReqAck(TcpRequestSock req, SkBuff in) {
         SkBuff skb = buildReply(req.locAddr, req.rmtAddr, req.locPort, req.rmtPort, req.sntIsn + 1, req.rcvNxt, ACK,
                 req.rcvWnd >>> req.rcvWscale, req.tsRecent != 0, (int) tcp.nowMs() + req.tsOff, req.tsRecent);
         if (skb != null) {
             tcp.mib().inc(TcpMib.OUT_SEGS);
-            sendReply(skb, req.locAddr, req.rmtAddr, req.ttl, req.tos, 0);
+            int tos = Ipv4Header.tos(in, in.networkHeader) & ~IpSockglue.INET_ECN_MASK;
+            sendReply(skb, req.locAddr, req.rmtAddr, tos, 0);
         }
     }
 
@@ -351,15 +381,18 @@ final class TcpIpv4 {
         return skb;
     }
 
-    /** Linux: {@code ip_send_unicast_reply()}: routed back to the sender, DF, IP ID 0. */
-    private void sendReply(SkBuff skb, int saddr, int daddr, int ttl, int tos, int oif) {
+    /**
+     * Linux: {@code ip_send_unicast_reply()} on the per-CPU TCP control socket: routed back to the
+     * sender, DF, IP ID 0, the default TTL (the control socket's {@code uc_ttl} is -1).
+     */
+    private void sendReply(SkBuff skb, int saddr, int daddr, int tos, int oif) {
         Flowi4 fl4 = new Flowi4().init(daddr, saddr, 0, 6);
         Rtable rt = tcp.net().ipv4().route().ipRouteOutput(fl4);
         if (rt == null) {
             Skb.kfreeSkb(tcp.net(), skb, DropReason.IP_OUTNOROUTES);
             return;
         }
-        tcp.net().ipv4().output().ipSendSkb(skb, rt, saddr, daddr, 6, ttl, tos, IpOutput.IP_PMTUDISC_DO);
+        tcp.net().ipv4().output().ipSendSkb(skb, rt, saddr, daddr, 6, -1, tos, IpOutput.IP_PMTUDISC_DO);
     }
 
     // ================================================================ SYN-ACK
@@ -377,7 +410,9 @@ final class TcpIpv4 {
 
     /**
      * Linux: {@code tcp_v4_send_synack()} / {@code tcp_make_synack()}: SYN-ACK with MSS, SACK
-     * permitted, timestamps and window scale as negotiated, in Linux's layout.
+     * permitted, timestamps and window scale as negotiated, in Linux's layout. Sent on behalf of
+     * the listener ({@code ip_build_and_send_pkt()} with the listener as the sock): the listener's
+     * TOS and TTL as they are when it leaves, retransmissions included.
      */
     void sendSynack(TcpSock listener, TcpRequestSock req, boolean cookie) {
         long nowUs = tcp.nowUs();
@@ -411,7 +446,7 @@ final class TcpIpv4 {
         req.sntSynackUs = nowUs;
         tcp.mib().inc(TcpMib.OUT_SEGS);
         Rtable rt = req.route;
-        tcp.net().ipv4().output().ipSendSkb(skb, rt, req.locAddr, req.rmtAddr, 6, req.ttl, req.tos,
+        tcp.net().ipv4().output().ipSendSkb(skb, rt, req.locAddr, req.rmtAddr, 6, listener.ucTtl, listener.tos,
                 IpOutput.IP_PMTUDISC_DO);
     }
 

@@ -43,9 +43,9 @@ public final class TcpMib {
         "TCPSlowStartRetrans", "TCPTimeouts", "TCPLossProbes", "TCPLossProbeRecovery", "TCPRcvCollapsed",
         "TCPDSACKOldSent", "TCPDSACKOfoSent", "TCPDSACKRecv", "TCPDSACKOfoRecv", "TCPAbortOnData",
         "TCPAbortOnClose", "TCPAbortOnMemory", "TCPAbortOnTimeout", "TCPAbortOnLinger", "TCPSACKDiscard",
-        "TCPDSACKIgnoredOld", "TCPDSACKIgnoredNoUndo", "TCPSpuriousRTOs", "TCPBacklogDrop", "TCPDeferAcceptDrop",
-        "TCPReqQFullDoCookies", "TCPReqQFullDrop", "TCPRcvCoalesce", "TCPOFOQueue", "TCPOFODrop", "TCPOFOMerge",
-        "TCPChallengeACK", "TCPSYNChallenge", "TCPFromZeroWindowAdv", "TCPToZeroWindowAdv",
+        "TCPDSACKIgnoredOld", "TCPDSACKIgnoredNoUndo", "TCPSpuriousRTOs", "TCPBacklogDrop", "TCPMinTTLDrop",
+        "TCPDeferAcceptDrop", "TCPReqQFullDoCookies", "TCPReqQFullDrop", "TCPRcvCoalesce", "TCPOFOQueue",
+        "TCPOFODrop", "TCPOFOMerge", "TCPChallengeACK", "TCPSYNChallenge", "TCPFromZeroWindowAdv", "TCPToZeroWindowAdv",
         "TCPWantZeroWindowAdv", "TCPSynRetrans", "TCPOrigDataSent", "TCPHystartTrainDetect",
         "TCPHystartTrainCwnd", "TCPHystartDelayDetect", "TCPHystartDelayCwnd", "TCPACKSkippedSynRecv",
         "TCPACKSkippedPAWS", "TCPACKSkippedSeq", "TCPACKSkippedFinWait2", "TCPACKSkippedTimeWait",
@@ -109,40 +109,41 @@ public final class TcpMib {
     public static final int DSACK_IGNORED_NO_UNDO = 52;
     public static final int SPURIOUS_RTOS = 53;
     public static final int BACKLOG_DROP = 54;
-    public static final int DEFER_ACCEPT_DROP = 55;
-    public static final int REQ_Q_FULL_DO_COOKIES = 56;
-    public static final int REQ_Q_FULL_DROP = 57;
-    public static final int RCV_COALESCE = 58;
-    public static final int OFO_QUEUE = 59;
-    public static final int OFO_DROP = 60;
-    public static final int OFO_MERGE = 61;
-    public static final int CHALLENGE_ACK = 62;
-    public static final int SYN_CHALLENGE = 63;
-    public static final int FROM_ZERO_WINDOW_ADV = 64;
-    public static final int TO_ZERO_WINDOW_ADV = 65;
-    public static final int WANT_ZERO_WINDOW_ADV = 66;
-    public static final int SYN_RETRANS = 67;
-    public static final int ORIG_DATA_SENT = 68;
-    public static final int HYSTART_TRAIN_DETECT = 69;
-    public static final int HYSTART_TRAIN_CWND = 70;
-    public static final int HYSTART_DELAY_DETECT = 71;
-    public static final int HYSTART_DELAY_CWND = 72;
-    public static final int ACK_SKIPPED_SYN_RECV = 73;
-    public static final int ACK_SKIPPED_PAWS = 74;
-    public static final int ACK_SKIPPED_SEQ = 75;
-    public static final int ACK_SKIPPED_FIN_WAIT2 = 76;
-    public static final int ACK_SKIPPED_TIME_WAIT = 77;
-    public static final int ACK_SKIPPED_CHALLENGE = 78;
-    public static final int WIN_PROBE = 79;
-    public static final int KEEP_ALIVE = 80;
-    public static final int DELIVERED = 81;
-    public static final int ACK_COMPRESSED = 82;
-    public static final int ZERO_WINDOW_DROP = 83;
-    public static final int RCV_Q_DROP = 84;
-    public static final int DSACK_RECV_SEGS = 85;
-    public static final int DSACK_IGNORED_DUBIOUS = 86;
-    public static final int FAST_PATH = 87;
-    public static final int SLOW_PATH = 88;
+    public static final int MIN_TTL_DROP = 55;
+    public static final int DEFER_ACCEPT_DROP = 56;
+    public static final int REQ_Q_FULL_DO_COOKIES = 57;
+    public static final int REQ_Q_FULL_DROP = 58;
+    public static final int RCV_COALESCE = 59;
+    public static final int OFO_QUEUE = 60;
+    public static final int OFO_DROP = 61;
+    public static final int OFO_MERGE = 62;
+    public static final int CHALLENGE_ACK = 63;
+    public static final int SYN_CHALLENGE = 64;
+    public static final int FROM_ZERO_WINDOW_ADV = 65;
+    public static final int TO_ZERO_WINDOW_ADV = 66;
+    public static final int WANT_ZERO_WINDOW_ADV = 67;
+    public static final int SYN_RETRANS = 68;
+    public static final int ORIG_DATA_SENT = 69;
+    public static final int HYSTART_TRAIN_DETECT = 70;
+    public static final int HYSTART_TRAIN_CWND = 71;
+    public static final int HYSTART_DELAY_DETECT = 72;
+    public static final int HYSTART_DELAY_CWND = 73;
+    public static final int ACK_SKIPPED_SYN_RECV = 74;
+    public static final int ACK_SKIPPED_PAWS = 75;
+    public static final int ACK_SKIPPED_SEQ = 76;
+    public static final int ACK_SKIPPED_FIN_WAIT2 = 77;
+    public static final int ACK_SKIPPED_TIME_WAIT = 78;
+    public static final int ACK_SKIPPED_CHALLENGE = 79;
+    public static final int WIN_PROBE = 80;
+    public static final int KEEP_ALIVE = 81;
+    public static final int DELIVERED = 82;
+    public static final int ACK_COMPRESSED = 83;
+    public static final int ZERO_WINDOW_DROP = 84;
+    public static final int RCV_Q_DROP = 85;
+    public static final int DSACK_RECV_SEGS = 86;
+    public static final int DSACK_IGNORED_DUBIOUS = 87;
+    public static final int FAST_PATH = 88;
+    public static final int SLOW_PATH = 89;
 
     static Mib newTcp() {
         Mib m = new Mib("Tcp", TCP_FIELDS);

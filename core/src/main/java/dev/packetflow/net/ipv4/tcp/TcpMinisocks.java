@@ -88,8 +88,6 @@ final class TcpMinisocks {
         req.sackOk = opt.sackOk;
         req.wscaleOk = opt.wscaleOk;
         req.sndWscale = opt.sndWscale;
-        req.ttl = listener.ucTtl;
-        req.tos = listener.tos;
         if (req.tstampOk) {
             req.tsOff = tcp.secureTsOff(daddr, saddr);
         }
@@ -416,9 +414,20 @@ final class TcpMinisocks {
         c.rcvtimeoNs = listener.rcvtimeoNs;
         c.sndtimeoNs = listener.sndtimeoNs;
         c.boundDevIf = listener.boundDevIf;
+        c.busyPollUs = listener.busyPollUs;
+        c.preferBusyPoll = listener.preferBusyPoll;
+        c.urginline = listener.urginline;
+        c.localroute = listener.localroute;
         c.ucTtl = listener.ucTtl;
         c.tos = listener.tos;
+        c.minTtl = listener.minTtl;
         c.pmtudisc = listener.pmtudisc;
+        c.recverr = listener.recverr;
+        c.cmsgFlags = listener.cmsgFlags;
+        c.freebind = listener.freebind;
+        c.mcTtl = Ipv4Header.timeToLive(skb, skb.networkHeader); // tcp_v4_syn_recv_sock(), as Linux does
+        c.mcLoop = listener.mcLoop;
+        c.mcAll = listener.mcAll;
         c.nonagle = listener.nonagle;
         c.userMss = listener.userMss;
         c.keepaliveTime = listener.keepaliveTime;
@@ -537,8 +546,6 @@ final class TcpMinisocks {
         req.rcvNxt = seq(skb);
         req.sntIsn = ackSeq(skb) - 1;
         req.mss = mss;
-        req.ttl = listener.ucTtl;
-        req.tos = listener.tos;
         if (opt.sawTstamp && opt.rcvTsecr != 0) {
             req.tsOff = tcp.secureTsOff(daddr, saddr);
             int tsecr = opt.rcvTsecr - req.tsOff;
@@ -600,7 +607,6 @@ final class TcpMinisocks {
         tw.tsRecentStampSec = tp.tsRecentStampSec;
         tw.tsOffset = tp.tsOffset;
         tw.tstampOk = tp.tstampOk;
-        tw.ttl = tp.ucTtl;
         tw.tos = tp.tos;
         if (timeoMs < rto) {
             timeoMs = rto;

@@ -46,8 +46,6 @@ final class TcpRequestSock {
     long lastOowAckTimeMs;
     /** The ACK came while TCP_DEFER_ACCEPT waits for data (Linux: {@code inet_rsk(req)->acked}). */
     boolean acked;
-    int ttl;
-    int tos;
     boolean dead;
     /** Route of the replies, its MTU, and the MSS we advertise. */
     dev.packetflow.net.ipv4.Rtable route;

@@ -471,6 +471,15 @@ public final class TcpSock extends Sock {
         }
     }
 
+    /**
+     * Segments in TCP's receive queue, read without the lock: TCP's {@code sk_receive_queue} is its
+     * own {@link #rcvQueue}, which is what a busy poller waits to see filled.
+     */
+    @Override
+    public int receiveQueueLen() {
+        return rcvQueueLen;
+    }
+
     /** Bytes queued for the application (what {@code SIOCINQ} reports). Linux: {@code tcp_inq()}. */
     public int inq() {
         int st = state;

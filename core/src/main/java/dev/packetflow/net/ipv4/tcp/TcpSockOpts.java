@@ -1,5 +1,7 @@
 package dev.packetflow.net.ipv4.tcp;
 
+import dev.packetflow.net.ipv4.IpSockglue;
+import dev.packetflow.net.ipv4.Rtable;
 import dev.packetflow.net.socket.Errno;
 import dev.packetflow.net.socket.Sock;
 import dev.packetflow.net.socket.SockOpts;
@@ -46,9 +48,13 @@ public final class TcpSockOpts {
 
     private TcpSockOpts() {}
 
+    /**
+     * Linux: {@code tcp_setsockopt()}: {@code SOL_TCP} here, every other level to the address
+     * family's options ({@code ip_setsockopt()}, {@link IpSockglue}).
+     */
     static int setsockopt(Tcp tcp, TcpSock tp, int level, int optname, byte[] optval, int optlen) {
         if (level != SOL_TCP) {
-            return Errno.ENOPROTOOPT.neg();
+            return IpSockglue.setsockopt(tp, level, optname, optval, optlen);
         }
         if (optname == TCP_CONGESTION) {
             if (optval == null || optlen < 1) {
@@ -233,9 +239,15 @@ public final class TcpSockOpts {
         return period;
     }
 
+    /**
+     * Linux: {@code tcp_getsockopt()}; other levels go to {@code ip_getsockopt()}, whose
+     * {@code IP_MTU} is the MTU of the connection's cached route ({@code sk_dst_get()}).
+     */
     static int getsockopt(Tcp tcp, TcpSock tp, int level, int optname, byte[] optval, int[] optlen) {
         if (level != SOL_TCP) {
-            return Errno.ENOPROTOOPT.neg();
+            Rtable dst = tp.dst;
+            int mtu = dst != null ? dst.mtu() : 0;
+            return IpSockglue.getsockopt(tp, level, optname, optval, optlen, tcp.net().ipv4().ipDefaultTtl(), mtu);
         }
         if (optlen == null || optlen.length < 1) {
             return Errno.EFAULT.neg();

@@ -3,9 +3,11 @@ package dev.packetflow.net.ipv4.tcp;
 import dev.packetflow.kernel.sched.Waiter;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
+import dev.packetflow.net.socket.BusyPoll;
 import dev.packetflow.net.socket.Errno;
 import dev.packetflow.net.socket.MsgHdr;
 import dev.packetflow.net.socket.Proto;
+import dev.packetflow.net.socket.Sock;
 import dev.packetflow.trace.Tracepoint;
 
 import static dev.packetflow.net.ipv4.tcp.TcpHeader.*;
@@ -23,6 +25,32 @@ import static dev.packetflow.net.socket.Uapi.*;
  */
 final class TcpStream {
     private final Tcp tcp;
+
+    /**
+     * The busy polling {@code tcp_recvmsg} does: {@link BusyPoll}'s {@code sk_can_busy_loop()} and
+     * {@code sk_busy_loop()}. An interface so that a test can stand in for the loop, which never
+     * runs in a simulation (busy polling is real time only).
+     */
+    interface BusyLoop {
+        boolean canBusyLoop(Sock sk);
+
+        boolean busyLoop(Sock sk, boolean nonblock);
+    }
+
+    static final BusyLoop SK_BUSY_LOOP = new BusyLoop() {
+        @Override
+        public boolean canBusyLoop(Sock sk) {
+            return BusyPoll.skCanBusyLoop(sk);
+        }
+
+        @Override
+        public boolean busyLoop(Sock sk, boolean nonblock) {
+            return BusyPoll.skBusyLoop(sk, nonblock);
+        }
+    };
+
+    /** {@link #SK_BUSY_LOOP}; a test may replace it before the receive it observes. */
+    BusyLoop busyLoop = SK_BUSY_LOOP;
 
     TcpStream(Tcp tcp) {
         this.tcp = tcp;
@@ -296,8 +324,18 @@ final class TcpStream {
      * Linux: {@code tcp_recvmsg()} / {@code tcp_recvmsg_locked()}: copies up to {@code len} bytes
      * (waiting for at least {@code SO_RCVLOWAT}, or {@code len} with MSG_WAITALL); 0 at end of stream;
      * -errno (ENOTCONN, ECONNRESET as the pending error, EAGAIN, EINTR).
+     *
+     * <p>With {@code SO_BUSY_POLL}, an established connection whose receive queue is empty is
+     * busy-polled first, before the socket lock is taken, so that what the poll brings in goes
+     * straight to the receive queue rather than to the backlog (one round for a non-blocking call,
+     * up to {@code busy_poll} µs otherwise); then the receive proceeds as usual, sleeping if still
+     * nothing came.
      */
     int recvmsg(TcpSock tp, MsgHdr msg, int len, int flags) {
+        BusyLoop bl = busyLoop;
+        if (bl.canBusyLoop(tp) && tp.rcvQueueLen == 0 && tp.state == TCP_ESTABLISHED) {
+            bl.busyLoop(tp, (flags & MSG_DONTWAIT) != 0);
+        }
         tp.lockSock();
         try {
             return recvmsgLocked(tp, msg, len, flags);

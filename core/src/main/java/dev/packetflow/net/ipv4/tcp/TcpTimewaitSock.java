@@ -34,7 +34,7 @@ final class TcpTimewaitSock {
     int tsOffset;
     boolean tstampOk;
     long lastOowAckTimeMs;
-    int ttl;
+    /** The connection's TOS, for the ACKs sent in its name (Linux: {@code tw_tos}). */
     int tos;
     boolean dead;
 

@@ -8,7 +8,10 @@
  * {@code MSG_EOR}, {@code MSG_NOSIGNAL}), {@code shutdown}, {@code close}, {@code poll},
  * {@code epoll}, {@code ioctl} ({@code SIOCINQ}, {@code SIOCOUTQ}, {@code SIOCOUTQNSD},
  * {@code SIOCATMARK}), {@code setsockopt}/{@code getsockopt} with {@code SOL_TCP} options of
- * {@link dev.packetflow.net.ipv4.tcp.TcpSockOpts}.
+ * {@link dev.packetflow.net.ipv4.tcp.TcpSockOpts} and {@code SOL_IP} ones of
+ * {@link dev.packetflow.net.ipv4.IpSockglue} ({@code IP_TOS} and {@code IP_TTL} on every segment
+ * the socket sends, {@code IP_MINTTL} enforced, {@code IP_MTU}), {@code SO_BUSY_POLL} in
+ * {@code recvmsg} (real time only).
  *
  * <h2>Where Linux's code went</h2>
  * <pre>

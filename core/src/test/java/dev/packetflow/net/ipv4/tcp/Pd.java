@@ -189,7 +189,11 @@ final class Pd implements AutoCloseable {
 
     /** A non-blocking connect to the remote peer's port 8080 (the SYN goes out). */
     int connect() {
-        int fd = sys.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP);
+        return connect(sys.socket(AF_INET, SOCK_STREAM, IPPROTO_TCP));
+    }
+
+    /** {@link #connect()} of a socket the test made (and set options on) itself. */
+    int connect(int fd) {
         sys.fcntl(fd, F_SETFL, O_NONBLOCK);
         assertThat(sys.connect(fd, new SockAddrIn(REMOTE, 8080))).isEqualTo(-dev.packetflow.net.socket.Errno.EINPROGRESS.code);
         active = true;
@@ -303,6 +307,13 @@ final class Pd implements AutoCloseable {
         }
         byte[] f = Segments.frame(eth0.mac(), REMOTE_MAC, REMOTE, remotePort, LOCAL, localPort, (int) l.seq, ack, flags,
                 l.win < 0 ? 0 : l.win, opts, new byte[l.len]);
+        if (inTos != 0 || inTtl != 64) {
+            f[15] = (byte) inTos;
+            f[22] = (byte) inTtl;
+            f[24] = 0;
+            f[25] = 0;
+            Segments.put16(f, 24, dev.packetflow.net.ipv4.InetChecksum.compute(f, 14, 20));
+        }
         log.add(String.format("%8.3f < %s", (scriptNs - startNs) / 1e9, line.trim()));
         eth0.inject(f);
         sim.runForNs(0);
@@ -311,6 +322,13 @@ final class Pd implements AutoCloseable {
     }
 
     private boolean sameConnection;
+
+    /** The TOS byte and TTL of the remote peer's segments ({@link #in}). */
+    int inTos;
+    int inTtl = 64;
+
+    /** The frames (Ethernet on) that the last {@link #out} matched, in order. */
+    final List<byte[]> lastOut = new ArrayList<>();
 
     /** {@code < ...} on the current connection even if it is a SYN (a SYN in the middle of a connection). */
     Pd inSameConnection(String line) {
@@ -409,6 +427,8 @@ final class Pd implements AutoCloseable {
         byte[] f = next(scriptNs + tol);
         assertThat(f).as("expected at %.3f: > %s\n%s", scriptNs / 1e9, line, String.join("\n", log)).isNotNull();
         long at = txTimes.poll()[0];
+        lastOut.clear();
+        lastOut.add(f);
         if (anyTime) {
             lastStepNs = scriptNs;
             scriptNs = at;
@@ -432,6 +452,7 @@ final class Pd implements AutoCloseable {
             byte[] g = next(scriptNs + tol);
             assertThat(g).as("aggregating %s: got %d bytes", line, total).isNotNull();
             txTimes.poll();
+            lastOut.add(g);
             Seg n = Seg.of(g);
             assertThat((n.seq - localIsn) & 0xffffffffL).isEqualTo(relSeq + total);
             total += n.len;
