@@ -558,6 +558,23 @@ public final class TcpSocket implements AutoCloseable {
         return getInt(SOL_SOCKET, SO_RCVBUF);
     }
 
+    /**
+     * {@code SO_RCVLOWAT}: a blocking read waits for this many bytes (or end of stream, or its
+     * timeout), and the reader is woken only once that many are queued (Linux's
+     * {@code tcp_data_ready}): a bulk reader that sets it is woken once per so many bytes instead
+     * of once per arriving segment.
+     */
+    public void setReceiveLowWatermark(int bytes) throws SocketException {
+        if (bytes <= 0) {
+            throw new IllegalArgumentException("invalid low watermark");
+        }
+        setInt(SOL_SOCKET, SO_RCVLOWAT, bytes);
+    }
+
+    public int getReceiveLowWatermark() throws SocketException {
+        return getInt(SOL_SOCKET, SO_RCVLOWAT);
+    }
+
     /** {@code SO_REUSEADDR}; set before {@link #bind}. */
     public void setReuseAddress(boolean on) throws SocketException {
         setInt(SOL_SOCKET, SO_REUSEADDR, on ? 1 : 0);
