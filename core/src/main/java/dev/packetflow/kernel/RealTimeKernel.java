@@ -18,9 +18,15 @@ public final class RealTimeKernel implements Kernel, AutoCloseable {
         SPIN,
         /** Spins, then yields, then parks up to 50 µs at a time. */
         BACKOFF,
-        /** Parks as soon as idle (until woken or the next timer). */
+        /**
+         * Parks as soon as idle, until woken ({@code napi_schedule}) or the next timer (a timer
+         * armed for earlier wakes it), at most {@link #PARK_MAX_NS} at a time.
+         */
         PARK
     }
+
+    /** The longest a PARK worker sleeps with no timer due: a safety net, not a tick. */
+    static final long PARK_MAX_NS = 100_000_000L;
 
     private final SoftnetData[] cpus;
     private final Thread[] workers;
@@ -37,6 +43,7 @@ public final class RealTimeKernel implements Kernel, AutoCloseable {
             Thread t = Thread.ofPlatform().daemon().name("ksoftirqd/" + i).unstarted(() -> loop(sd));
             workers[i] = t;
             sd.setWaker(() -> LockSupport.unpark(t));
+            sd.timers().setIdleKick(() -> LockSupport.unpark(t));
         }
         for (Thread t : workers) {
             t.start();
@@ -66,40 +73,48 @@ public final class RealTimeKernel implements Kernel, AutoCloseable {
     private void loop(SoftnetData sd) {
         int idleRounds = 0;
         while (running) {
-            // A preferring busy poller runs the receive work itself while it is there
-            // (SO_PREFER_BUSY_POLL): the worker keeps to timers and does not compete for the CPU.
-            boolean deferred = sd.busyPollActive();
-            if (!deferred) {
-                sd.releaseBusyPollers(); // a poller that went quiet: its contexts come back
-            }
-            int rx = deferred ? 0 : sd.tryNetRxAction();
-            // rx < 0: an interrupt thread runs the work on its irq exit (SoftnetData.irqExit); it
-            // wakes us if it leaves some, so waiting here must not spin on its list.
-            int work = Math.max(0, rx) + sd.timers().runTimers(System.nanoTime());
-            if (work > 0 || (!deferred && rx >= 0 && sd.hasPendingWork())) {
-                idleRounds = 0;
-                continue;
-            }
-            if (deferred) {
-                idleRounds = 0;
-                park(sd, 1_000_000);
-                continue;
-            }
-            idleRounds++;
-            switch (idle) {
-                case SPIN -> Thread.onSpinWait();
-                case BACKOFF -> {
-                    if (idleRounds < 100) {
-                        Thread.onSpinWait();
-                    } else if (idleRounds < 200) {
-                        Thread.yield();
-                    } else {
-                        park(sd, 50_000);
-                    }
-                }
-                case PARK -> park(sd, 1_000_000);
-            }
+            idleRounds = runOnce(sd, idleRounds);
         }
+    }
+
+    /**
+     * One round of the worker: receive work, due timers, or the idle strategy's wait; returns the
+     * idle rounds so far. A method of its own so that the JIT compiles it even when the loop above
+     * turns too rarely for on-stack replacement (a parked worker turns once per wake-up).
+     */
+    private int runOnce(SoftnetData sd, int idleRounds) {
+        // A preferring busy poller runs the receive work itself while it is there
+        // (SO_PREFER_BUSY_POLL): the worker keeps to timers and does not compete for the CPU.
+        boolean deferred = sd.busyPollActive();
+        if (!deferred) {
+            sd.releaseBusyPollers(); // a poller that went quiet: its contexts come back
+        }
+        int rx = deferred ? 0 : sd.tryNetRxAction();
+        // rx < 0: an interrupt thread runs the work on its irq exit (SoftnetData.irqExit); it
+        // wakes us if it leaves some, so waiting here must not spin on its list.
+        int work = Math.max(0, rx) + sd.timers().runTimers(System.nanoTime());
+        if (work > 0 || (!deferred && rx >= 0 && sd.hasPendingWork())) {
+            return 0;
+        }
+        if (deferred) {
+            park(sd, 1_000_000);
+            return 0;
+        }
+        idleRounds++;
+        switch (idle) {
+            case SPIN -> Thread.onSpinWait();
+            case BACKOFF -> {
+                if (idleRounds < 100) {
+                    Thread.onSpinWait();
+                } else if (idleRounds < 200) {
+                    Thread.yield();
+                } else {
+                    park(sd, 50_000);
+                }
+            }
+            case PARK -> park(sd, PARK_MAX_NS);
+        }
+        return idleRounds;
     }
 
     /**
@@ -108,6 +123,7 @@ public final class RealTimeKernel implements Kernel, AutoCloseable {
      */
     private static void park(SoftnetData sd, long maxNs) {
         long now = System.nanoTime();
+        sd.timers().setIdleUntil(now + maxNs); // before the read: a timer armed from here on kicks
         long next = sd.timers().nextExpiryNs(true);
         long wait = Math.min(maxNs, next == Long.MAX_VALUE ? maxNs : next - now);
         long until = sd.busyPollUntilNs();
@@ -115,12 +131,14 @@ public final class RealTimeKernel implements Kernel, AutoCloseable {
             wait = Math.min(wait, until - now + 1);
         }
         if (wait > 0) {
+            sd.timers().setIdleUntil(now + wait);
             sd.sleeping = true;
             if (!sd.hasPendingWork() || sd.busyPollActive() || sd.rxActionBusy()) {
                 LockSupport.parkNanos(wait);
             }
             sd.sleeping = false;
         }
+        sd.timers().setIdleUntil(0);
     }
 
     @Override

@@ -28,18 +28,50 @@ public final class TimerWheel {
     private int nonDeferrable;
     private long seq;
 
+    /**
+     * While the thread that runs this wheel sleeps: until when (0: it is awake). A timer armed
+     * for earlier than that kicks it ({@link #idleKick}). Linux: a NOHZ-idle CPU sleeps until its
+     * next timer ({@code get_next_timer_interrupt()}); enqueueing an earlier one wakes it
+     * ({@code trigger_dyntick_cpu()} → {@code wake_up_nohz_cpu()}).
+     */
+    private volatile long idleUntilNs;
+    private Runnable idleKick;
+
+    /** How arming an earlier timer wakes the sleeping runner (set once, by the real-time kernel). */
+    public void setIdleKick(Runnable kick) {
+        this.idleKick = kick;
+    }
+
+    /**
+     * The runner is about to sleep until {@code untilNs} (0: it is awake again). Set it before
+     * reading {@link #nextExpiryNs} for the sleep, then once more with the final deadline: a timer
+     * armed in between is either seen by that read or sees this value and kicks.
+     */
+    public void setIdleUntil(long untilNs) {
+        idleUntilNs = untilNs;
+    }
+
     /** Linux: {@code mod_timer()}. Arms or re-arms {@code t} to fire at {@code expiresNs}. */
-    public synchronized void modTimer(TimerList t, long expiresNs) {
-        if (t.pending()) {
-            if (t.wheel != this) {
-                throw new IllegalStateException("timer is armed on another wheel");
+    public void modTimer(TimerList t, long expiresNs) {
+        synchronized (this) {
+            if (t.pending()) {
+                if (t.wheel != this) {
+                    throw new IllegalStateException("timer is armed on another wheel");
+                }
+                unlink(t);
             }
-            unlink(t);
+            t.expiresNs = expiresNs;
+            t.seq = seq++;
+            t.wheel = this;
+            link(t);
         }
-        t.expiresNs = expiresNs;
-        t.seq = seq++;
-        t.wheel = this;
-        link(t);
+        long idle = idleUntilNs;
+        if (idle != 0 && expiresNs - idle < 0) {
+            Runnable kick = idleKick;
+            if (kick != null) {
+                kick.run();
+            }
+        }
     }
 
     /** Linux: {@code del_timer()}. Returns whether the timer was pending. */

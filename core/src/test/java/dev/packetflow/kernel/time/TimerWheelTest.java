@@ -9,6 +9,24 @@ import org.junit.jupiter.api.Test;
 
 class TimerWheelTest {
     @Test
+    void modTimer_earlierThanTheSleepingRunnersWakeUp_kicksIt_laterOrAwakeDoesNot() {
+        TimerWheel w = new TimerWheel();
+        int[] kicks = new int[1];
+        w.setIdleKick(() -> kicks[0]++);
+        TimerList t = new TimerList(x -> { }, null);
+        w.modTimer(t, 500); // the runner is awake: nothing to kick
+        assertThat(kicks[0]).isZero();
+        w.setIdleUntil(1_000_000); // sleeping until 1 ms
+        w.modTimer(t, 2_000_000); // later than its wake-up: it will see the timer then
+        assertThat(kicks[0]).isZero();
+        w.modTimer(t, 999_999); // earlier: wake_up_nohz_cpu
+        assertThat(kicks[0]).isEqualTo(1);
+        w.setIdleUntil(0);
+        w.modTimer(t, 10);
+        assertThat(kicks[0]).isEqualTo(1);
+    }
+
+    @Test
     void timersFireAtExactExpiryInExpiryThenArmingOrder() {
         TimerWheel w = new TimerWheel();
         List<String> fired = new ArrayList<>();

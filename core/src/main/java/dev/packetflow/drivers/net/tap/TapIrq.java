@@ -167,22 +167,31 @@ final class TapIrq {
     }
 
     private void loop(Handler h, int periodMs) {
-        long periodNs = periodMs * 1_000_000L;
-        long nextNs = System.nanoTime() + periodNs;
+        long nextNs = System.nanoTime() + periodMs * 1_000_000L;
         while (!stop) {
-            long waitMs = Math.max(0, (nextNs - System.nanoTime()) / 1_000_000L);
-            int events = waitOnce((int) Math.min(waitMs, periodMs));
-            if (stop) {
-                break;
-            }
-            if (events != 0) {
-                h.interrupt(events);
-            }
-            if (takePeriodicRequest() || System.nanoTime() - nextNs >= 0) {
-                h.periodic();
-                nextNs = System.nanoTime() + periodNs;
-            }
+            nextNs = waitAndHandle(h, periodMs, nextNs);
         }
+    }
+
+    /**
+     * One wait and what follows it; returns when the next periodic call is due. A method of its own
+     * so that the JIT compiles it: the loop above is entered once and runs one iteration per
+     * interrupt, too few for on-stack replacement, so its body would stay interpreted.
+     */
+    private long waitAndHandle(Handler h, int periodMs, long nextNs) {
+        long waitMs = Math.max(0, (nextNs - System.nanoTime()) / 1_000_000L);
+        int events = waitOnce((int) Math.min(waitMs, periodMs));
+        if (stop) {
+            return nextNs;
+        }
+        if (events != 0) {
+            h.interrupt(events);
+        }
+        if (takePeriodicRequest() || System.nanoTime() - nextNs >= 0) {
+            h.periodic();
+            return System.nanoTime() + periodMs * 1_000_000L;
+        }
+        return nextNs;
     }
 
     /** Stops the thread and waits for it (bounded); the epoll set stays. */
