@@ -58,6 +58,7 @@ final class LibC {
     static final int EPOLLERR = 0x008;
     static final int EPOLLHUP = 0x010;
     static final int EPOLLONESHOT = 1 << 30;
+    static final int EPOLLET = 1 << 31;
 
     // socket(2), setns(2)
     static final int AF_INET = 2;

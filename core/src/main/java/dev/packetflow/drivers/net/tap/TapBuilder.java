@@ -144,7 +144,9 @@ public final class TapBuilder {
             }
             boolean thread = irqThread != null ? irqThread : !net.kernel().deterministic();
             TapDevice dev = new TapDevice(actual, f, vnetHdrSize, m, thread);
-            dev.softirqOnIrqExit = !net.kernel().deterministic();
+            if (thread && !net.kernel().deterministic()) {
+                dev.enableSoftirqOnIrqExit();
+            }
             try {
                 net.addDevice(dev);
             } catch (RuntimeException e) {

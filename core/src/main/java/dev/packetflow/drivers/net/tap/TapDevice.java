@@ -37,7 +37,9 @@ import java.lang.foreign.ValueLayout;
  * {@code EPOLLONESHOT}: it reports readiness once, then stays disarmed while NAPI drains it (the
  * interrupt is masked); the poll re-arms it only when {@code read()} said {@code EAGAIN} and
  * {@code napi_complete} succeeded. Re-arming a level-triggered registration reports a frame that
- * arrived in between at once, so nothing is left behind. An eventfd in the same set wakes the
+ * arrived in between at once, so nothing is left behind. When the interrupt thread runs the poll
+ * itself (real time), the registration is edge-triggered instead: each arrival reports once,
+ * and a drained poll's re-arm costs no {@code epoll_ctl}. An eventfd in the same set wakes the
  * waiter for shutdown.
  *
  * <p><b>Threading.</b> In real-time mode ({@code RealTimeKernel}) each TAP has one platform daemon
@@ -105,7 +107,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
      * Whether the interrupt thread runs the receive softirq itself ({@link SoftnetData#irqExit}):
      * in real time only; a deterministic kernel's single loop owns all softnet work.
      */
-    boolean softirqOnIrqExit;
+    private boolean softirqOnIrqExit;
     private final Arena arena = Arena.ofShared();
     private final Object ctlLock = new Object();
     /** Set once, under ctlLock, when the files are closed. */
@@ -688,6 +690,16 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     }
 
     // ------------------------------------------------------------------ the interrupt
+
+    /**
+     * The interrupt thread runs the receive softirq itself on its way out of the handler, and the
+     * fd is armed edge-triggered (see {@link TapIrq#arm}). For real time with an interrupt thread;
+     * called by the builder before the device opens.
+     */
+    void enableSoftirqOnIrqExit() {
+        softirqOnIrqExit = true;
+        irq.useEdgeTriggered();
+    }
 
     /** What the interrupt thread calls; a field, so that starting the thread allocates nothing per event. */
     private final TapIrq.Handler irqHandler = new TapIrq.Handler() {

@@ -10,7 +10,9 @@ import java.lang.foreign.ValueLayout;
  *
  * <p>The tun fd is registered with {@code EPOLLONESHOT}: after reporting readiness once it is
  * disarmed (the interrupt masked) until {@link #arm} is called again, which the NAPI poll does
- * when it has drained the fd. Arming is an {@code EPOLL_CTL_MOD} of a level-triggered
+ * when it has drained the fd. When the interrupt thread runs that poll itself (irq exit, real
+ * time), the fd is edge-triggered instead, and a poll that drained it re-arms without a system
+ * call ({@link #useEdgeTriggered}). Arming is an {@code EPOLL_CTL_MOD} of a level-triggered
  * registration, which reports readiness that is already there: a frame that arrived between the
  * last {@code EAGAIN} and the re-arm is not missed. The eventfd is always armed; writing it wakes
  * the thread to stop, or to run {@link Handler#periodic} early.
@@ -48,6 +50,10 @@ final class TapIrq {
     private final MemorySegment kickErrno;
     private final MemorySegment kickBuf;
     private volatile boolean closed;
+    /** Edge-triggered arming ({@link #useEdgeTriggered}); guarded by armLock. */
+    private boolean edge;
+    /** The events registered for the tun fd now (meaningful in edge mode); guarded by armLock. */
+    private int registered;
     private Thread thread;
     private volatile boolean stop;
     private volatile boolean periodicRequested;
@@ -86,16 +92,38 @@ final class TapIrq {
     }
 
     /**
-     * Arms the tun fd for one report: input, plus output when {@code wantOutput} (a TX queue
-     * waiting for room). The interrupt unmasked. Any thread.
+     * Arms the tun fd: input, plus output when {@code wantOutput} (a TX queue waiting for room).
+     * The interrupt unmasked. Any thread.
+     *
+     * <p>One-shot (the default) disarms the fd at each report, so every re-arm is an
+     * {@code epoll_ctl}. Edge-triggered ({@link #useEdgeTriggered}) keeps it registered: a report
+     * comes for each new arrival, and re-arming with what is registered already costs no system
+     * call. That is safe because NAPI completes only after {@code read()} said {@code EAGAIN}, so
+     * no frame waits without an edge to come.
      */
     void arm(boolean wantOutput) {
         synchronized (armLock) {
             if (!closed) {
-                LibC.setEpollEvent(armEvent, 0,
-                        LibC.EPOLLIN | LibC.EPOLLONESHOT | (wantOutput ? LibC.EPOLLOUT : 0), TAG_TUN);
+                int events = LibC.EPOLLIN | (edge ? LibC.EPOLLET : LibC.EPOLLONESHOT)
+                        | (wantOutput ? LibC.EPOLLOUT : 0);
+                if (edge && events == registered) {
+                    return;
+                }
+                LibC.setEpollEvent(armEvent, 0, events, TAG_TUN);
                 LibC.epollCtl(armErrno, epfd, LibC.EPOLL_CTL_MOD, tunFd, armEvent);
+                registered = events;
             }
+        }
+    }
+
+    /**
+     * Switches to edge-triggered arming, for an interrupt thread that runs the poll itself on its
+     * irq exit: it is the only waiter, so the fd need not be masked while it polls, and a
+     * completed poll re-arms for free. Call before the device opens.
+     */
+    void useEdgeTriggered() {
+        synchronized (armLock) {
+            edge = true;
         }
     }
 
@@ -105,6 +133,7 @@ final class TapIrq {
             if (!closed) {
                 LibC.setEpollEvent(armEvent, 0, LibC.EPOLLONESHOT, TAG_TUN);
                 LibC.epollCtl(armErrno, epfd, LibC.EPOLL_CTL_MOD, tunFd, armEvent);
+                registered = LibC.EPOLLONESHOT;
             }
         }
     }
