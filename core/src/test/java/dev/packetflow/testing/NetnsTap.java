@@ -30,6 +30,8 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * and the kernel, deletes the namespace, a TAP left in the root namespace and its temporary
  * files, and fails the test if the namespace or the TAP is still there.
  *
+ * <p>Registered on an instance field, one per test (its state is the test's):
+ *
  * <pre>
  * &#64;RegisterExtension final NetnsTap env = NetnsTap.requiring("ping", "python3");
  * </pre>
@@ -87,6 +89,9 @@ public final class NetnsTap implements BeforeEachCallback, AfterEachCallback {
 
     @Override
     public void beforeEach(ExtensionContext context) {
+        processes.clear();
+        closeAtEnd.clear();
+        files.clear();
         KernelNetns.requireRoot(commands);
         String owner = context.getRequiredTestClass().getSimpleName();
         kernel = new RealTimeKernel(1, idle);
