@@ -1,11 +1,9 @@
 package dev.packetflow.net.ipv4.tcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.assertj.core.api.Assertions.fail;
-import static org.junit.jupiter.api.Assumptions.abort;
 
 import dev.packetflow.drivers.net.wire.WireConditions;
-import dev.packetflow.net.core.LeakDetector;
+import dev.packetflow.testing.LeakCheckExtension;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -14,9 +12,8 @@ import org.junit.jupiter.api.Test;
  * tcp_v4_rcv, fast path, ACK processing, recv) runs on the simulation's thread, so its allocated
  * bytes are what the stack allocates. Paranoid leak detection records a stack trace per skb, so
  * this test runs without it, in a surefire execution of its own ({@code zero-alloc} in
- * core/pom.xml) that every test run naming no tests with {@code -Dtest} includes, CI's too. There
- * leak detection on is a failure (the execution is misconfigured); elsewhere, as with
- * {@code -Dtest=TcpZeroAllocTest}, the test skips. Alone:
+ * core/pom.xml, for every {@code *ZeroAllocTest}) that every test run naming no tests with
+ * {@code -Dtest} includes, CI's too ({@link LeakCheckExtension#requireDetectionOff}). Alone:
  *
  * <pre>
  * ./mvnw -o -q -pl core test-compile surefire:test@zero-alloc
@@ -44,27 +41,15 @@ class TcpZeroAllocTest {
         }
     }
 
-    /** Skips (or fails, in the zero-alloc execution) when leak detection would count its own allocations. */
-    static void requireLeakDetectionOff() {
-        if (!LeakDetector.ENABLED) {
-            return;
-        }
-        String why = "paranoid leak detection allocates per skb";
-        if ("required".equals(System.getProperty("packetflow.zeroAlloc"))) {
-            fail("the zero-alloc execution runs with leak detection on (" + why + "): check its argLine in core/pom.xml");
-        }
-        abort(why + "; this test runs in the zero-alloc execution (core/pom.xml)");
-    }
-
     @Test
     void steadyState_perfectWire_allocatesNothingPerSegment() {
-        requireLeakDetectionOff();
+        LeakCheckExtension.requireDetectionOff();
         assertThat(bytesPerSegment(WireConditions.PERFECT, 20 << 20, 50 << 20)).isLessThan(1.0);
     }
 
     @Test
     void lossAndReordering_recoveryPathsAllocateLittle() {
-        requireLeakDetectionOff();
+        LeakCheckExtension.requireDetectionOff();
         WireConditions w = WireConditions.builder().delay(Duration.ofMillis(5)).loss(0.02).reorder(0.05).build();
         assertThat(bytesPerSegment(w, 10 << 20, 60 << 20)).isLessThan(4.0);
     }
