@@ -4,7 +4,6 @@ import dev.packetflow.drivers.net.channel.ChannelDevice;
 import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.SkBuff;
-import dev.packetflow.net.core.SoftnetData;
 import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.net.ipv4.IcmpRepr;
@@ -17,9 +16,9 @@ import dev.packetflow.net.ipv4.Ipv4Repr;
  * with a permanent neighbour entry for the pinger 198.18.0.2, gratuitous ARP off. Each
  * {@link #runBatch()} copies a prebuilt 98-byte echo request (the frame {@code ping} sends by
  * default: 56 bytes of data) into {@link #BATCH} pooled skbs, queues them on the device as one
- * burst and runs {@code net_rx_action}: {@code napi_poll} takes each frame up through
- * {@code icmp_rcv}/{@code icmp_echo}, and the reply goes down to {@code ndo_start_xmit}, whose
- * sink counts and frees it. Nothing is allocated on the heap in steady state.
+ * burst and runs {@code net_rx_action} ({@link FrameFeed}): {@code napi_poll} takes each frame up
+ * through {@code icmp_rcv}/{@code icmp_echo}, and the reply goes down to {@code ndo_start_xmit},
+ * whose sink counts and frees it. Nothing is allocated on the heap in steady state.
  */
 public final class EchoRig implements AutoCloseable {
     /** Frames per NAPI burst: Linux's NAPI weight. */
@@ -32,13 +31,7 @@ public final class EchoRig implements AutoCloseable {
     public final Simulation sim = new Simulation(1);
     public final NetStack net;
     public final ChannelDevice dev;
-    private final SkBuff template;
-    private final int frameLen;
-    private final SkBuff[] batch;
-    /** Replies seen by the device's transmit sink. */
-    public long replies;
-    private boolean capture;
-    private SkBuff keep;
+    private final FrameFeed feed;
 
     public EchoRig() {
         this(BATCH);
@@ -46,10 +39,7 @@ public final class EchoRig implements AutoCloseable {
 
     /** A rig feeding {@code burst} frames per NAPI poll (at most the NAPI weight, 64, are taken per poll). */
     public EchoRig(int burst) {
-        if (burst < 1) {
-            throw new IllegalArgumentException("burst must be positive: " + burst);
-        }
-        batch = new SkBuff[burst];
+        FrameFeed.requireBurst(burst);
         net = NetStack.create(sim, "echo");
         net.arp().setGratuitousArpOnAddressAdd(false);
         dev = net.addDevice(new ChannelDevice("eth0", Eth.localMac(0x0a0001)));
@@ -63,21 +53,18 @@ public final class EchoRig implements AutoCloseable {
         byte[] icmp = IcmpRepr.echo(ECHO_ID, 1, data).toBytes();
         Ipv4Repr h = new Ipv4Repr(0, 0x4242, true, false, 0, 64, 1, PINGER, LOCAL, null, icmp.length);
         byte[] frame = Frames.ethernet(dev.mac(), PINGER_MAC, Eth.ETH_P_IP, Frames.concat(h.toBytes(), icmp));
-        frameLen = frame.length;
-        template = Frames.template(net, frame);
-        dev.setTxSink(skb -> {
-            replies++;
-            if (capture && keep == null) {
-                keep = skb;
-            } else {
-                Skb.consumeSkb(skb);
-            }
-        });
+        feed = new FrameFeed(sim, net, dev, frame, burst);
+        dev.setTxSink(feed::transmit);
     }
 
     /** Length of the request frame. */
     public int frameLen() {
-        return frameLen;
+        return feed.frameLen();
+    }
+
+    /** Replies seen by the device's transmit sink. */
+    public long replies() {
+        return feed.transmitted();
     }
 
     /**
@@ -86,17 +73,7 @@ public final class EchoRig implements AutoCloseable {
      * IllegalStateException if it is wrong.
      */
     public void verify() {
-        long before = replies;
-        SkBuff[] one = {Frames.copy(dev, template, frameLen)};
-        capture = true;
-        dev.inject(one, 1);
-        sim.run();
-        capture = false;
-        if (replies != before + 1 || keep == null) {
-            throw new IllegalStateException("no echo reply (" + (replies - before) + " frames sent)");
-        }
-        SkBuff r = keep;
-        keep = null;
+        SkBuff r = feed.sendOne("no echo reply", "frames sent");
         try {
             int m = r.data;
             int ip = m + 14;
@@ -104,7 +81,7 @@ public final class EchoRig implements AutoCloseable {
             Frames.check(r.u48(m) == PINGER_MAC, "reply's destination MAC");
             Frames.check(r.u48(m + 6) == dev.mac(), "reply's source MAC");
             Frames.check(r.u16(m + 12) == Eth.ETH_P_IP, "reply's ethertype");
-            Frames.check(r.len() == frameLen, "reply's length " + r.len());
+            Frames.check(r.len() == feed.frameLen(), "reply's length " + r.len());
             Frames.check(r.u8(ip + 8) == 64, "reply's TTL");
             Frames.check(r.u32(ip + 12) == LOCAL && r.u32(ip + 16) == PINGER, "reply's addresses");
             Frames.check(InetChecksum.compute(r, ip, 20) == 0, "reply's IP checksum");
@@ -121,26 +98,12 @@ public final class EchoRig implements AutoCloseable {
 
     /** Pushes {@link #BATCH} echo requests through the stack; returns the replies sent. */
     public int runBatch() {
-        long before = replies;
-        int n = batch.length;
-        for (int i = 0; i < n; i++) {
-            batch[i] = Frames.copy(dev, template, frameLen);
-        }
-        dev.inject(batch, n);
-        SoftnetData sd = dev.softnet();
-        do {
-            sd.netRxAction();
-        } while (sd.hasPendingWork());
-        return (int) (replies - before);
+        return feed.runBurst();
     }
 
     @Override
     public void close() {
-        if (keep != null) {
-            Skb.consumeSkb(keep);
-            keep = null;
-        }
-        Skb.consumeSkb(template);
+        feed.close();
         net.close();
     }
 }

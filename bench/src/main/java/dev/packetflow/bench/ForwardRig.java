@@ -4,7 +4,6 @@ import dev.packetflow.drivers.net.channel.ChannelDevice;
 import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.SkBuff;
-import dev.packetflow.net.core.SoftnetData;
 import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.net.ipv4.InetAddr;
@@ -20,9 +19,9 @@ import dev.packetflow.net.ipv4.Ipv4Repr;
  *
  * Each {@link #runBatch()} copies a prebuilt 64-byte frame (Ethernet, IPv4 with a valid checksum
  * and TTL 64, UDP with 22 bytes of payload) into {@link #BATCH} pooled skbs, queues them on dev0
- * as one burst and runs {@code net_rx_action}: every frame goes {@code napi_poll} →
- * {@code ip_rcv} → {@code ip_forward} → {@code ip_output} → {@code ndo_start_xmit} of dev1,
- * whose sink counts and frees it. Nothing is allocated on the heap in steady state.
+ * as one burst and runs {@code net_rx_action} ({@link FrameFeed}): every frame goes
+ * {@code napi_poll} → {@code ip_rcv} → {@code ip_forward} → {@code ip_output} →
+ * {@code ndo_start_xmit} of dev1, whose sink counts and frees it. Nothing is allocated on the heap in steady state.
  */
 public final class ForwardRig implements AutoCloseable {
     public static final int BATCH = 64;
@@ -36,12 +35,7 @@ public final class ForwardRig implements AutoCloseable {
     public final NetStack net;
     public final ChannelDevice dev0;
     public final ChannelDevice dev1;
-    private final SkBuff template;
-    private final SkBuff[] batch;
-    /** Frames that left by dev1. */
-    public long forwarded;
-    private boolean capture;
-    private SkBuff keep;
+    private final FrameFeed feed;
 
     public ForwardRig() {
         this(BATCH);
@@ -49,10 +43,7 @@ public final class ForwardRig implements AutoCloseable {
 
     /** A rig feeding {@code burst} frames per NAPI poll (at most the NAPI weight, 64, are taken per poll). */
     public ForwardRig(int burst) {
-        if (burst < 1) {
-            throw new IllegalArgumentException("burst must be positive: " + burst);
-        }
-        batch = new SkBuff[burst];
+        FrameFeed.requireBurst(burst);
         net = NetStack.create(sim, "r");
         net.arp().setGratuitousArpOnAddressAdd(false);
         dev0 = net.addDevice(new ChannelDevice("dev0", Eth.localMac(0x0c0000)));
@@ -80,15 +71,13 @@ public final class ForwardRig implements AutoCloseable {
         udp[7] = (byte) c;
         Ipv4Repr h = new Ipv4Repr(0, 0x0101, true, false, 0, 64, 17, SRC, DST, null, udp.length);
         byte[] frame = Frames.ethernet(dev0.mac(), SRC_MAC, Eth.ETH_P_IP, Frames.concat(h.toBytes(), udp));
-        template = Frames.template(net, frame);
-        dev1.setTxSink(skb -> {
-            forwarded++;
-            if (capture && keep == null) {
-                keep = skb;
-            } else {
-                Skb.consumeSkb(skb);
-            }
-        });
+        feed = new FrameFeed(sim, net, dev0, frame, burst);
+        dev1.setTxSink(feed::transmit);
+    }
+
+    /** Frames that left by dev1. */
+    public long forwarded() {
+        return feed.transmitted();
     }
 
     /**
@@ -96,17 +85,8 @@ public final class ForwardRig implements AutoCloseable {
      * checksum still valid, payload untouched. Throws IllegalStateException if anything is wrong.
      */
     public void verify() {
-        long before = forwarded;
-        SkBuff[] one = {Frames.copy(dev0, template, FRAME_LEN)};
-        capture = true;
-        dev0.inject(one, 1);
-        sim.run();
-        capture = false;
-        if (forwarded != before + 1 || keep == null) {
-            throw new IllegalStateException("frame not forwarded (" + (forwarded - before) + " frames out)");
-        }
-        SkBuff f = keep;
-        keep = null;
+        SkBuff f = feed.sendOne("frame not forwarded", "frames out");
+        SkBuff template = feed.template();
         try {
             int m = f.data;
             int ip = m + 14;
@@ -124,26 +104,12 @@ public final class ForwardRig implements AutoCloseable {
 
     /** Pushes {@link #BATCH} frames through R; returns how many left by dev1. */
     public int runBatch() {
-        long before = forwarded;
-        int n = batch.length;
-        for (int i = 0; i < n; i++) {
-            batch[i] = Frames.copy(dev0, template, FRAME_LEN);
-        }
-        dev0.inject(batch, n);
-        SoftnetData sd = dev0.softnet();
-        do {
-            sd.netRxAction();
-        } while (sd.hasPendingWork());
-        return (int) (forwarded - before);
+        return feed.runBurst();
     }
 
     @Override
     public void close() {
-        if (keep != null) {
-            Skb.consumeSkb(keep);
-            keep = null;
-        }
-        Skb.consumeSkb(template);
+        feed.close();
         net.close();
     }
 }

@@ -3,7 +3,6 @@ package dev.packetflow.interop;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.packetflow.apps.UdpServices;
-import dev.packetflow.drivers.net.loopback.Loopback;
 import dev.packetflow.drivers.net.tap.TapDevice;
 import dev.packetflow.kernel.RealTimeKernel;
 import dev.packetflow.net.NetStack;
@@ -13,29 +12,26 @@ import dev.packetflow.net.ipv4.InetAddr;
 import dev.packetflow.net.ipv4.Ping;
 import dev.packetflow.net.socket.UdpSocket;
 import dev.packetflow.testing.KernelNetns;
+import dev.packetflow.testing.NetnsTap;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.net.SocketTimeoutException;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.List;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * packetflow against the Linux kernel's own stack, with Linux's own tools, over a TAP: what
  * {@code packetflow serve} runs (a {@link RealTimeKernel} with one CPU, a stack with {@code lo}
  * and the TAP configured through {@code ip} commands, {@link UdpServices} on ports 7 and 9),
- * in-process. Each test makes its own network namespace ({@link KernelNetns}), moves the kernel
+ * in-process. Each test makes its own network namespace ({@link NetnsTap}), moves the kernel
  * end of the TAP there with 198.18.0.1/24 (packetflow is 198.18.0.2/24), and deletes all of it
  * afterwards, also when the test fails.
  *
@@ -43,69 +39,30 @@ import org.junit.jupiter.api.Test;
  * python3 and tcpdump: skipped otherwise, a failure under {@code CI=true}.
  */
 class KernelInteropTest {
-    static final String KERNEL = "198.18.0.1";
-    static final String OURS = "198.18.0.2";
+    static final String KERNEL = NetnsTap.KERNEL;
+    static final String OURS = NetnsTap.OURS;
     static final int KERNEL_IP = InetAddr.parse(KERNEL);
     static final Duration WAIT = Duration.ofSeconds(10);
 
-    RealTimeKernel kernel;
+    @RegisterExtension
+    final NetnsTap env = NetnsTap.requiring("ping", "python3", "tcpdump");
+
     NetStack net;
     KernelNetns ns;
     TapDevice tap;
     String tapName;
     UdpServices services;
-    final List<Process> processes = new ArrayList<>();
-    final List<Path> files = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
-        KernelNetns.requireRoot("ping", "python3", "tcpdump");
-        kernel = new RealTimeKernel(1, RealTimeKernel.IdleStrategy.BACKOFF);
-        net = NetStack.create(kernel, "pf");
-        ns = KernelNetns.create();
-        tapName = "pfi" + KernelNetns.randomSuffix();
-        Loopback.create(net);
-        net.exec("ip link set lo up");
-        net.exec("ip addr add 127.0.0.1/8 dev lo");
-        tap = TapDevice.builder(net).name(tapName).mode(TapDevice.Mode.CREATE).open();
-        ns.moveIn(tapName);
-        ns.exec("sysctl", "-qw", "net.ipv6.conf." + tapName + ".disable_ipv6=1").check();
-        ns.ip("addr", "add", KERNEL + "/24", "dev", tapName).check();
-        ns.ip("link", "set", tapName, "up").check();
-        net.exec("ip addr add " + OURS + "/24 dev " + tapName);
-        net.exec("ip link set " + tapName + " up");
+        net = env.net();
+        ns = env.ns();
+        tap = env.tap();
+        tapName = env.tapName();
         try {
-            services = UdpServices.start(net);
+            services = env.closeAtEnd(UdpServices.start(net));
         } catch (IOException e) {
             throw new AssertionError("UDP services did not start", e);
-        }
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        try {
-            for (Process p : processes) {
-                p.destroyForcibly();
-            }
-            if (services != null) {
-                services.close();
-            }
-            if (net != null) {
-                net.close();
-            }
-        } finally {
-            if (kernel != null) {
-                kernel.close();
-            }
-            if (ns != null) {
-                ns.close();
-            }
-            if (tapName != null && KernelNetns.run("ip", "link", "show", tapName).exit() == 0) {
-                KernelNetns.run("ip", "link", "del", tapName);
-            }
-            for (Path f : files) {
-                Files.deleteIfExists(f);
-            }
         }
     }
 
@@ -275,8 +232,7 @@ class KernelInteropTest {
 
     @Test
     void tcpdumpInNamespace_capturesOurFrames_andDecodesThemWithoutErrors() throws Exception {
-        Path pcap = Files.createTempFile("pf-interop", ".pcap");
-        files.add(pcap);
+        Path pcap = env.tempFile(".pcap");
         Path log = startInNs("tcpdump", "--immediate-mode", "-i", tapName, "-U", "-n", "-w", pcap.toString());
         assertThat(KernelNetns.await(() -> read(log).contains("listening on"), WAIT)).as(read(log)).isTrue();
 
@@ -289,7 +245,7 @@ class KernelInteropTest {
                 s.sendto(b'captured', ('%s', 7))
                 print(s.recvfrom(100))
                 """.formatted(OURS)).check();
-        Process tcpdump = processes.getLast();
+        Process tcpdump = env.processes().getLast();
         tcpdump.destroy();
         assertThat(tcpdump.waitFor(10, TimeUnit.SECONDS)).isTrue();
 
@@ -370,23 +326,11 @@ class KernelInteropTest {
         return m.find() ? Long.parseLong(m.group(1)) : -1;
     }
 
-    /** Starts a long-running command in the namespace; output goes to a file; killed in tearDown. */
     Path startInNs(String... cmd) throws IOException {
-        Path log = Files.createTempFile("pf-interop", ".log");
-        files.add(log);
-        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
-        full.addAll(List.of(cmd));
-        Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        p.getOutputStream().close();
-        processes.add(p);
-        return log;
+        return env.startInNs(cmd);
     }
 
     static String read(Path p) {
-        try {
-            return Files.readString(p, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
+        return NetnsTap.read(p);
     }
 }

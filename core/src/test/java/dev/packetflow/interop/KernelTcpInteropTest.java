@@ -5,13 +5,12 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.packetflow.apps.HttpServer;
 import dev.packetflow.apps.TcpServices;
-import dev.packetflow.drivers.net.loopback.Loopback;
-import dev.packetflow.drivers.net.tap.TapDevice;
 import dev.packetflow.kernel.RealTimeKernel;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.socket.TcpServerSocket;
 import dev.packetflow.net.socket.TcpSocket;
 import dev.packetflow.testing.KernelNetns;
+import dev.packetflow.testing.NetnsTap;
 import java.io.IOException;
 import java.net.ConnectException;
 import java.net.InetSocketAddress;
@@ -21,18 +20,17 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * packetflow's TCP against the Linux kernel's, over a TAP, with the kernel's own tools: what
  * {@code packetflow serve} runs ({@link TcpServices} on a {@link RealTimeKernel} stack), set up as
- * {@link KernelInteropTest} does it: a network namespace of its own holding the kernel end of the
- * TAP (198.18.0.1/24; packetflow is 198.18.0.2/24), all deleted afterwards, also on failure.
+ * {@link KernelInteropTest} does it ({@link NetnsTap}): a network namespace of its own holding the
+ * kernel end of the TAP (198.18.0.1/24; packetflow is 198.18.0.2/24), all deleted afterwards, also
+ * on failure.
  *
  * <p>{@code curl} downloads from the HTTP server (content checked), the kernel's clients use TCP
  * echo, connections are closed and reset from either side and each side sees what Linux promises,
@@ -40,69 +38,23 @@ import org.junit.jupiter.api.Test;
  * curl, socat and python3: skipped otherwise, a failure under {@code CI=true}.
  */
 class KernelTcpInteropTest {
-    static final String KERNEL = "198.18.0.1";
-    static final String OURS = "198.18.0.2";
+    static final String KERNEL = NetnsTap.KERNEL;
+    static final String OURS = NetnsTap.OURS;
     static final Duration WAIT = Duration.ofSeconds(10);
     static final int TIMEOUT_MS = 10_000;
 
-    RealTimeKernel kernel;
+    @RegisterExtension
+    final NetnsTap env = NetnsTap.requiring("curl", "python3", "socat");
+
     NetStack net;
     KernelNetns ns;
-    String tapName;
     TcpServices services;
-    final List<Process> processes = new ArrayList<>();
-    final List<Path> files = new ArrayList<>();
-    final List<AutoCloseable> sockets = new ArrayList<>();
 
     @BeforeEach
     void setUp() throws IOException {
-        KernelNetns.requireRoot("curl", "python3", "socat");
-        kernel = new RealTimeKernel(1, RealTimeKernel.IdleStrategy.BACKOFF);
-        net = NetStack.create(kernel, "pf");
-        ns = KernelNetns.create();
-        tapName = "pft" + KernelNetns.randomSuffix();
-        Loopback.create(net);
-        net.exec("ip link set lo up");
-        net.exec("ip addr add 127.0.0.1/8 dev lo");
-        TapDevice.builder(net).name(tapName).mode(TapDevice.Mode.CREATE).open();
-        ns.moveIn(tapName);
-        ns.exec("sysctl", "-qw", "net.ipv6.conf." + tapName + ".disable_ipv6=1").check();
-        ns.ip("addr", "add", KERNEL + "/24", "dev", tapName).check();
-        ns.ip("link", "set", tapName, "up").check();
-        net.exec("ip addr add " + OURS + "/24 dev " + tapName);
-        net.exec("ip link set " + tapName + " up");
-        services = TcpServices.start(net);
-    }
-
-    @AfterEach
-    void tearDown() throws Exception {
-        try {
-            for (Process p : processes) {
-                p.destroyForcibly();
-            }
-            for (AutoCloseable s : sockets) {
-                s.close();
-            }
-            if (services != null) {
-                services.close();
-            }
-            if (net != null) {
-                net.close();
-            }
-        } finally {
-            if (kernel != null) {
-                kernel.close();
-            }
-            if (ns != null) {
-                ns.close();
-            }
-            if (tapName != null && KernelNetns.run("ip", "link", "show", tapName).exit() == 0) {
-                KernelNetns.run("ip", "link", "del", tapName);
-            }
-            for (Path f : files) {
-                Files.deleteIfExists(f);
-            }
-        }
+        net = env.net();
+        ns = env.ns();
+        services = env.closeAtEnd(TcpServices.start(net));
     }
 
     // ------------------------------------------------------------------ HTTP with curl
@@ -192,15 +144,13 @@ class KernelTcpInteropTest {
     TcpServerSocket listen(int port) throws IOException {
         TcpServerSocket s = TcpServerSocket.open(net, new InetSocketAddress(OURS, port), 8);
         s.setSoTimeout(TIMEOUT_MS);
-        sockets.add(s);
-        return s;
+        return env.closeAtEnd(s);
     }
 
     TcpSocket accept(TcpServerSocket server) throws IOException {
         TcpSocket c = server.accept();
         c.setSoTimeout(TIMEOUT_MS);
-        sockets.add(c);
-        return c;
+        return env.closeAtEnd(c);
     }
 
     @Test
@@ -349,27 +299,14 @@ class KernelTcpInteropTest {
     }
 
     Path tempFile() throws IOException {
-        Path p = Files.createTempFile("pf-tcp-interop", ".out");
-        files.add(p);
-        return p;
+        return env.tempFile();
     }
 
-    /** Starts a long-running command in the namespace; output goes to a file; killed in tearDown. */
     Path startInNs(String... cmd) throws IOException {
-        Path log = tempFile();
-        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
-        full.addAll(List.of(cmd));
-        Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        p.getOutputStream().close();
-        processes.add(p);
-        return log;
+        return env.startInNs(cmd);
     }
 
     static String read(Path p) {
-        try {
-            return Files.readString(p, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
+        return NetnsTap.read(p);
     }
 }

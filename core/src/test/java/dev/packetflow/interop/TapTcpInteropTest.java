@@ -3,43 +3,39 @@ package dev.packetflow.interop;
 import static dev.packetflow.net.socket.Uapi.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.packetflow.drivers.net.loopback.Loopback;
 import dev.packetflow.drivers.net.tap.TapDevice;
-import dev.packetflow.kernel.RealTimeKernel;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.ipv4.InetAddr;
 import dev.packetflow.net.socket.SockAddrIn;
 import dev.packetflow.net.socket.SocketLayer;
 import dev.packetflow.testing.KernelNetns;
+import dev.packetflow.testing.NetnsTap;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.HexFormat;
-import java.util.List;
 import java.util.Random;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * Bulk TCP between packetflow and the Linux kernel over a TAP with segmentation offload
  * ({@code IFF_VNET_HDR}, {@code TUNSETOFFLOAD(TUN_F_CSUM | TUN_F_TSO4)}): 200 MB each way between
  * packetflow's sockets and a python3 program in a network namespace, with equal SHA-256 at both
  * ends, and the TAP's GSO counters showing that super-packets crossed in both directions. The
- * namespace set-up is {@link KernelInteropTest}'s (198.18.0.1 the kernel, 198.18.0.2 packetflow).
+ * namespace set-up is {@link KernelInteropTest}'s ({@link NetnsTap}: 198.18.0.1 the kernel,
+ * 198.18.0.2 packetflow).
  * Needs root and python3: skipped otherwise, a failure under {@code CI=true}.
  */
 class TapTcpInteropTest {
-    static final String KERNEL = "198.18.0.1";
-    static final int OURS = InetAddr.parse("198.18.0.2");
+    static final String KERNEL = NetnsTap.KERNEL;
+    static final int OURS = InetAddr.parse(NetnsTap.OURS);
     static final long TOTAL = 200L << 20;
 
     static final String SINK = """
@@ -63,56 +59,16 @@ class TapTcpInteropTest {
             print("source", n, h.hexdigest(), flush=True)
             """;
 
-    RealTimeKernel kernel;
+    @RegisterExtension
+    final NetnsTap env = NetnsTap.requiring("python3").tapOptions(b -> b.vnetHdr(true));
+
     NetStack net;
-    KernelNetns ns;
     TapDevice tap;
-    String tapName;
-    final List<Process> processes = new ArrayList<>();
-    final List<Path> files = new ArrayList<>();
 
     @BeforeEach
     void setUp() {
-        KernelNetns.requireRoot("python3");
-        kernel = new RealTimeKernel(1, RealTimeKernel.IdleStrategy.BACKOFF);
-        net = NetStack.create(kernel, "pf");
-        ns = KernelNetns.create();
-        tapName = "pft" + KernelNetns.randomSuffix();
-        Loopback.create(net);
-        net.exec("ip link set lo up");
-        net.exec("ip addr add 127.0.0.1/8 dev lo");
-        tap = TapDevice.builder(net).name(tapName).mode(TapDevice.Mode.CREATE).vnetHdr(true).open();
-        ns.moveIn(tapName);
-        ns.exec("sysctl", "-qw", "net.ipv6.conf." + tapName + ".disable_ipv6=1").check();
-        ns.ip("addr", "add", KERNEL + "/24", "dev", tapName).check();
-        ns.ip("link", "set", tapName, "up").check();
-        net.exec("ip addr add 198.18.0.2/24 dev " + tapName);
-        net.exec("ip link set " + tapName + " up");
-    }
-
-    @AfterEach
-    void tearDown() throws IOException {
-        try {
-            for (Process p : processes) {
-                p.destroyForcibly();
-            }
-            if (net != null) {
-                net.close();
-            }
-        } finally {
-            if (kernel != null) {
-                kernel.close();
-            }
-            if (ns != null) {
-                ns.close();
-            }
-            if (tapName != null && KernelNetns.run("ip", "link", "show", tapName).exit() == 0) {
-                KernelNetns.run("ip", "link", "del", tapName);
-            }
-            for (Path f : files) {
-                Files.deleteIfExists(f);
-            }
-        }
+        net = env.net();
+        tap = env.tap();
     }
 
     @Test
@@ -189,21 +145,10 @@ class TapTcpInteropTest {
     }
 
     Path startInNs(String... cmd) throws IOException {
-        Path log = Files.createTempFile("pf-tcp-interop", ".log");
-        files.add(log);
-        List<String> full = new ArrayList<>(List.of("ip", "netns", "exec", ns.name()));
-        full.addAll(List.of(cmd));
-        Process p = new ProcessBuilder(full).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        p.getOutputStream().close();
-        processes.add(p);
-        return log;
+        return env.startInNs(cmd);
     }
 
     static String read(Path p) {
-        try {
-            return Files.readString(p, StandardCharsets.UTF_8);
-        } catch (IOException e) {
-            return "";
-        }
+        return NetnsTap.read(p);
     }
 }

@@ -16,10 +16,11 @@ import org.junit.jupiter.api.Assertions;
 import org.junit.jupiter.api.Assumptions;
 
 /**
- * A Linux network namespace that a test creates for itself ({@code ip netns add pf-test-XXXXXX}),
+ * A Linux network namespace that a test creates for itself ({@code ip netns add pf-Class-XXXXXX}),
  * runs kernel-side commands in, and deletes on {@link #close()}, also when the test failed.
  * Interop tests put the kernel end of a TAP in here, so that nothing they do reaches the host's
- * own networking; inside, they use addresses from 198.18.0.0/15 only.
+ * own networking; inside, they use addresses from 198.18.0.0/15 only. {@link NetnsTap} is the
+ * fixture the tests use; this class creates the namespace and runs the commands.
  *
  * <p>These tests are the documented exception to virtual time: the kernel runs in real time, so
  * they wait for it, always with a bound ({@link #await}, every command under a timeout).
@@ -106,9 +107,12 @@ public final class KernelNetns implements AutoCloseable {
         return HexFormat.of().formatHex(b);
     }
 
-    /** Creates {@code pf-test-XXXXXX}; fails the test if it cannot. */
-    public static KernelNetns create() {
-        String n = "pf-test-" + randomSuffix();
+    /**
+     * Creates {@code pf-OWNER-XXXXXX} (OWNER: the test class's name, so that suites running at
+     * the same time never share one); fails the test if it cannot.
+     */
+    public static KernelNetns create(String owner) {
+        String n = "pf-" + owner + "-" + randomSuffix();
         Result r = run("ip", "netns", "add", n);
         if (r.exit() != 0) {
             Assertions.fail("ip netns add " + n + " failed: " + r.output());

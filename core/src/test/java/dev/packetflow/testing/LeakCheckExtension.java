@@ -2,6 +2,8 @@ package dev.packetflow.testing;
 
 import dev.packetflow.net.core.LeakDetector;
 import java.util.List;
+import org.junit.jupiter.api.Assertions;
+import org.junit.jupiter.api.Assumptions;
 import org.junit.jupiter.api.extension.AfterEachCallback;
 import org.junit.jupiter.api.extension.BeforeEachCallback;
 import org.junit.jupiter.api.extension.ExtensionContext;
@@ -13,6 +15,25 @@ import org.junit.jupiter.api.extension.ExtensionContext;
  * buffer was allocated.
  */
 public final class LeakCheckExtension implements BeforeEachCallback, AfterEachCallback {
+    /**
+     * For a test that measures heap allocation ({@code *ZeroAllocTest}), which paranoid leak
+     * detection adds to (a stack trace per skb): returns when detection is off. Otherwise the test
+     * fails in the {@code zero-alloc} surefire execution (core/pom.xml; it sets
+     * {@code packetflow.zeroAlloc=required}, and detection on there means it is misconfigured),
+     * and skips elsewhere (e.g. named with {@code -Dtest}, which runs it in the default execution).
+     */
+    public static void requireDetectionOff() {
+        if (!LeakDetector.ENABLED) {
+            return;
+        }
+        String why = "paranoid leak detection allocates per skb";
+        if ("required".equals(System.getProperty("packetflow.zeroAlloc"))) {
+            Assertions.fail("the zero-alloc execution runs with leak detection on (" + why
+                    + "): check its argLine in core/pom.xml");
+        }
+        Assumptions.abort(why + "; this test runs in the zero-alloc execution (core/pom.xml)");
+    }
+
     @Override
     public void beforeEach(ExtensionContext context) {
         LeakDetector.reset();

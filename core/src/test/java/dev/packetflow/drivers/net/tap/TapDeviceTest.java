@@ -14,6 +14,7 @@ import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.net.ipv4.InetAddr;
 import dev.packetflow.testing.KernelNetns;
+import dev.packetflow.testing.NetnsTap;
 import java.io.File;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -22,9 +23,9 @@ import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.extension.RegisterExtension;
 
 /**
  * The TAP driver against the real Linux kernel: each test creates its own network namespace,
@@ -33,12 +34,16 @@ import org.junit.jupiter.api.Test;
  * (ARP both ways, raw IPv4 frames), so the tests need no IPv4 layer of ours.
  *
  * <p>Real time, with every wait bounded (5 s); the namespace and the TAP are deleted after each
- * test, also a failed one. Needs root: skipped otherwise, a failure under {@code CI=true}.
+ * test, also a failed one ({@link NetnsTap}). Needs root: skipped otherwise, a failure under
+ * {@code CI=true}.
  */
 class TapDeviceTest {
     static final int KERNEL_IP = InetAddr.parse("198.18.0.1");
     static final int OUR_IP = InetAddr.parse("198.18.0.2");
     static final Duration WAIT = Duration.ofSeconds(5);
+
+    @RegisterExtension
+    final NetnsTap env = NetnsTap.requiring().idle(RealTimeKernel.IdleStrategy.PARK).tapOpenedByTest();
 
     RealTimeKernel kernel;
     NetStack net;
@@ -49,40 +54,16 @@ class TapDeviceTest {
 
     @BeforeEach
     void setUp() {
-        KernelNetns.requireRoot();
-        kernel = new RealTimeKernel(1, RealTimeKernel.IdleStrategy.PARK);
-        net = NetStack.create(kernel, "pf");
-        ns = KernelNetns.create();
-        tapName = "pft" + KernelNetns.randomSuffix();
-    }
-
-    @AfterEach
-    void tearDown() {
-        try {
-            if (net != null) {
-                net.close();
-            }
-        } finally {
-            if (kernel != null) {
-                kernel.close();
-            }
-            if (ns != null) {
-                ns.close();
-            }
-            // A TAP left in the root namespace by a failed move: delete it too.
-            if (tapName != null && KernelNetns.run("ip", "link", "show", tapName).exit() == 0) {
-                KernelNetns.run("ip", "link", "del", tapName);
-            }
-        }
+        kernel = env.kernel();
+        net = env.net();
+        ns = env.ns();
+        tapName = env.tapName();
     }
 
     /** Creates the TAP, moves it into the namespace, configures both ends and brings ours up. */
     TapDevice openTap(TapBuilder b) {
         tap = b.name(tapName).mode(TapDevice.Mode.CREATE).open();
-        ns.moveIn(tapName);
-        ns.exec("sysctl", "-qw", "net.ipv6.conf." + tapName + ".disable_ipv6=1").check();
-        ns.ip("addr", "add", "198.18.0.1/24", "dev", tapName).check();
-        ns.ip("link", "set", tapName, "up").check();
+        env.configureKernelEnd();
         Dev.addTap(tap, (dev, skb, outgoing) -> {
             if (!outgoing) {
                 byte[] f = new byte[skb.tail - skb.macHeader];
@@ -290,10 +271,7 @@ class TapDeviceTest {
         NetStack simNet = NetStack.create(sim, "sim");
         try {
             TapDevice t = TapDevice.builder(simNet).name(tapName).mode(TapDevice.Mode.CREATE).open();
-            ns.moveIn(tapName);
-            ns.exec("sysctl", "-qw", "net.ipv6.conf." + tapName + ".disable_ipv6=1").check();
-            ns.ip("addr", "add", "198.18.0.1/24", "dev", tapName).check();
-            ns.ip("link", "set", tapName, "up").check();
+            env.configureKernelEnd();
             ns.ip("neigh", "replace", "198.18.0.2", "lladdr", Eth.macToString(t.mac()), "dev", tapName, "nud",
                     "permanent").check();
             List<byte[]> got = new CopyOnWriteArrayList<>();

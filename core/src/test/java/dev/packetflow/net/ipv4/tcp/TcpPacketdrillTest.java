@@ -13,21 +13,56 @@ import org.junit.jupiter.api.Test;
  */
 class TcpPacketdrillTest {
     final Pd pd = new Pd();
+    /** The listening socket of the last {@link #passiveOpen}. */
+    int listener;
 
     @AfterEach
     void close() {
         pd.close();
     }
 
+    /**
+     * The passive open most scripts begin with: {@code listen(1)}, the peer's SYN, our SYN-ACK (the
+     * options checked as the script writes them), the peer's ACK, {@code accept()}; returns the
+     * accepted socket ({@link #listener} is the listening one). Each argument is the script's
+     * line: a {@code +t} prefix moves the clock first ({@code "+.1 S 0:0(0) ..."} is
+     * {@code pd.t(.1).in("S 0:0(0) ...")}); without one, the clock stays.
+     */
+    int passiveOpen(String syn, String synAck, String ack) {
+        handshake(syn, synAck, ack);
+        return pd.accept(listener);
+    }
+
+    /** {@link #passiveOpen(String, String, String)} with the {@code accept()} at {@code +acceptAfter}. */
+    int passiveOpen(String syn, String synAck, String ack, double acceptAfter) {
+        handshake(syn, synAck, ack);
+        return pd.t(acceptAfter).accept(listener);
+    }
+
+    private void handshake(String syn, String synAck, String ack) {
+        listener = pd.listen(1);
+        pd.in(at(syn));
+        pd.out(at(synAck));
+        pd.in(at(ack));
+    }
+
+    /** Runs a script line's {@code +t} prefix, if it has one ({@link Pd#t}); returns the rest. */
+    String at(String line) {
+        if (!line.startsWith("+")) {
+            return line;
+        }
+        int space = line.indexOf(' ');
+        pd.t(Double.parseDouble(line.substring(1, space)));
+        return line.substring(space + 1);
+    }
+
     /** linux tcp_basic_server.pkt */
     @Test
     void tcpBasicServer() {
-        int l = pd.listen(1);
-        pd.in("S 0:0(0) win 65535 <mss 1000,sackOK,nop,nop,nop,wscale 8>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
-        pd.in(". 1:1(0) ack 1 win 257");
-        int fd = pd.accept(l);
-        assertThat(pd.sys.close(l)).isZero();
+        int fd = passiveOpen("S 0:0(0) win 65535 <mss 1000,sackOK,nop,nop,nop,wscale 8>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>",
+                ". 1:1(0) ack 1 win 257");
+        assertThat(pd.sys.close(listener)).isZero();
         pd.in("P. 1:1001(1000) ack 1 win 257");
         pd.out(". 1:1(0) ack 1001");
         assertThat(pd.read(fd, 1000)).isEqualTo(1000);
@@ -60,11 +95,9 @@ class TcpPacketdrillTest {
     /** linux tcp_close_no_rst.pkt (--mss=1000) */
     @Test
     void tcpCloseNoRst() {
-        int l = pd.listen(1);
-        pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK>");
-        pd.t(.1).in(". 1:1(0) ack 1 win 32792");
-        int fd = pd.accept(l);
+        int fd = passiveOpen("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK>",
+                "+.1 . 1:1(0) ack 1 win 32792");
         pd.in(". 1:1001(1000) ack 1 win 32792");
         pd.out(". 1:1(0) ack 1001");
         assertThat(pd.read(fd, 1000)).isEqualTo(1000);
@@ -78,11 +111,9 @@ class TcpPacketdrillTest {
     /** google ts_recent/invalid_ack.pkt (with current Linux's challenge ACK) */
     @Test
     void invalidAck_challengeAckAndTsRecentKept() {
-        int l = pd.listen(1);
-        pd.t(.1).in("S 0:0(0) win 20000 <mss 1000,sackOK,TS val 100 ecr 0>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 100 ecr 100>");
-        pd.t(.1).in(". 1:1(0) ack 1 win 20000 <nop,nop,TS val 200 ecr 100>");
-        pd.accept(l);
+        passiveOpen("+.1 S 0:0(0) win 20000 <mss 1000,sackOK,TS val 100 ecr 0>",
+                "S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 100 ecr 100>",
+                "+.1 . 1:1(0) ack 1 win 20000 <nop,nop,TS val 200 ecr 100>");
         pd.in("F. 1:1(0) ack 9999 win 20000 <nop,nop,TS val 200000 ecr 100>");
         pd.out(". 1:1(0) ack 1 <nop,nop,TS val 200 ecr 200>");
         pd.in(". 1:1001(1000) ack 1 win 20000 <nop,nop,TS val 201 ecr 100>");
@@ -92,11 +123,9 @@ class TcpPacketdrillTest {
     /** gvisor no_rst_to_rst.pkt */
     @Test
     void noRstToRst() {
-        int l = pd.listen(1);
-        pd.in("S 0:0(0) win 32792 <mss 1460,sackOK,nop,nop,nop,wscale 7>");
-        pd.out("S. 0:0(0) ack 1 <...>");
-        pd.in("P. 1:1(0) ack 1 win 257");
-        int fd = pd.t(.1).accept(l);
+        int fd = passiveOpen("S 0:0(0) win 32792 <mss 1460,sackOK,nop,nop,nop,wscale 7>",
+                "S. 0:0(0) ack 1 <...>",
+                "P. 1:1(0) ack 1 win 257", .1);
         pd.t(.2).in("R 1:1(0) win 0");
         pd.t(.3);
         assertThat(pd.read(fd, 4)).isEqualTo(-Errno.ECONNRESET.code);
@@ -107,11 +136,9 @@ class TcpPacketdrillTest {
     /** google fast_retransmit/fr-4pkt-sack.pkt */
     @Test
     void fr4pktSack() {
-        int l = pd.listen(1);
-        pd.t(.1).in("S 0:0(0) win 32792 <mss 1460,sackOK,nop,nop,nop,wscale 7>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
-        pd.t(.1).in(". 1:1(0) ack 1 win 257");
-        int fd = pd.accept(l);
+        int fd = passiveOpen("+.1 S 0:0(0) win 32792 <mss 1460,sackOK,nop,nop,nop,wscale 7>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>",
+                "+.1 . 1:1(0) ack 1 win 257");
         assertThat(pd.write(fd, 5840)).isEqualTo(5840);
         pd.out("P. 1:5841(5840) ack 1");
         pd.t(.1).in(". 1:1(0) ack 1 win 257 <sack 1461:2921,nop,nop>");
@@ -129,11 +156,9 @@ class TcpPacketdrillTest {
     /** google fast_retransmit/fr-4pkt.pkt (no SACK: NewReno) */
     @Test
     void fr4pktNoSack() {
-        int l = pd.listen(1);
-        pd.t(.1).in("S 0:0(0) win 32792 <mss 1460,nop,wscale 7>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>");
-        pd.t(.1).in(". 1:1(0) ack 1 win 257");
-        int fd = pd.accept(l);
+        int fd = passiveOpen("+.1 S 0:0(0) win 32792 <mss 1460,nop,wscale 7>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>",
+                "+.1 . 1:1(0) ack 1 win 257");
         assertThat(pd.write(fd, 5840)).isEqualTo(5840);
         pd.out("P. 1:5841(5840) ack 1");
         pd.t(.1).in(". 1:1(0) ack 1 win 257");
@@ -154,11 +179,9 @@ class TcpPacketdrillTest {
         // 25 ms (min_rtt / 4) + TCP_TIMEOUT_MIN rounds to 36 ms at HZ=250, the 40 ms the script
         // expects within its tolerance; at HZ=1000 Linux fires at 27 ms
         pd.net.tcp().sysctl().setHz(250);
-        int l = pd.listen(1);
-        pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
-        pd.t(.1).in(". 1:1(0) ack 1 win 320");
-        int fd = pd.accept(l);
+        int fd = passiveOpen("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>",
+                "+.1 . 1:1(0) ack 1 win 320");
         assertThat(pd.write(fd, 4000)).isEqualTo(4000);
         pd.out("P. 1:4001(4000) ack 1");
         pd.t(.1).in(". 1:1(0) ack 1 win 320 <sack 3001:4001,nop,nop>");
@@ -168,11 +191,9 @@ class TcpPacketdrillTest {
     /** google limited_transmit/limited-transmit-no-sack.pkt */
     @Test
     void limitedTransmitNoSack() {
-        int l = pd.listen(1);
-        pd.t(.1).in("S 0:0(0) win 32792 <mss 1000,nop,wscale 7>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>");
-        pd.t(.1).in(". 1:1(0) ack 1 win 320");
-        int fd = pd.accept(l);
+        int fd = passiveOpen("+.1 S 0:0(0) win 32792 <mss 1000,nop,wscale 7>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>",
+                "+.1 . 1:1(0) ack 1 win 320");
         assertThat(pd.write(fd, 15000)).isEqualTo(15000);
         pd.out("P. 1:10001(10000) ack 1");
         pd.t(.11).in(". 1:1(0) ack 1 win 320");
@@ -198,11 +219,9 @@ class TcpPacketdrillTest {
     /** google fast_recovery/prr-ss-30pkt-lost1_4.pkt */
     @Test
     void prrSlowStart30pktLost1to4() {
-        int l = pd.listen(1);
-        pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
-        pd.t(.01).in(". 1:1(0) ack 1 win 320");
-        int fd = pd.accept(l);
+        int fd = passiveOpen("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>",
+                "+.01 . 1:1(0) ack 1 win 320");
         assertThat(pd.write(fd, 10000)).isEqualTo(10000);
         pd.out("P. 1:10001(10000) ack 1");
         pd.t(.01).in(". 1:1(0) ack 1 win 320 <sack 4001:5001,nop,nop>");
@@ -227,11 +246,9 @@ class TcpPacketdrillTest {
     /** google fast_recovery/prr-ss-ack-below-snd_una-cubic.pkt */
     @Test
     void prrAckBelowSndUna() {
-        int l = pd.listen(1);
-        pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 8>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
-        pd.t(.01).in(". 1:1(0) ack 1 win 320");
-        int fd = pd.accept(l);
+        int fd = passiveOpen("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 8>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>",
+                "+.01 . 1:1(0) ack 1 win 320");
         assertThat(pd.write(fd, 10000)).isEqualTo(10000);
         pd.out("P. 1:10001(10000) ack 1");
         pd.t(.01).in(". 1:1(0) ack 1 win 320 <sack 1001:2001,nop,nop>");
@@ -267,11 +284,9 @@ class TcpPacketdrillTest {
     /** google close/close-remote-fin-then-close.pkt */
     @Test
     void closeRemoteFinThenClose() {
-        int l = pd.listen(1);
-        pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
-        pd.in(". 1:1(0) ack 1 win 257");
-        int fd = pd.accept(l);
+        int fd = passiveOpen("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>",
+                ". 1:1(0) ack 1 win 257");
         pd.t(.01).in("F. 1:1(0) ack 1 win 257");
         pd.out(". 1:1(0) ack 2");
         assertThat(pd.read(fd, 1000)).isZero();
@@ -283,12 +298,11 @@ class TcpPacketdrillTest {
         pd.out("R 2:2(0)");
     }
 
+    /** The shutdown scripts' passive open, the ACK at {@code +ackDelay}. */
     int acceptedAfterHandshake(double ackDelay) {
-        int l = pd.listen(1);
-        pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
-        pd.t(ackDelay).in(". 1:1(0) ack 1 win 257");
-        return pd.accept(l);
+        return passiveOpen("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>",
+                "+" + ackDelay + " . 1:1(0) ack 1 win 257");
     }
 
     /** google shutdown/shutdown-rd-close.pkt */
@@ -365,12 +379,11 @@ class TcpPacketdrillTest {
         pd.out(".  2:2(0) ack 1002");
     }
 
+    /** The eor scripts' passive open. */
     int eorAccepted() {
-        int l = pd.listen(1);
-        pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 10>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
-        pd.t(.01).in(". 1:1(0) ack 1 win 514");
-        return pd.accept(l);
+        return passiveOpen("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 10>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>",
+                "+.01 . 1:1(0) ack 1 win 514");
     }
 
     /** google eor/no-coalesce-large.pkt */
@@ -430,12 +443,10 @@ class TcpPacketdrillTest {
     /** google ts_recent/fin_tsval.pkt */
     @Test
     void finTsval() {
-        int l = pd.listen(1);
-        pd.in("S 0:0(0) win 20000 <mss 1000,sackOK,TS val 100 ecr 0>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 100 ecr 100>");
-        long synAckTs = pd.lastTsVal();
-        pd.t(.1).in(". 1:1(0) ack 1 win 20000 <nop,nop,TS val 200 ecr 100>");
-        int fd = pd.accept(l);
+        int fd = passiveOpen("S 0:0(0) win 20000 <mss 1000,sackOK,TS val 100 ecr 0>",
+                "S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 100 ecr 100>",
+                "+.1 . 1:1(0) ack 1 win 20000 <nop,nop,TS val 200 ecr 100>");
+        long synAckTs = pd.lastTsVal(); // still the SYN-ACK's: only what we send sets it
         pd.t(1);
         assertThat(pd.sys.close(fd)).isZero();
         pd.out("F. 1:1(0) ack 1 <nop,nop,TS val 1200 ecr 200>");
@@ -447,11 +458,9 @@ class TcpPacketdrillTest {
     /** google ioctl/ioctl-siocinq-fin.pkt */
     @Test
     void ioctlSiocinqFin() {
-        int l = pd.listen(1);
-        pd.t(.1).in("S 0:0(0) win 20000 <mss 1000,sackOK,nop,nop>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK>");
-        pd.t(.1).in(". 1:1(0) ack 1 win 20000");
-        int fd = pd.accept(l);
+        int fd = passiveOpen("+.1 S 0:0(0) win 20000 <mss 1000,sackOK,nop,nop>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK>",
+                "+.1 . 1:1(0) ack 1 win 20000");
         pd.in("P. 1:1001(1000) ack 1 win 257");
         pd.out(". 1:1(0) ack 1001");
         int[] v = new int[1];
@@ -478,11 +487,9 @@ class TcpPacketdrillTest {
     /** google mss/mss-getsockopt-tcp_maxseg-server.pkt */
     @Test
     void mssGetsockoptServer() {
-        int l = pd.listen(1);
-        pd.t(.1).in("S 0:0(0) win 32792 <mss 1100,nop,wscale 8>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>");
-        pd.t(.1).in(". 1:1(0) ack 1 win 257");
-        int fd = pd.t(.1).accept(l);
+        int fd = passiveOpen("+.1 S 0:0(0) win 32792 <mss 1100,nop,wscale 8>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>",
+                "+.1 . 1:1(0) ack 1 win 257", .1);
         int[] v = new int[1];
         pd.t(.1);
         assertThat(pd.sys.getsockopt(fd, SOL_TCP, TcpSockOpts.TCP_MAXSEG, v)).isZero();
@@ -523,11 +530,9 @@ class TcpPacketdrillTest {
     /** google blocking/blocking-read.pkt */
     @Test
     void blockingRead() {
-        int l = pd.listen(1);
-        pd.t(.1).in("S 0:0(0) win 32792 <mss 1000,nop,wscale 7>");
-        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>");
-        pd.t(.1).in(". 1:1(0) ack 1 win 257");
-        int fd = pd.accept(l);
+        int fd = passiveOpen("+.1 S 0:0(0) win 32792 <mss 1000,nop,wscale 7>",
+                "S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>",
+                "+.1 . 1:1(0) ack 1 win 257");
         Pd.Call read = pd.blocking(fd, () -> pd.sys.recv(fd, java.nio.ByteBuffer.allocate(2000), 0));
         pd.t(.1).in("P. 1:2001(2000) ack 1 win 257");
         pd.out(". 1:1(0) ack 2001");

@@ -1,10 +1,9 @@
 package dev.packetflow.net.ipv4.tcp;
 
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
 import dev.packetflow.drivers.net.wire.WireConditions;
-import dev.packetflow.net.core.LeakDetector;
+import dev.packetflow.testing.LeakCheckExtension;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
@@ -12,11 +11,12 @@ import org.junit.jupiter.api.Test;
  * Allocation per segment in steady state: the whole path (send, tcp_write_xmit, IP, veth, NAPI,
  * tcp_v4_rcv, fast path, ACK processing, recv) runs on the simulation's thread, so its allocated
  * bytes are what the stack allocates. Paranoid leak detection records a stack trace per skb, so
- * this test only runs without it:
+ * this test runs without it, in a surefire execution of its own ({@code zero-alloc} in
+ * core/pom.xml, for every {@code *ZeroAllocTest}) that every test run naming no tests with
+ * {@code -Dtest} includes, CI's too ({@link LeakCheckExtension#requireDetectionOff}). Alone:
  *
  * <pre>
- * ./mvnw -o -q -pl core test -Dtest=TcpZeroAllocTest \
- *     -DargLine="-Dpacketflow.leakDetection=off --enable-native-access=ALL-UNNAMED"
+ * ./mvnw -o -q -pl core test-compile surefire:test@zero-alloc
  * </pre>
  */
 class TcpZeroAllocTest {
@@ -43,13 +43,13 @@ class TcpZeroAllocTest {
 
     @Test
     void steadyState_perfectWire_allocatesNothingPerSegment() {
-        assumeFalse(LeakDetector.ENABLED, "paranoid leak detection allocates per skb");
+        LeakCheckExtension.requireDetectionOff();
         assertThat(bytesPerSegment(WireConditions.PERFECT, 20 << 20, 50 << 20)).isLessThan(1.0);
     }
 
     @Test
     void lossAndReordering_recoveryPathsAllocateLittle() {
-        assumeFalse(LeakDetector.ENABLED, "paranoid leak detection allocates per skb");
+        LeakCheckExtension.requireDetectionOff();
         WireConditions w = WireConditions.builder().delay(Duration.ofMillis(5)).loss(0.02).reorder(0.05).build();
         assertThat(bytesPerSegment(w, 10 << 20, 60 << 20)).isLessThan(4.0);
     }
