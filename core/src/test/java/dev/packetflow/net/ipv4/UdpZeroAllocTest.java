@@ -2,10 +2,9 @@ package dev.packetflow.net.ipv4;
 
 import static dev.packetflow.net.socket.Uapi.*;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.junit.jupiter.api.Assumptions.assumeFalse;
 
-import dev.packetflow.net.core.LeakDetector;
 import dev.packetflow.net.socket.MsgHdr;
+import dev.packetflow.testing.LeakCheckExtension;
 import dev.packetflow.net.socket.SockAddrIn;
 import org.junit.jupiter.api.Test;
 
@@ -59,13 +58,13 @@ class UdpZeroAllocTest {
 
     @Test
     void steadyState_withoutControlMessages_allocatesNothingPerDatagram() {
-        assumeFalse(LeakDetector.ENABLED, "paranoid leak detection allocates per skb");
+        LeakCheckExtension.requireDetectionOff(); // paranoid leak detection allocates per skb
         assertThat(bytesPerDatagram(false, 50_000, 100_000)).isLessThan(1.0);
     }
 
     @Test
     void steadyState_withPktinfoTtlTosAndTimestamp_allocatesNothingPerDatagram() {
-        assumeFalse(LeakDetector.ENABLED, "paranoid leak detection allocates per skb");
+        LeakCheckExtension.requireDetectionOff(); // paranoid leak detection allocates per skb
         assertThat(bytesPerDatagram(true, 50_000, 100_000)).isLessThan(1.0);
     }
 }
