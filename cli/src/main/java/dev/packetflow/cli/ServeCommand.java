@@ -90,6 +90,11 @@ final class ServeCommand implements Callable<Integer> {
                     + " 3 s so that the JIT has compiled them when traffic comes (default: on)")
     boolean warmup;
 
+    @Option(names = "--poll-us", defaultValue = "200", paramLabel = "US",
+            description = "the TAP's interrupt thread polls up to US µs for the next frame before it sleeps,"
+                    + " adapting like Linux's cpuidle-haltpoll (default 200; 0: sleep at once)")
+    int pollUs;
+
     @Option(names = "--idle", hidden = true, defaultValue = "PARK",
             description = "how ksoftirqd waits for work: SPIN, BACKOFF or PARK (default)")
     RealTimeKernel.IdleStrategy idle;
@@ -152,7 +157,10 @@ final class ServeCommand implements Callable<Integer> {
             Loopback.create(net);
             net.exec("ip link set lo up");
             net.exec("ip addr add 127.0.0.1/8 dev lo");
-            var b = TapDevice.builder(net).name(tapName).mode(m).vnetHdr(vnetHdr);
+            if (pollUs < 0) {
+                throw new CommandLine.ParameterException(spec.commandLine(), "--poll-us must not be negative");
+            }
+            var b = TapDevice.builder(net).name(tapName).mode(m).vnetHdr(vnetHdr).pollMaxMicros(pollUs);
             if (mac != null) {
                 b.mac(macAddr);
             }

@@ -18,6 +18,7 @@ public final class TapBuilder {
     private long mac;
     private String path = TunFile.DEFAULT_PATH;
     private Boolean irqThread;
+    private int pollMaxMicros;
 
     TapBuilder(NetStack net) {
         if (net == null) {
@@ -84,6 +85,19 @@ public final class TapBuilder {
     }
 
     /**
+     * Lets the interrupt thread poll for up to {@code micros} µs before it sleeps, adapting the
+     * window as Linux's {@code cpuidle-haltpoll} does (see {@link TapDevice#setPollMaxMicros}).
+     * Default 0: it sleeps as soon as the fd is drained.
+     */
+    public TapBuilder pollMaxMicros(int micros) {
+        if (micros < 0) {
+            throw new IllegalArgumentException("poll window must not be negative: " + micros);
+        }
+        this.pollMaxMicros = micros;
+        return this;
+    }
+
+    /**
      * Opens {@code /dev/net/tun}, attaches or creates the interface, sets up offloads and
      * registers the device (down) in the stack. On failure nothing is left behind.
      *
@@ -146,6 +160,7 @@ public final class TapBuilder {
             TapDevice dev = new TapDevice(actual, f, vnetHdrSize, m, thread);
             if (thread && !net.kernel().deterministic()) {
                 dev.enableSoftirqOnIrqExit();
+                dev.setPollMaxMicros(pollMaxMicros);
             }
             try {
                 net.addDevice(dev);

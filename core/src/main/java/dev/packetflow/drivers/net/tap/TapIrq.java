@@ -208,8 +208,15 @@ final class TapIrq {
      * interrupt, too few for on-stack replacement, so its body would stay interpreted.
      */
     private long waitAndHandle(Handler h, int periodMs, long nextNs) {
-        long waitMs = Math.max(0, (nextNs - System.nanoTime()) / 1_000_000L);
-        int events = waitOnce((int) Math.min(waitMs, periodMs));
+        int events = pollNs > 0 ? pollBriefly() : 0;
+        if (events == 0 && !stop) {
+            long waitMs = Math.max(0, (nextNs - System.nanoTime()) / 1_000_000L);
+            long t0 = pollMaxNs > 0 ? System.nanoTime() : 0;
+            events = waitOnce((int) Math.min(waitMs, periodMs));
+            if (pollMaxNs > 0 && events != 0) {
+                adjustPoll(pollNs + System.nanoTime() - t0); // idle: the failed poll and the sleep
+            }
+        }
         if (stop) {
             return nextNs;
         }
@@ -221,6 +228,74 @@ final class TapIrq {
             return System.nanoTime() + periodMs * 1_000_000L;
         }
         return nextNs;
+    }
+
+    // ------------------------------------------------------------------ polling before sleeping
+
+    /**
+     * Most nanoseconds the thread polls for the next event before it sleeps in {@code epoll_wait};
+     * 0: never polls. Linux's {@code cpuidle-haltpoll} governor does this for an idle vCPU
+     * ({@code guest_halt_poll_ns}, 200 µs by default), and for the same reason: waking a thread
+     * whose vCPU has halted costs a VM exit and entry, tens of microseconds, while a request and
+     * its answer are often closer together than that. The window adapts as haltpoll's does.
+     */
+    private volatile long pollMaxNs;
+    /** The current window: grows when a sleep was shorter than the maximum, shrinks when longer. */
+    private long pollNs;
+    /** haltpoll's {@code guest_halt_poll_grow_start}. */
+    static final long POLL_GROW_START_NS = 50_000;
+
+    /** Sets the largest polling window (0 turns polling off). */
+    void setPollMaxNs(long ns) {
+        pollMaxNs = Math.max(0, ns);
+        if (ns <= 0) {
+            pollNs = 0;
+        }
+    }
+
+    long pollMaxNs() {
+        return pollMaxNs;
+    }
+
+    /** The current polling window, for status and tests. */
+    long pollNs() {
+        return pollNs;
+    }
+
+    /** Polls ({@code epoll_wait} with no timeout) for up to the current window; returns the tun fd's events. */
+    private int pollBriefly() {
+        long end = System.nanoTime() + pollNs;
+        do {
+            int events = waitOnce(0);
+            if (events != 0 || stop) {
+                return events;
+            }
+            Thread.onSpinWait();
+        } while (System.nanoTime() - end < 0);
+        return 0;
+    }
+
+    /**
+     * Linux: {@code drivers/cpuidle/governors/haltpoll.c adjust_poll_limit()}. After an idle
+     * period of {@code idleNs} (a poll that found nothing, then a sleep) that ended in an event:
+     * had the window been long enough, polling would have caught it (idle under the maximum): grow
+     * the window (from 50 µs, doubling, up to the maximum); idle longer than the maximum: polling
+     * cannot pay, shrink it (halve, and to 0 under the start value).
+     */
+    private void adjustPoll(long idleNs) {
+        pollNs = adjustPollNs(pollNs, pollMaxNs, idleNs);
+    }
+
+    /** {@link #adjustPoll}'s rule: the next window after {@code idleNs} of idle with window {@code cur}. */
+    static long adjustPollNs(long cur, long max, long idleNs) {
+        if (idleNs > cur && idleNs <= max) {
+            return cur == 0 ? Math.min(POLL_GROW_START_NS, max) : Math.min(cur * 2, max);
+        }
+        if (idleNs > max) {
+            cur /= 2;
+            return cur < POLL_GROW_START_NS ? 0 : cur;
+        }
+        return cur;
     }
 
     /** Stops the thread and waits for it (bounded); the epoll set stays. */
