@@ -264,16 +264,26 @@ final class TapIrq {
 
     /** Polls ({@code epoll_wait} with no timeout) for up to the current window; returns the tun fd's events. */
     private int pollBriefly() {
-        long end = System.nanoTime() + pollNs;
+        long now = System.nanoTime();
+        long end = now + pollNs;
         do {
             int events = waitOnce(0);
             if (events != 0 || stop) {
                 return events;
             }
-            Thread.onSpinWait();
-        } while (System.nanoTime() - end < 0);
+            // Look again in a little while, not at once: each look takes the locks and cache
+            // lines of the queue the kernel is filling, slowing the writer on the other side.
+            long next = now + POLL_CHECK_NS;
+            do {
+                Thread.onSpinWait();
+                now = System.nanoTime();
+            } while (now - next < 0);
+        } while (now - end < 0);
         return 0;
     }
+
+    /** Time between two looks at the fd while polling: a few frames' worth at line rate. */
+    static final long POLL_CHECK_NS = 2_000;
 
     /**
      * Linux: {@code drivers/cpuidle/governors/haltpoll.c adjust_poll_limit()}. After an idle
