@@ -48,7 +48,10 @@ import java.util.regex.Pattern;
  *       from namespace A to namespace B.
  *   <li><b>c_write, c_read</b>: the plain C loop in {@code bench/src/main/c/tap_ref.c} over a TAP in
  *       the same namespace, when {@code --ref PATH} gives it or {@code cc} can build it from the
- *       source tree.
+ *       source tree. The kernel-side generator and the reader share the machine's cores, so one
+ *       pair of figures can swing by 20 %: packetflow's write and read and the C loop's run
+ *       alternately for {@link #ROUNDS} rounds, and <b>tap_write_N_vs_c</b>/<b>tap_read_N_vs_c</b>
+ *       compare the medians (every round's pair is printed as a comment).
  * </ul>
  *
  * Allocation per frame is measured on the threads that do the work (the sender for write, the
@@ -148,14 +151,28 @@ public final class TapBench implements Scenario {
                 net.addPacketHandler(ETH_P_TEST, counter);
                 net.devices().open(tap);
                 for (int size : SIZES) {
-                    write(out, tap, size, seconds, false);
+                    double[] w = new double[ROUNDS];
+                    double[] r = new double[ROUNDS];
+                    double[] cw = new double[ROUNDS];
+                    double[] cr = new double[ROUNDS];
+                    w[0] = write(out, tap, size, seconds, false);
                     write(out, tap, size, seconds, true);
                     vethBlast(out, "kernel_veth_write_", nsA, va, nsB, vb, size, seconds, false);
-                    read(out, tap, ns, name, size, seconds, received);
+                    r[0] = read(out, tap, ns, name, size, seconds, received);
                     vethBlast(out, "kernel_veth_read_", nsA, va, nsB, vb, size, seconds, true);
                     if (ref != null) {
-                        refWrite(out, td, ref, ns, size, seconds);
-                        refRead(out, td, ref, ns, size, seconds);
+                        cw[0] = refWrite(out, td, ref, ns, size, seconds);
+                        cr[0] = refRead(out, td, ref, ns, size, seconds);
+                        // The reader and the kernel-side generator share the machine's cores, so one
+                        // pair of figures swings by 20 %: more rounds, alternating, and the medians.
+                        for (int i = 1; i < ROUNDS; i++) {
+                            w[i] = write(QUIET, tap, size, seconds, false);
+                            cw[i] = refWrite(QUIET, td, ref, ns, size, seconds);
+                            r[i] = read(QUIET, tap, ns, name, size, seconds, received);
+                            cr[i] = refRead(QUIET, td, ref, ns, size, seconds);
+                        }
+                        versusC(out, "write", size, w, cw);
+                        versusC(out, "read", size, r, cr);
                     }
                 }
                 TapRoundTrips.run(out, td, net, tap, ns, name, nsA, nsB, seconds);
@@ -260,9 +277,38 @@ public final class TapBench implements Scenario {
         }
     }
 
+    /**
+     * Rounds of packetflow against the C loop per size and direction (medians printed):
+     * {@code -Dpacketflow.bench.tap.rounds=N}, default 3.
+     */
+    static final int ROUNDS = Math.max(1, Integer.getInteger("packetflow.bench.tap.rounds", 3));
+    /** Where the figures of the extra rounds go: only their medians are printed. */
+    private static final PrintStream QUIET = new PrintStream(java.io.OutputStream.nullOutputStream());
+
+    /** Prints both medians over the rounds and packetflow's as a share of C's, with every round's pair. */
+    private static void versusC(PrintStream out, String dir, int size, double[] pf, double[] c) {
+        double mp = median(pf);
+        double mc = median(c);
+        StringBuilder rounds = new StringBuilder();
+        for (int i = 0; i < pf.length; i++) {
+            rounds.append(String.format(java.util.Locale.ROOT, " %.0f/%.0f", pf[i], c[i]));
+        }
+        out.println("# tap " + dir + " " + size + " B, packetflow/C per round:" + rounds);
+        Scenario.figure(out, "tap_" + dir + "_" + size + "_median", mp, "frames/s");
+        Scenario.figure(out, "c_" + dir + "_" + size + "_median", mc, "frames/s");
+        Scenario.figure(out, "tap_" + dir + "_" + size + "_vs_c", mc == 0 ? 0 : 100 * mp / mc, "%");
+    }
+
+    static double median(double[] v) {
+        double[] s = v.clone();
+        java.util.Arrays.sort(s);
+        int n = s.length;
+        return n % 2 == 1 ? s[n / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    }
+
     // ------------------------------------------------------------------ packetflow
 
-    private static void write(PrintStream out, TapDevice tap, int size, double seconds, boolean direct) {
+    private static double write(PrintStream out, TapDevice tap, int size, double seconds, boolean direct) {
         writeLoop(tap, size, 2.0, direct); // warm-up: JIT (C2 must inline the downcalls for 0 B/frame)
         com.sun.management.ThreadMXBean mx = threadMx();
         long tx0 = tap.stats().txPackets();
@@ -275,6 +321,7 @@ public final class TapBench implements Scenario {
         String what = "tap_write_" + size + (direct ? "_direct" : "_qdisc");
         Scenario.figure(out, what, frames * 1e9 / ns, "frames/s");
         Scenario.figure(out, what + "_alloc", (double) alloc / Math.max(1, frames), "B/frame");
+        return frames * 1e9 / ns;
     }
 
     private static void writeLoop(TapDevice tap, int size, double seconds, boolean direct) {
@@ -305,7 +352,7 @@ public final class TapBench implements Scenario {
         }
     }
 
-    private static void read(PrintStream out, TapDevice tap, String ns, String ifname, int size, double seconds,
+    private static double read(PrintStream out, TapDevice tap, String ns, String ifname, int size, double seconds,
             AtomicLong received) throws InterruptedException {
         byte[] frame = testFrame(tap.mac(), tap.kernelMac(), size);
         com.sun.management.ThreadMXBean mx = threadMx();
@@ -351,6 +398,7 @@ public final class TapBench implements Scenario {
         if (b.error != null) {
             out.println("# blaster: " + b.error);
         }
+        return frames * 1e9 / ns1;
     }
 
     /** Returns when {@code received} has stopped moving for 10 ms (at most a second). */
@@ -415,7 +463,7 @@ public final class TapBench implements Scenario {
 
     // ------------------------------------------------------------------ the C baseline
 
-    private static void refWrite(PrintStream out, Teardown td, String ref, String ns, int size, double seconds)
+    private static double refWrite(PrintStream out, Teardown td, String ref, String ns, int size, double seconds)
             throws Exception {
         // Count-based in C: aim at about the measured time with a first short calibration run.
         String rate = refRun(td, ref, ns, "write", size, 200_000, seconds, null);
@@ -423,13 +471,15 @@ public final class TapBench implements Scenario {
         long count = (long) Math.max(100_000, Math.min(50_000_000, fps * seconds));
         fps = parseRate(refRun(td, ref, ns, "write", size, count, seconds, null));
         Scenario.figure(out, "c_write_" + size, fps, "frames/s");
+        return fps;
     }
 
-    private static void refRead(PrintStream out, Teardown td, String ref, String ns, int size, double seconds)
+    private static double refRead(PrintStream out, Teardown td, String ref, String ns, int size, double seconds)
             throws Exception {
         double fps = parseRate(refRun(td, ref, ns, "read", size, 0, seconds,
                 testFrame(-1L, 0x02_00_00_00_00_01L, size)));
         Scenario.figure(out, "c_read_" + size, fps, "frames/s");
+        return fps;
     }
 
     /** Runs tap_ref in the namespace (it creates its own TAP there), configures the TAP, lets it go. */
