@@ -265,6 +265,20 @@ class TapDeviceTest {
     }
 
     @Test
+    void pollingBeforeSleeping_floodPingFromKernel_everyEchoAnswered() {
+        KernelNetns.requireRoot("ping");
+        // As packetflow serve runs it: irq-exit softirq, edge-triggered fd, a 200 µs poll window.
+        openTap(TapDevice.builder(net).pollMaxMicros(200));
+        ns.exec("ping", "-c", "1", "-W", "2", "198.18.0.2").check(); // ARP both ways first
+
+        KernelNetns.Result r = ns.exec("ping", "-f", "-c", "2000", "-w", "20", "198.18.0.2");
+
+        assertThat(r.output()).contains("2000 packets transmitted, 2000 received");
+        // Sparse traffic afterwards still wakes it: the window may have shrunk to 0 meanwhile.
+        ns.exec("ping", "-c", "3", "-i", "0.3", "-W", "2", "198.18.0.2").check();
+    }
+
+    @Test
     void deterministicKernel_noThread_pollEventsLetsFramesIn() {
         KernelNetns.requireRoot("bash");
         Simulation sim = new Simulation(3);
