@@ -257,6 +257,24 @@ public final class TcpSocket implements AutoCloseable {
         return readResult(sys.read(fd, b, off, len));
     }
 
+    /**
+     * Drops up to {@code max} bytes of what arrived without copying them anywhere: Linux's
+     * {@code recv(fd, NULL, max, MSG_TRUNC)} on a TCP socket. Waits as {@link #read(ByteBuffer)}
+     * does (timeout, {@code SO_RCVLOWAT}); returns the bytes dropped, -1 at end of stream. The
+     * sender's window opens as for a read. {@code getInputStream().skip(n)} uses it.
+     */
+    public int skip(int max) throws IOException {
+        ensureOpen();
+        if (max <= 0) {
+            return 0;
+        }
+        // MSG_TRUNC: the length bounds what is dropped; the buffer is never written.
+        return readResult(sys.recvfrom(fd, SKIP_NOWHERE, 0, Math.min(max, SKIP_NOWHERE.length), MSG_TRUNC, null));
+    }
+
+    /** Stands for recv's NULL buffer under MSG_TRUNC: only its length is used. */
+    private static final byte[] SKIP_NOWHERE = new byte[1 << 20];
+
     private int readResult(int r) throws IOException {
         if (r > 0) {
             return r;
@@ -388,6 +406,13 @@ public final class TcpSocket implements AutoCloseable {
         @Override
         public int available() throws IOException {
             return TcpSocket.this.available();
+        }
+
+        /** Drops up to {@code n} bytes without copying them ({@link TcpSocket#skip}); 0 at end of stream. */
+        @Override
+        public long skip(long n) throws IOException {
+            int r = TcpSocket.this.skip((int) Math.min(n, Integer.MAX_VALUE));
+            return Math.max(r, 0);
         }
 
         @Override

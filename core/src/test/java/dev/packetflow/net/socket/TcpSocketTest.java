@@ -195,6 +195,42 @@ class TcpSocketTest {
         assertThat(got.get()).isEqualTo("byte buffers");
     }
 
+    @Test
+    void skip_dropsBytesWithoutCopying_thenReadGoesOn_andEndOfStreamIsMinusOne() throws Exception {
+        AtomicInteger skipped = new AtomicInteger();
+        AtomicReference<String> rest = new AtomicReference<>();
+        AtomicInteger atEnd = new AtomicInteger(99);
+        AtomicLong streamSkip = new AtomicLong(-1);
+        try (TcpServerSocket server = TcpServerSocket.open(b, B_7, 8)) {
+            app.start(() -> {
+                try (TcpSocket c = server.accept()) {
+                    c.setReceiveLowWatermark(16); // wait for the whole message before skipping
+                    skipped.set(c.skip(10));
+                    byte[] buf = new byte[6];
+                    int n = 0;
+                    while (n < 6) {
+                        n += c.read(buf, n, 6 - n);
+                    }
+                    rest.set(new String(buf, StandardCharsets.US_ASCII));
+                    atEnd.set(c.skip(100));
+                    streamSkip.set(c.getInputStream().skip(100));
+                }
+            });
+            app.start(() -> {
+                try (TcpSocket s = TcpSocket.connect(a, B_7)) {
+                    s.getOutputStream().write(ascii("0123456789-rest-"));
+                    s.shutdownOutput();
+                    s.read(new byte[1], 0, 1); // until the server closes
+                }
+            });
+            app.runToEnd(LIMIT);
+        }
+        assertThat(skipped.get()).isEqualTo(10);
+        assertThat(rest.get()).isEqualTo("-rest-");
+        assertThat(atEnd.get()).isEqualTo(-1);
+        assertThat(streamSkip.get()).isZero();
+    }
+
     // ------------------------------------------------------------------ timeouts
 
     @Test
