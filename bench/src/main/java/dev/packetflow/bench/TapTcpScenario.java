@@ -60,7 +60,9 @@ final class TapTcpScenario implements Scenario {
             try {
                 Loopback.create(net);
                 net.exec("ip link set lo up");
-                TapDevice tap = TapDevice.builder(net).name(name).mode(TapDevice.Mode.CREATE).vnetHdr(true).open();
+                // as packetflow serve runs it: the interrupt thread polls up to 200 µs before sleeping
+                TapDevice tap = TapDevice.builder(net).name(name).mode(TapDevice.Mode.CREATE).vnetHdr(true)
+                        .pollMaxMicros(200).open();
                 ip("link", "set", name, "netns", ns);
                 ip("netns", "exec", ns, "sysctl", "-qw", "net.ipv6.conf." + name + ".disable_ipv6=1");
                 ip("-n", ns, "addr", "add", "198.18.0.1/24", "dev", name);
