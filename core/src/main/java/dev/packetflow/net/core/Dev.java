@@ -146,13 +146,10 @@ public final class Dev {
      * segment the driver refuses requeues alone and the qdisc counts segments.
      */
     private static int xmitSegments(NetDevice dev, SkBuff skb) {
-        SkBuff segs = skbGsoSegment(skb);
+        SkBuff segs = skbGsoSegmentForXmit(dev, skb);
         if (segs == null) {
-            dev.stats.inc(LinkStats64.TX_DROPPED);
-            Skb.kfreeSkb(skb, DropReason.SKB_GSO_SEG);
             return Qdisc.NET_XMIT_DROP;
         }
-        Skb.consumeSkb(skb);
         Qdisc q = dev.qdisc;
         int rc = Qdisc.NET_XMIT_SUCCESS;
         while (segs != null) {
@@ -165,6 +162,23 @@ public final class Dev {
             segs = n;
         }
         return rc;
+    }
+
+    /**
+     * {@link #skbGsoSegment} on the transmit side of {@code dev} (the stack's software GSO, or a
+     * driver doing its TSO engine's work): the segments, the super-packet consumed; or null when
+     * it cannot be segmented, the super-packet then dropped and counted ({@code tx_dropped},
+     * SKB_GSO_SEG).
+     */
+    public static SkBuff skbGsoSegmentForXmit(NetDevice dev, SkBuff skb) {
+        SkBuff segs = skbGsoSegment(skb);
+        if (segs == null) {
+            dev.stats.inc(LinkStats64.TX_DROPPED);
+            Skb.kfreeSkb(skb, DropReason.SKB_GSO_SEG);
+            return null;
+        }
+        Skb.consumeSkb(skb);
+        return segs;
     }
 
     /**

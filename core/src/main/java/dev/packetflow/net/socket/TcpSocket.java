@@ -273,7 +273,7 @@ public final class TcpSocket implements AutoCloseable {
     }
 
     /** Stands for recv's NULL buffer under MSG_TRUNC: only its length is used. */
-    private static final byte[] SKIP_NOWHERE = new byte[1 << 20];
+    private static final byte[] SKIP_NOWHERE = new byte[256 * 1024];
 
     private int readResult(int r) throws IOException {
         if (r > 0) {

@@ -30,6 +30,16 @@ final class TestNet implements AutoCloseable {
     final List<byte[]> wire = new ArrayList<>();
     private int macs = 1;
 
+    /** A UDP socket of {@code s} bound to {@code addr:port}; fails the test if the bind fails. */
+    static int udpBound(dev.packetflow.net.socket.SocketLayer s, int addr, int port) {
+        int fd = s.socket(dev.packetflow.net.socket.Uapi.AF_INET, dev.packetflow.net.socket.Uapi.SOCK_DGRAM, 0);
+        int rc = s.bind(fd, new dev.packetflow.net.socket.SockAddrIn(addr, port));
+        if (rc != 0) {
+            throw new AssertionError("bind " + InetAddr.toString(addr) + ":" + port + ": " + rc);
+        }
+        return fd;
+    }
+
     NetStack a;
     NetStack r;
     NetStack b;

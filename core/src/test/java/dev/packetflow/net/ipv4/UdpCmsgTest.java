@@ -33,9 +33,7 @@ class UdpCmsgTest {
     }
 
     int bound(SocketLayer s, int addr, int port) {
-        int fd = s.socket(AF_INET, SOCK_DGRAM, 0);
-        assertThat(s.bind(fd, new SockAddrIn(addr, port))).isZero();
-        return fd;
+        return TestNet.udpBound(s, addr, port);
     }
 
     static long le64(byte[] b, int o) {

@@ -30,9 +30,7 @@ class UdpCorkTest {
     }
 
     int bound(SocketLayer s, int addr, int port) {
-        int fd = s.socket(AF_INET, SOCK_DGRAM, 0);
-        assertThat(s.bind(fd, new SockAddrIn(addr, port))).isZero();
-        return fd;
+        return TestNet.udpBound(s, addr, port);
     }
 
     /** The UDP datagrams (or fragments) A put on its link: IP packets from A with A's TTL, in order. */

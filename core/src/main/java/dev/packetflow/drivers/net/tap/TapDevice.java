@@ -312,13 +312,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
      * the kernel refuses for now ({@code EAGAIN}) are dropped and counted.
      */
     private int xmitSegmented(SkBuff skb) {
-        SkBuff segs = Dev.skbGsoSegment(skb);
-        if (segs == null) {
-            stats().inc(LinkStats64.TX_DROPPED);
-            Skb.kfreeSkb(skb, DropReason.SKB_GSO_SEG);
-            return NETDEV_TX_OK;
-        }
-        Skb.consumeSkb(skb);
+        SkBuff segs = Dev.skbGsoSegmentForXmit(this, skb);
         while (segs != null) {
             SkBuff n = segs.next;
             segs.next = null;

@@ -253,13 +253,7 @@ public final class Veth extends NetDevice implements WireEndpoint {
 
     /** The NIC's TSO engine on an impaired wire: segments, each counted and sent on its own. */
     private int xmitSegmented(SkBuff skb) {
-        SkBuff segs = Dev.skbGsoSegment(skb);
-        if (segs == null) {
-            stats().inc(LinkStats64.TX_DROPPED);
-            Skb.kfreeSkb(skb, DropReason.SKB_GSO_SEG);
-            return NETDEV_TX_OK;
-        }
-        Skb.consumeSkb(skb);
+        SkBuff segs = Dev.skbGsoSegmentForXmit(this, skb);
         while (segs != null) {
             SkBuff n = segs.next;
             segs.next = null;
