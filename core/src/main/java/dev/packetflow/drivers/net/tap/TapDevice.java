@@ -175,7 +175,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         }
         updateRxFrameMax();
         try {
-            this.irq = new TapIrq(arena, fd, name);
+            this.irq = new TapIrq(arena, fd, name, () -> txBlocked);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
@@ -229,7 +229,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
                 txBlocked = false;
             }
             netifStartQueue();
-            irq.arm(false);
+            irq.arm();
             if (irqThreadWanted) {
                 irq.start(name(), irqHandler, SYNC_INTERVAL_MS);
             }
@@ -365,7 +365,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
                 txBusy++;
                 netifStopQueue();
                 txBlocked = true;
-                irq.arm(true);
+                irq.armAfterEagain();
                 return NETDEV_TX_BUSY;
             }
         }
@@ -446,7 +446,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             rearm = rxEnabled && !gone;
         }
         if (work < budget && n.complete() && rearm) {
-            irq.arm(txBlocked);
+            irq.arm();
         }
         return work;
     }
@@ -766,7 +766,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
                 napi.schedule();
             }
         } else {
-            irq.arm(txBlocked);
+            irq.arm();
         }
     }
 

@@ -3,6 +3,7 @@ package dev.packetflow.drivers.net.tap;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.util.function.BooleanSupplier;
 
 /**
  * A TAP's interrupt line: an epoll set holding the tun fd and an eventfd, and (in real time) the
@@ -39,6 +40,8 @@ final class TapIrq {
     private final int kickFd;
     /** Guards epoll_ctl (the event buffer) and {@link #closed}. */
     private final Object armLock = new Object();
+    /** Whether a TX queue waits for EPOLLOUT; read under armLock. */
+    private final BooleanSupplier txWaiting;
     private final MemorySegment armErrno;
     private final MemorySegment armEvent;
     /** Held while waiting: one waiter at a time, and close waits for it. */
@@ -59,8 +62,9 @@ final class TapIrq {
     private volatile boolean periodicRequested;
 
     /** Creates the epoll set with the tun fd disarmed. */
-    TapIrq(Arena arena, int tunFd, String devName) {
+    TapIrq(Arena arena, int tunFd, String devName, BooleanSupplier txWaiting) {
         this.tunFd = tunFd;
+        this.txWaiting = txWaiting;
         armErrno = LibC.errnoSegment(arena);
         armEvent = arena.allocate(LibC.epollEventLayout());
         waitErrno = LibC.errnoSegment(arena);
@@ -92,8 +96,13 @@ final class TapIrq {
     }
 
     /**
-     * Arms the tun fd: input, plus output when {@code wantOutput} (a TX queue waiting for room).
+     * Arms the tun fd: input, plus output while {@code txWaiting} says a TX queue waits for room.
      * The interrupt unmasked. Any thread.
+     *
+     * <p>{@code txWaiting} is read under the arming lock, not passed in: the sender that stops its
+     * queue and the interrupt thread that re-arms after a report race, and a value read before the
+     * lock could let the interrupt thread's stale "no output" replace the sender's fresh "output"
+     * and strand the queue until the watchdog.
      *
      * <p>One-shot (the default) disarms the fd at each report, so every re-arm is an
      * {@code epoll_ctl}. Edge-triggered ({@link #useEdgeTriggered}) keeps it registered: a report
@@ -101,12 +110,27 @@ final class TapIrq {
      * call. That is safe because NAPI completes only after {@code read()} said {@code EAGAIN}, so
      * no frame waits without an edge to come.
      */
-    void arm(boolean wantOutput) {
+    void arm() {
+        armIf(false);
+    }
+
+    /**
+     * {@link #arm()} for a sender whose {@code write()} just said {@code EAGAIN}: always an
+     * {@code epoll_ctl}, even edge-triggered with output already registered, because the MOD polls
+     * the fd. The kernel may have freed our frames between refusing the write and noting that a
+     * writer waits ({@code sock_alloc_send_pskb} sets {@code SOCKWQ_ASYNC_NOSPACE} after its check),
+     * and then no wake-up would come; the poll sees the room and reports it.
+     */
+    void armAfterEagain() {
+        armIf(true);
+    }
+
+    private void armIf(boolean force) {
         synchronized (armLock) {
             if (!closed) {
                 int events = LibC.EPOLLIN | (edge ? LibC.EPOLLET : LibC.EPOLLONESHOT)
-                        | (wantOutput ? LibC.EPOLLOUT : 0);
-                if (edge && events == registered) {
+                        | (txWaiting.getAsBoolean() ? LibC.EPOLLOUT : 0);
+                if (edge && !force && events == registered) {
                     return;
                 }
                 LibC.setEpollEvent(armEvent, 0, events, TAG_TUN);

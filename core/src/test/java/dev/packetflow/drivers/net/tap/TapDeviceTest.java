@@ -347,7 +347,11 @@ class TapDeviceTest {
 
         assertThat(tap.txBusy()).as("write() said EAGAIN at least once").isPositive();
         assertThat(KernelNetns.await(() -> kernelRxPackets() - kernelRx0 >= total, WAIT))
-                .as("every frame reached the kernel").isTrue();
+                .as(() -> "every frame reached the kernel: sent " + total + ", kernel counted "
+                        + (kernelRxPackets() - kernelRx0) + ", tx " + tap.stats().txPackets() + ", busy "
+                        + tap.txBusy() + ", wakes " + tap.txWakes() + ", stopped " + tap.queueStopped()
+                        + ", qlen " + tap.qdisc().qlen())
+                .isTrue();
         assertThat(tap.qdisc().requeues).as("the refused frame waited at the head of the qdisc").isPositive();
         assertThat(tap.txWakes()).as("EPOLLOUT woke the queue").isPositive();
         assertThat(tap.stats().txPackets()).isGreaterThanOrEqualTo(total);
