@@ -35,6 +35,9 @@ final class RigLoop {
 
     private RigLoop() {}
 
+    /** {@code -Dpacketflow.bench.series=true}: print ns/packet every 100 ms of the measured phase (to stderr). */
+    private static final boolean SERIES = Boolean.getBoolean("packetflow.bench.series");
+
     /** The JIT counts as settled once it has compiled nothing for this long. */
     static final long JIT_QUIET_NS = 500_000_000L;
     /** Warm-up never lasts longer than this, settled or not. */
@@ -63,6 +66,8 @@ final class RigLoop {
         long packets = 0;
         long now = t0;
         double best = Double.MAX_VALUE;
+        long seriesT = t0;
+        long seriesP = 0;
         while (now < deadline && packets < maxPackets) {
             long chunkPackets = 0;
             for (int i = 0; i < CHUNK; i++) {
@@ -74,6 +79,11 @@ final class RigLoop {
             }
             packets += chunkPackets;
             now = t;
+            if (SERIES && now - seriesT >= 100_000_000L) {
+                System.err.printf("series %.1f ns/packet%n", (double) (now - seriesT) / (packets - seriesP));
+                seriesT = now;
+                seriesP = packets;
+            }
         }
         long cpu1 = mx.getCurrentThreadCpuTime();
         long alloc1 = mx.getCurrentThreadAllocatedBytes();

@@ -60,10 +60,10 @@ public final class Eth {
      */
     public static void ethHeader(SkBuff skb, long dstMac, long srcMac, int type) {
         int m = skb.push(ETH_HLEN);
-        // Three stores rather than five: destination and the top of the source, the rest, the type.
+        // Two 8-byte stores rather than five: destination and the top of the source, then the
+        // source again (its top two bytes written twice, with the same value) and the type.
         skb.setU64(m, (dstMac << 16) | ((srcMac >>> 32) & 0xffff));
-        skb.setU32(m + 8, (int) srcMac);
-        skb.setU16(m + 12, type);
+        skb.setU64(m + 6, (srcMac << 16) | (type & 0xffff));
         skb.resetMacHeader();
     }
 
