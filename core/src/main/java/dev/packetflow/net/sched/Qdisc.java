@@ -13,7 +13,7 @@ import java.lang.invoke.VarHandle;
  *
  * <p>One thread at a time feeds the device: the one that wins {@link #runBegin()}. Statistics
  * {@link #bytes}, {@link #packets}, {@link #requeues}, {@link #bypasses} and the {@link #requeued}
- * packet belong to that thread. A thread that finds another one running sets {@code missed}, and
+ * packet belong to that thread. A thread that finds another one running sets {@code MISSED}, and
  * the runner looks again before it lets go ({@link #runEnd()}), so no packet is left behind.
  *
  * <p>Linux: {@code include/net/sch_generic.h struct Qdisc}, {@code struct Qdisc_ops}.
@@ -42,25 +42,29 @@ public abstract class Qdisc {
      */
     public long bypasses;
 
-    private static final VarHandle RUNNING;
-    private static final VarHandle MISSED;
+    private static final VarHandle STATE;
 
     static {
         try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            RUNNING = l.findVarHandle(Qdisc.class, "running", int.class);
-            MISSED = l.findVarHandle(Qdisc.class, "missed", int.class);
+            STATE = MethodHandles.lookup().findVarHandle(Qdisc.class, "state", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
     }
 
-    /** 1 while one thread feeds the device (Linux: the qdisc's {@code seqlock} / {@code __QDISC_STATE_RUNNING}). */
-    @SuppressWarnings("unused") // through RUNNING
-    private volatile int running;
-    /** Set by a thread that wanted to run while another did (Linux: {@code __QDISC_STATE_MISSED}). */
-    @SuppressWarnings("unused") // through MISSED
-    private volatile int missed;
+    /** {@link #state}: one thread feeds the device (Linux: the qdisc's {@code seqlock} / {@code __QDISC_STATE_RUNNING}). */
+    private static final int RUNNING = 1;
+    /** {@link #state}: a thread wanted to run while another did (Linux: {@code __QDISC_STATE_MISSED}). */
+    private static final int MISSED = 2;
+    /**
+     * RUNNING and MISSED in one word, so that each change is one atomic instruction: the runner
+     * lets go with a single compare-and-set that fails if a note arrived, where two separate
+     * flags need a store, a full fence and a load (Linux's {@code qdisc_run_end()}: unlock,
+     * {@code smp_mb()}, test MISSED). The qdisc is begun and ended once per packet sent, so that
+     * fence was paid per packet.
+     */
+    @SuppressWarnings("unused") // through STATE
+    private volatile int state;
     /** A packet the device refused (NETDEV_TX_BUSY), sent first next time (Linux: {@code gso_skb}). */
     public SkBuff requeued;
 
@@ -85,38 +89,56 @@ public abstract class Qdisc {
      * before it stops, and returns false.
      */
     public boolean runBegin() {
-        if (RUNNING.compareAndSet(this, 0, 1)) {
-            return true;
+        for (;;) {
+            int s = (int) STATE.getVolatile(this);
+            if ((s & RUNNING) == 0) {
+                if (STATE.compareAndSet(this, s, RUNNING)) {
+                    return true;
+                }
+            } else if ((s & MISSED) != 0 || STATE.compareAndSet(this, s, s | MISSED)) {
+                return false; // the runner will look again
+            }
         }
-        MISSED.setVolatile(this, 1);
-        // The runner may have let go between our two looks: then it is ours.
-        return RUNNING.compareAndSet(this, 0, 1);
     }
 
     /** {@link #runBegin()} without leaving a note: for the bypass, which enqueues if it loses. */
     public boolean tryRunBegin() {
-        return RUNNING.compareAndSet(this, 0, 1);
+        return STATE.compareAndSet(this, 0, RUNNING);
     }
 
     /** Called by the runner before it looks at the queue: notes left so far are being served. */
     public void clearMissed() {
-        if ((int) MISSED.getOpaque(this) != 0) {
-            MISSED.setVolatile(this, 0);
+        int s;
+        while (((s = (int) STATE.getOpaque(this)) & MISSED) != 0) {
+            if (STATE.compareAndSet(this, s, s & ~MISSED)) {
+                return;
+            }
         }
     }
 
     /**
      * Linux: {@code qdisc_run_end()}. Stops feeding the device. Returns true when another thread
-     * left a note meanwhile and this one took the run back: the caller must look at the queue again.
+     * left a note meanwhile: then the caller is still the runner (the note is cleared) and must
+     * look at the queue again.
      */
     public boolean runEnd() {
-        RUNNING.setVolatile(this, 0);
-        return (int) MISSED.getVolatile(this) != 0 && RUNNING.compareAndSet(this, 0, 1);
+        for (;;) {
+            if (STATE.compareAndSet(this, RUNNING, 0)) {
+                return false;
+            }
+            // Not plain RUNNING: a note came. Keep running, take the note, go round again.
+            if (STATE.compareAndSet(this, RUNNING | MISSED, RUNNING)) {
+                return true;
+            }
+            if (((int) STATE.getVolatile(this) & RUNNING) == 0) {
+                return false; // not the runner (a caller's bug); nothing to let go
+            }
+        }
     }
 
     /** Whether a thread is feeding the device now. */
     public boolean running() {
-        return (int) RUNNING.getVolatile(this) != 0;
+        return ((int) STATE.getVolatile(this) & RUNNING) != 0;
     }
 
     /**
