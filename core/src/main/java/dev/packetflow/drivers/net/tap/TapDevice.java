@@ -6,11 +6,9 @@ import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.LinkStats64;
 import dev.packetflow.net.core.Napi;
 import dev.packetflow.net.core.NetDevice;
-import dev.packetflow.net.core.PagePool;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.core.SoftnetData;
-import dev.packetflow.net.core.Xdp;
 import dev.packetflow.net.ethernet.Eth;
 import dev.packetflow.trace.Trace;
 import java.lang.foreign.Arena;
@@ -84,9 +82,6 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     public static final int MAX_MTU = 65535 - Eth.ETH_HLEN;
     /** How often the interrupt thread re-reads the kernel interface's MTU and state. */
     public static final int SYNC_INTERVAL_MS = 1000;
-    /** Headroom in front of each received frame (the vnet header sits at its end). */
-    static final int RX_HEADROOM = Skb.NET_SKB_PAD;
-    private static final int VLAN_HLEN = 4;
 
     /** How {@link TapBuilder#open()} treats an existing interface of the requested name. */
     public enum Mode {
@@ -113,16 +108,8 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     /** Set once, under ctlLock, when the files are closed. */
     private volatile boolean closed;
 
-    // RX: the softnet worker, under rxLock
-    private final Object rxLock = new Object();
-    private final MemorySegment rxErrno = LibC.errnoSegment(arena);
-    private final Xdp.Buff xdp = new Xdp.Buff();
-    /** A page waiting for the next frame (kept across polls: an EAGAIN costs no allocation). */
-    private PagePool.Page rxPage;
-    /** Where a frame goes when the pool has no page: it must be read to be dropped. */
-    private MemorySegment rxDiscard;
-    private boolean rxEnabled;
-    private volatile int rxFrameMax;
+    /** RX: the NAPI poll ({@link TapRx#poll} finds it here), under its own lock. */
+    final TapRx rx;
 
     // TX: sending threads, under txLock
     private final Object txLock = new Object();
@@ -133,6 +120,8 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
     private boolean txEnabled;
     /** write() said EAGAIN: the queue is stopped until epoll reports EPOLLOUT. */
     private volatile boolean txBlocked;
+    /** TCP super-packets handed to the kernel whole, for it to segment. */
+    private long txGsoFrames;
 
     // the interrupt: epoll on the tun fd, a thread waiting on it in real time
     private final TapIrq irq;
@@ -145,9 +134,6 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
 
     // driver counters (ethtool -S style); each written by one thread
     private long interrupts;
-    private long rxPolls;
-    private long rxAllocFailed;
-    private long rxTruncated;
     private long txBusy;
     private long txWakes;
 
@@ -173,13 +159,14 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             kernelMtu = k;
             this.mtu = k;
         }
-        updateRxFrameMax();
         try {
             this.irq = new TapIrq(arena, fd, name, () -> txBlocked);
         } catch (RuntimeException e) {
             arena.close();
             throw e;
         }
+        this.rx = new TapRx(this, irq, arena, fd, vnetHdrLen);
+        rx.updateRxFrameMax(mtu, kernelMtu);
     }
 
     // ------------------------------------------------------------------ opening
@@ -204,7 +191,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
 
     @Override
     protected void onRegister() {
-        napi = new Napi(this, TapDevice::poll);
+        napi = new Napi(this, TapRx::poll);
         napi.bind(softnet());
     }
 
@@ -221,9 +208,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             syncLinkStateLocked();
             // Kernels without TUNSETCARRIER say EINVAL: their side then has carrier while we are attached.
             tun.setCarrier(true);
-            synchronized (rxLock) {
-                rxEnabled = true;
-            }
+            rx.enable();
             synchronized (txLock) {
                 txEnabled = true;
                 txBlocked = false;
@@ -246,13 +231,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         // Not under ctlLock: the thread may be waiting for it (a link-state resync) as we join it.
         irq.stop();
         synchronized (ctlLock) {
-            synchronized (rxLock) {
-                rxEnabled = false;
-                if (rxPage != null) {
-                    pool().recyclePage(rxPage);
-                    rxPage = null;
-                }
-            }
+            rx.disable();
             synchronized (txLock) {
                 txEnabled = false;
                 txBlocked = false;
@@ -281,7 +260,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
                         + LibC.errnoName(-rc) + " (" + LibC.strerror(-rc) + ")");
             }
             super.ndoChangeMtu(newMtu);
-            updateRxFrameMax();
+            rx.updateRxFrameMax(mtu, kernelMtu);
         }
     }
 
@@ -389,8 +368,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
             setCarrier(false);
             Skb.kfreeSkb(skb, DropReason.DEV_DOWN);
         } else if (errno == LibC.EBADFD || errno == LibC.EBADF) {
-            gone = true;
-            setCarrier(false);
+            markGone();
             Skb.kfreeSkb(skb, DropReason.DEV_READY);
         } else {
             // EINVAL (a header the kernel rejects), ENOMEM, EFAULT: this frame only.
@@ -413,274 +391,6 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         VirtioNetHdr.checksumHelp(skb.segment(), skb.csumStart, skb.tail, skb.csumOffset);
         skb.ipSummed = SkBuff.CHECKSUM_NONE;
         return true;
-    }
-
-    // ------------------------------------------------------------------ RX: NAPI
-
-    private static int poll(Napi n, int budget) {
-        return ((TapDevice) n.dev()).rxPoll(n, budget);
-    }
-
-    /**
-     * The NAPI poll. Reads up to {@code budget} frames, each straight into a page-pool page, and
-     * hands them up; stops early at {@code EAGAIN} (drained), completes NAPI and re-arms the fd.
-     * Linux: the shape of any NAPI driver's poll ({@code veth_poll}, {@code ixgbe_poll}); the
-     * reads are {@code tun_do_read()} on the kernel side.
-     */
-    private int rxPoll(Napi n, int budget) {
-        int work = 0;
-        boolean rearm;
-        synchronized (rxLock) {
-            rxPolls++;
-            if (!rxEnabled) {
-                n.complete();
-                return 0;
-            }
-            while (work < budget) {
-                int rc = receiveOne(budget);
-                if (rc < 0) {
-                    break;
-                }
-                work += rc;
-            }
-            rearm = rxEnabled && !gone;
-        }
-        if (work < budget && n.complete() && rearm) {
-            irq.arm();
-        }
-        return work;
-    }
-
-    /**
-     * Reads one frame: returns 1 when a frame was taken (delivered or dropped), 0 when the read
-     * was interrupted, -1 when there is nothing more to read now.
-     */
-    private int receiveOne(int budget) {
-        PagePool.Page page = rxPage;
-        if (page != null && page.size() < RX_HEADROOM + rxFrameMax) {
-            // The MTU grew since this page was taken: a frame might not fit.
-            pool().recyclePage(page);
-            rxPage = page = null;
-        }
-        if (page == null) {
-            page = pool().allocPage(RX_HEADROOM + rxFrameMax);
-            if (page == null) {
-                return discardOne();
-            }
-            rxPage = page;
-        }
-        int hdrOff = RX_HEADROOM - vnetHdrLen;
-        long room = page.size() - hdrOff;
-        long n = LibC.read(rxErrno, fd, page.segment().address() + hdrOff, room);
-        if (n < 0) {
-            return readFailed((int) -n);
-        }
-        int len = (int) n - vnetHdrLen;
-        if (n == room || len < 0) {
-            // The kernel cuts a frame to the buffer without saying so: a full buffer may be a cut
-            // frame (the kernel's MTU grew). Drop it and look at the MTU again.
-            rxTruncated++;
-            stats().inc(LinkStats64.RX_LENGTH_ERRORS);
-            stats().inc(LinkStats64.RX_ERRORS);
-            net().drops().count(DropReason.PKT_TOO_BIG);
-            irq.requestPeriodic();
-            return 1;
-        }
-        if (Trace.RX_DMA.enabled) {
-            Trace.RX_DMA.fire(this, null, len);
-        }
-        if (Trace.NAPI_POLL.enabled) {
-            Trace.NAPI_POLL.fire(this, null, budget);
-        }
-        MemorySegment seg = page.segment();
-        int summed = SkBuff.CHECKSUM_NONE;
-        int gsoSize = 0;
-        int csumStart = 0;
-        int csumOffset = 0;
-        if (vnetHdrLen != 0) {
-            summed = VirtioNetHdr.rxChecksum(seg, hdrOff, RX_HEADROOM, len);
-            csumStart = VirtioNetHdr.csumStart(seg, hdrOff);
-            csumOffset = VirtioNetHdr.csumOffset(seg, hdrOff);
-            if (summed >= 0) {
-                gsoSize = VirtioNetHdr.rxGsoSize(seg, hdrOff, RX_HEADROOM, len);
-                if (gsoSize < 0) {
-                    summed = gsoSize;
-                }
-            }
-            if (summed < 0) {
-                // Linux: tun_get_user()'s rx_frame_errors for a header it cannot use.
-                stats().inc(LinkStats64.RX_FRAME_ERRORS);
-                stats().inc(LinkStats64.RX_ERRORS);
-                net().drops().count(DropReason.DEV_HDR);
-                return 1;
-            }
-        }
-        stats().rx(len);
-        int data = RX_HEADROOM;
-        int end = data + len;
-        boolean keepPage = false;
-        if (len <= RX_COPYBREAK && page.size() > PagePool.SMALL) {
-            // copybreak: a small frame in a big page would charge a socket 64 KB of truesize
-            PagePool.Page small = pool().allocPage(RX_HEADROOM + len);
-            if (small != null) {
-                MemorySegment.copy(seg, data, small.segment(), data, len);
-                page = small;
-                seg = small.segment();
-                keepPage = true;
-            }
-        }
-        Xdp.Program prog = xdpProgram();
-        if (prog != null) {
-            xdp.prepare(seg, 0, data, end, this);
-            int act = Xdp.run(prog, xdp, this, 0);
-            if (act != Xdp.XDP_ABORTED && (xdp.data < 0 || xdp.data > xdp.dataEnd || xdp.dataEnd > page.size())) {
-                act = Xdp.XDP_ABORTED;
-            }
-            if (act == Xdp.XDP_DROP || act == Xdp.XDP_ABORTED) {
-                // The page stays ours for the next frame: no skb ever existed.
-                if (keepPage) {
-                    pool().recyclePage(page);
-                }
-                return 1;
-            }
-            data = xdp.data;
-            end = xdp.dataEnd;
-            if (act != Xdp.XDP_PASS) {
-                if (!keepPage) {
-                    rxPage = null;
-                }
-                SkBuff skb = Skb.buildSkb(page, data, end - data, this);
-                skb.resetMacHeader();
-                if (act == Xdp.XDP_TX) {
-                    Dev.directXmit(this, skb);
-                } else {
-                    NetDevice to = net().deviceByIndex(xdp.redirectTarget());
-                    if (to == null || !to.isRunning()) {
-                        net().xdpStats().redirectErrors++;
-                        Skb.kfreeSkb(skb, DropReason.XDP);
-                    } else {
-                        Dev.directXmit(to, skb);
-                    }
-                }
-                return 1;
-            }
-        }
-        if (!keepPage) {
-            rxPage = null;
-        }
-        SkBuff skb = Skb.buildSkb(page, data, end - data, this);
-        if (!keepPage) {
-            skb.truesize = rxTruesize(skb.truesize, end);
-        }
-        skb.ipSummed = summed;
-        if (summed == SkBuff.CHECKSUM_PARTIAL) {
-            skb.csumStart = RX_HEADROOM + csumStart;
-            skb.csumOffset = csumOffset;
-        }
-        if (gsoSize != 0) {
-            // virtio_net_hdr_to_skb(): a TCPv4 super-packet, as GRO would have built it
-            int ip = data + Eth.ETH_HLEN;
-            int th = ip + ((skb.u8(ip) & 15) << 2);
-            int payload = end - th - ((skb.u8(th + 12) >>> 4) << 2);
-            skb.gsoSize = gsoSize;
-            skb.gsoType = SkBuff.SKB_GSO_TCPV4;
-            skb.gsoSegs = payload <= 0 ? 1 : (payload + gsoSize - 1) / gsoSize;
-            rxGsoFrames++;
-        }
-        if (Trace.BUILD_SKB.enabled) {
-            Trace.BUILD_SKB.fire(this, skb, 0);
-        }
-        if (Eth.ethTypeTrans(skb, this) < 0) {
-            stats().inc(LinkStats64.RX_LENGTH_ERRORS);
-            stats().inc(LinkStats64.RX_ERRORS);
-            Skb.kfreeSkb(skb, DropReason.PKT_TOO_SMALL);
-            return 1;
-        }
-        Dev.netifReceiveSkb(skb);
-        return 1;
-    }
-
-    private int readFailed(int errno) {
-        switch (errno) {
-            case LibC.EAGAIN:
-                return -1;
-            case LibC.EINTR:
-                return 0;
-            case LibC.EBADFD:
-            case LibC.EBADF:
-            case LibC.EIO:
-            case LibC.ENODEV:
-                // Linux: tun_do_read() with no interface attached any more (it was deleted).
-                gone = true;
-                setCarrier(false);
-                return -1;
-            default:
-                stats().inc(LinkStats64.RX_ERRORS);
-                return -1;
-        }
-    }
-
-    /** The pool is dry: read the frame into a scratch buffer to drop it (Linux: rx_alloc_failed). */
-    private int discardOne() {
-        if (rxDiscard == null) {
-            rxDiscard = arena.allocate(PagePool.LARGE, 64);
-        }
-        long n = LibC.read(rxErrno, fd, rxDiscard.address(), rxDiscard.byteSize());
-        if (n < 0) {
-            return readFailed((int) -n);
-        }
-        rxAllocFailed++;
-        stats().inc(LinkStats64.RX_DROPPED);
-        net().drops().count(DropReason.NOMEM);
-        return 1;
-    }
-
-    private void updateRxFrameMax() {
-        int max = Math.max(mtu, kernelMtu);
-        if (vnetHdrLen != 0) {
-            // TUN_F_TSO4: the kernel may send a 64 KB TCP super-packet (a page of the LARGE class)
-            max = Math.max(max, 65535);
-        }
-        rxFrameMax = max + Eth.ETH_HLEN + VLAN_HLEN;
-    }
-
-    /**
-     * The truesize of a frame read into a large page: the pages it fills, as the kernel's
-     * {@code tun_alloc_skb()} → {@code alloc_skb_with_frags()} charges a frame of that length (and
-     * as {@code virtio_net}'s big-packet receive charges only the pages used, giving the rest back),
-     * not the whole 64 KB buffer. Charging the buffer would make a 7 KB super-packet (a sender in
-     * slow start) look ten times its size: TCP's {@code scaling_ratio}, set from the first
-     * full-sized skb, would stay near 0.1 and cap the advertised window at a tenth of
-     * {@code rcvbuf} for the life of the connection.
-     */
-    static int rxTruesize(int bufferTruesize, int frameEnd) {
-        int pages = (frameEnd + RX_PAGE - 1) & -RX_PAGE;
-        return Math.min(bufferTruesize, SkBuff.SKB_HEAD_TRUESIZE + pages);
-    }
-
-    /** The page size {@link #rxTruesize} rounds to. */
-    private static final int RX_PAGE = 4096;
-
-    /** Frames up to this long are copied out of a large RX page into a small one (copybreak). */
-    private static final int RX_COPYBREAK = PagePool.SMALL - RX_HEADROOM;
-
-    /** TCP super-packets received from the kernel (virtio {@code gso_type} TCPV4). */
-    private long rxGsoFrames;
-    /** TCP super-packets handed to the kernel whole, for it to segment. */
-    private long txGsoFrames;
-
-    /** GSO frames received from the kernel (TCPv4 super-packets of up to 64 KB). */
-    public long rxGsoFrames() {
-        synchronized (rxLock) {
-            return rxGsoFrames;
-        }
-    }
-
-    /** GSO frames written to the kernel. */
-    public long txGsoFrames() {
-        synchronized (txLock) {
-            return txGsoFrames;
-        }
     }
 
     // ------------------------------------------------------------------ the interrupt
@@ -811,7 +521,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         if (k >= minMtu && k <= maxMtu && k != kernelMtu) {
             kernelMtu = k;
             mtu = k;
-            updateRxFrameMax();
+            rx.updateRxFrameMax(mtu, kernelMtu);
         }
         int f = st.flags();
         if (f >= 0) {
@@ -820,8 +530,7 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
                 setCarrier(up);
             }
         } else if (f == -LibC.EBADFD) {
-            gone = true;
-            setCarrier(false);
+            markGone();
         }
     }
 
@@ -892,6 +601,12 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
         return gone;
     }
 
+    /** The kernel interface was deleted under us (a read, write or ioctl said so): no carrier from now on. */
+    void markGone() {
+        gone = true;
+        setCarrier(false);
+    }
+
     public Napi napi() {
         return napi;
     }
@@ -908,17 +623,22 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
 
     /** NAPI polls run; {@code rx_packets / rxPolls()} is the frames per poll. */
     public long rxPolls() {
-        return rxPolls;
+        return rx.rxPolls();
     }
 
     /** Frames dropped because the page pool was empty. */
     public long rxAllocFailed() {
-        return rxAllocFailed;
+        return rx.rxAllocFailed();
     }
 
     /** Frames that filled the whole buffer (possibly cut) and were dropped. */
     public long rxTruncated() {
-        return rxTruncated;
+        return rx.rxTruncated();
+    }
+
+    /** GSO frames received from the kernel (TCPv4 super-packets of up to 64 KB). */
+    public long rxGsoFrames() {
+        return rx.rxGsoFrames();
     }
 
     /**
@@ -928,6 +648,13 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
      */
     int setKernelSndBuf(int bytes) {
         return tun.setSndBuf(bytes);
+    }
+
+    /** GSO frames written to the kernel. */
+    public long txGsoFrames() {
+        synchronized (txLock) {
+            return txGsoFrames;
+        }
     }
 
     /** Times {@code write()} said EAGAIN and the queue stopped. */

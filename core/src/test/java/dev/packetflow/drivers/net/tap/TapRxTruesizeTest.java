@@ -12,13 +12,13 @@ class TapRxTruesizeTest {
     @Test
     void rxTruesize_smallSuperPacketInALargePage_isChargedThePagesItFills() {
         // five segments of a sender in slow start: 14 + 20 + 32 + 5 * 1448 bytes
-        int end = TapDevice.RX_HEADROOM + 14 + 20 + 32 + 5 * 1448;
-        assertThat(TapDevice.rxTruesize(LARGE_TRUESIZE, end)).isEqualTo(SkBuff.SKB_HEAD_TRUESIZE + 8192);
+        int end = TapRx.RX_HEADROOM + 14 + 20 + 32 + 5 * 1448;
+        assertThat(TapRx.rxTruesize(LARGE_TRUESIZE, end)).isEqualTo(SkBuff.SKB_HEAD_TRUESIZE + 8192);
     }
 
     @Test
     void rxTruesize_fullSuperPacket_isChargedTheWholeBuffer() {
-        int end = TapDevice.RX_HEADROOM + 14 + 65535;
-        assertThat(TapDevice.rxTruesize(LARGE_TRUESIZE, end)).isEqualTo(LARGE_TRUESIZE);
+        int end = TapRx.RX_HEADROOM + 14 + 65535;
+        assertThat(TapRx.rxTruesize(LARGE_TRUESIZE, end)).isEqualTo(LARGE_TRUESIZE);
     }
 }
