@@ -44,6 +44,7 @@ final class UdpThroughputScenario implements Scenario {
 
     @Override
     public void run(PrintStream out, double seconds) throws Exception {
+        double c2cBefore = CoreToCore.roundTripNs(5, 100_000);
         boolean busyPoll = !"softnet".equals(System.getProperty("packetflow.bench.udp.rx"));
         // With busy polling the receiver thread runs B's receive path itself; softnet only sleeps.
         RealTimeKernel.IdleStrategy idle = RealTimeKernel.IdleStrategy.valueOf(System.getProperty(
@@ -142,6 +143,9 @@ final class UdpThroughputScenario implements Scenario {
             // The same for the sending side (sender thread + A's softnet worker), spins included: when
             // it is near the receiver's figure the sender, not the receive path, set the rate.
             Scenario.figure(out, "udp_tx_cpu_ns_per_datagram", got == 0 ? 0 : Math.round((double) (s1 - s0) / got), "ns");
+            // The machine's regime during this run (CoreToCore): ~80 ns or 300+ ns on this VM.
+            Scenario.figure(out, "cacheline_round_trip_ns_before", Math.round(c2cBefore), "ns");
+            Scenario.figure(out, "cacheline_round_trip_ns_after", Math.round(CoreToCore.roundTripNs(5, 100_000)), "ns");
             long lost = rig.b.udp().mib().get("RcvbufErrors") + rig.a.device("eth0").stats().get(
                     dev.packetflow.net.core.LinkStats64.TX_DROPPED);
             Scenario.figure(out, "udp_lost", lost, "datagrams");
