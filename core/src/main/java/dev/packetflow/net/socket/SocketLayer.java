@@ -51,11 +51,13 @@ public final class SocketLayer implements AutoCloseable {
     // System calls as journey stages: TX starts at the call, RX ends at it.
     public static final Tracepoint TP_SENDTO = Trace.point("sendto");
     public static final Tracepoint TP_SENDMSG = Trace.point("sendmsg");
+    public static final Tracepoint TP_SENDMMSG = Trace.point("sendmmsg");
     public static final Tracepoint TP_WRITE = Trace.point("write");
     public static final Tracepoint TP_WRITEV = Trace.point("writev");
     public static final Tracepoint TP_SOCK_SENDMSG = Trace.point("sock_sendmsg");
     public static final Tracepoint TP_RECVFROM = Trace.point("recvfrom");
     public static final Tracepoint TP_RECVMSG = Trace.point("recvmsg");
+    public static final Tracepoint TP_RECVMMSG = Trace.point("recvmmsg");
     public static final Tracepoint TP_READ = Trace.point("read");
     public static final Tracepoint TP_READV = Trace.point("readv");
 
@@ -383,8 +385,17 @@ public final class SocketLayer implements AutoCloseable {
         }
     }
 
+    /**
+     * Linux: {@code __sys_sendmmsg()}: sends {@code msgvec[0..vlen)} one by one, each as
+     * {@link #sendmsg} would, storing each one's byte count in its {@link MMsgHdr#msgLen}. Returns
+     * the number sent, or -errno when the first one fails. See {@link MMsg}.
+     */
+    public int sendmmsg(int fd, MMsgHdr[] msgvec, int vlen, int flags) {
+        return MMsg.sendmmsg(this, fd, msgvec, vlen, flags);
+    }
+
     /** Linux: {@code sock_sendmsg()}. */
-    private int sockSendmsg(Socket sock, MsgHdr m) {
+    int sockSendmsg(Socket sock, MsgHdr m) {
         if (TP_SOCK_SENDMSG.enabled) {
             TP_SOCK_SENDMSG.fire(net, null, Skb.pendingJourney());
         }
@@ -459,6 +470,17 @@ public final class SocketLayer implements AutoCloseable {
         return sockRecvmsg(sock, msg, flags, TP_RECVMSG);
     }
 
+    /**
+     * Linux: {@code __sys_recvmmsg()}: receives into {@code msgvec[0..vlen)} one message each, as
+     * {@link #recvmsg} would, storing each one's byte count in its {@link MMsgHdr#msgLen}.
+     * {@code timeoutNs} negative: no timeout (a NULL {@code timespec}); otherwise it is checked
+     * after each message received, as Linux does. Returns the number received, or -errno when the
+     * first one fails. See {@link MMsg}.
+     */
+    public int recvmmsg(int fd, MMsgHdr[] msgvec, int vlen, int flags, long timeoutNs) {
+        return MMsg.recvmmsg(this, fd, msgvec, vlen, flags, timeoutNs);
+    }
+
     /** Linux: {@code sock_read_iter()}: a zero-length read returns 0 without looking at the queue. */
     public int read(int fd, ByteBuffer buf) {
         if (buf == null) {
@@ -513,7 +535,7 @@ public final class SocketLayer implements AutoCloseable {
     }
 
     /** Linux: {@code sock_recvmsg()}. */
-    private static int sockRecvmsg(Socket sock, MsgHdr m, int flags, Tracepoint tp) {
+    static int sockRecvmsg(Socket sock, MsgHdr m, int flags, Tracepoint tp) {
         m.setName(null);
         m.flags = 0;
         m.syscallTp = tp;
