@@ -2,6 +2,7 @@ package dev.packetflow.bench;
 
 import dev.packetflow.kernel.RealTimeKernel;
 import dev.packetflow.net.socket.Errno;
+import dev.packetflow.net.socket.MMsgHdr;
 import dev.packetflow.net.socket.MsgHdr;
 import dev.packetflow.net.socket.SockAddrIn;
 import java.io.PrintStream;
@@ -42,8 +43,24 @@ final class UdpThroughputScenario implements Scenario {
      */
     static final int WINDOW = 200; // below the veth ring (256): a full ring would drop
 
+    /**
+     * Datagrams per {@code sendmmsg}/{@code recvmmsg} call in the second pass
+     * ({@code -Dpacketflow.bench.udp.batch}, default 32; 1 skips the pass).
+     */
+    static final int BATCH = Integer.getInteger("packetflow.bench.udp.batch", 32);
+
     @Override
     public void run(PrintStream out, double seconds) throws Exception {
+        // One datagram per system call (sendto / recvmsg), then batches (sendmmsg / recvmmsg), as a
+        // Linux application that moves many small datagrams does; each pass in a rig of its own.
+        pass(out, seconds, 1, "");
+        if (BATCH > 1) {
+            pass(out, seconds, BATCH, "_mmsg");
+        }
+        KernelUdp.throughput(out, seconds);
+    }
+
+    private void pass(PrintStream out, double seconds, int batch, String suffix) throws Exception {
         double c2cBefore = CoreToCore.roundTripNs(5, 100_000);
         boolean busyPoll = !"softnet".equals(System.getProperty("packetflow.bench.udp.rx"));
         // With busy polling the receiver thread runs B's receive path itself; softnet only sleeps.
@@ -60,53 +77,9 @@ final class UdpThroughputScenario implements Scenario {
             }
             Counter received = new Counter();
             Counter sent = new Counter();
-            Thread receiver = Thread.ofPlatform().name("udp-rx").start(() -> {
-                ByteBuffer buf = ByteBuffer.allocateDirect(2048);
-                MsgHdr m = new MsgHdr();
-                while (!received.stop) {
-                    buf.clear();
-                    m.setBuffer(buf);
-                    if (rig.sb.recvmsg(rx, m, MSG_DONTWAIT) == PAYLOAD) {
-                        received.inc();
-                    } else {
-                        Thread.onSpinWait();
-                    }
-                }
-            });
-            Thread sender = Thread.ofPlatform().name("udp-tx").start(() -> {
-                ByteBuffer buf = ByteBuffer.allocateDirect(PAYLOAD);
-                SockAddrIn to = new SockAddrIn(UdpRig.B, 9000);
-                long n = 0;
-                long full = 0;
-                long seen = 0; // receiver's count as last read: re-read only when the window looks full,
-                               // so that the sender does not pull the receiver's line over per datagram
-                while (!sent.stop) {
-                    if (n - seen >= WINDOW) {
-                        seen = received.read();
-                        if (n - seen >= WINDOW) {
-                            // window full: spin a little, then give the core away (on a machine
-                            // with fewer free cores than threads the receiver may be waiting for it)
-                            if (++full % 1024 == 0) {
-                                Thread.yield();
-                            } else {
-                                Thread.onSpinWait();
-                            }
-                            continue;
-                        }
-                    }
-                    full = 0;
-                    buf.clear();
-                    int r = rig.sa.sendto(tx, buf, MSG_DONTWAIT, to);
-                    if (r == PAYLOAD) {
-                        n++;
-                        sent.inc();
-                    } else if (r == Errno.EAGAIN.neg()) {
-                        Thread.onSpinWait();
-                    } else {
-                        throw new IllegalStateException("sendto: " + Errno.describe(r));
-                    }
-                }
-            });
+            Thread receiver = Thread.ofPlatform().name("udp-rx").start(
+                    batch == 1 ? () -> receiveOneByOne(rig, rx, received) : () -> receiveBatches(rig, rx, received, batch));
+            Thread sender = Thread.ofPlatform().name("udp-tx").start(() -> send(rig, tx, sent, received, batch));
             // warm-up (JIT, pools, buffers): at least 2 s, and until the JIT has settled
             RigLoop.Warmup warm = new RigLoop.Warmup((long) (Math.min(2.0, seconds) * 1e9));
             while (!warm.done()) {
@@ -133,24 +106,123 @@ final class UdpThroughputScenario implements Scenario {
             receiver.join();
             double secs = (t1 - t0) / 1e9;
             long got = r1 - r0;
-            out.printf("# receive path run by %s; sender window %d datagrams%n",
-                    busyPoll ? "the receiving thread (SO_BUSY_POLL)" : "B's softnet worker", WINDOW);
-            Scenario.figure(out, "udp_rx_pps", Math.round(got / secs), "pps");
-            Scenario.figure(out, "udp_alloc_bytes_per_datagram", got == 0 ? 0 : (double) (a1 - a0) / got, "B");
+            out.printf("# receive path run by %s; sender window %d datagrams; %s%n",
+                    busyPoll ? "the receiving thread (SO_BUSY_POLL)" : "B's softnet worker", WINDOW,
+                    batch == 1 ? "sendto / recvmsg, one datagram per call"
+                            : "sendmmsg / recvmmsg, up to " + batch + " datagrams per call");
+            Scenario.figure(out, "udp_rx_pps" + suffix, Math.round(got / secs), "pps");
+            Scenario.figure(out, "udp_alloc_bytes_per_datagram" + suffix, got == 0 ? 0 : (double) (a1 - a0) / got, "B");
             // CPU the receiving side used (receiver thread + B's softnet worker), polling spins included:
             // an upper bound on the receive path's cost that contention for the cores does not inflate
-            Scenario.figure(out, "udp_rx_cpu_ns_per_datagram", got == 0 ? 0 : Math.round((double) (c1 - c0) / got), "ns");
+            Scenario.figure(out, "udp_rx_cpu_ns_per_datagram" + suffix,
+                    got == 0 ? 0 : Math.round((double) (c1 - c0) / got), "ns");
             // The same for the sending side (sender thread + A's softnet worker), spins included: when
             // it is near the receiver's figure the sender, not the receive path, set the rate.
-            Scenario.figure(out, "udp_tx_cpu_ns_per_datagram", got == 0 ? 0 : Math.round((double) (s1 - s0) / got), "ns");
+            Scenario.figure(out, "udp_tx_cpu_ns_per_datagram" + suffix,
+                    got == 0 ? 0 : Math.round((double) (s1 - s0) / got), "ns");
             // The machine's regime during this run (CoreToCore): ~80 ns or 300+ ns on this VM.
-            Scenario.figure(out, "cacheline_round_trip_ns_before", Math.round(c2cBefore), "ns");
-            Scenario.figure(out, "cacheline_round_trip_ns_after", Math.round(CoreToCore.roundTripNs(5, 100_000)), "ns");
+            Scenario.figure(out, "cacheline_round_trip_ns_before" + suffix, Math.round(c2cBefore), "ns");
+            Scenario.figure(out, "cacheline_round_trip_ns_after" + suffix,
+                    Math.round(CoreToCore.roundTripNs(5, 100_000)), "ns");
             long lost = rig.b.udp().mib().get("RcvbufErrors") + rig.a.device("eth0").stats().get(
                     dev.packetflow.net.core.LinkStats64.TX_DROPPED);
-            Scenario.figure(out, "udp_lost", lost, "datagrams");
+            Scenario.figure(out, "udp_lost" + suffix, lost, "datagrams");
         }
-        KernelUdp.throughput(out, seconds);
+    }
+
+    /** The receiver: {@code recvmsg} with MSG_DONTWAIT, spinning when nothing came. */
+    private static void receiveOneByOne(UdpRig rig, int rx, Counter received) {
+        ByteBuffer buf = ByteBuffer.allocateDirect(2048);
+        MsgHdr m = new MsgHdr();
+        while (!received.stop) {
+            buf.clear();
+            m.setBuffer(buf);
+            if (rig.sb.recvmsg(rx, m, MSG_DONTWAIT) == PAYLOAD) {
+                received.inc();
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /** The receiver: {@code recvmmsg} of up to {@code batch} with MSG_DONTWAIT, spinning when nothing came. */
+    private static void receiveBatches(UdpRig rig, int rx, Counter received, int batch) {
+        MMsgHdr[] v = MMsgHdr.array(batch);
+        ByteBuffer[] bufs = new ByteBuffer[batch];
+        for (int i = 0; i < batch; i++) {
+            bufs[i] = ByteBuffer.allocateDirect(2048);
+        }
+        while (!received.stop) {
+            for (int i = 0; i < batch; i++) {
+                bufs[i].clear();
+                v[i].msg.setBuffer(bufs[i]);
+            }
+            int n = rig.sb.recvmmsg(rx, v, batch, MSG_DONTWAIT, -1);
+            if (n > 0) {
+                for (int i = 0; i < n; i++) {
+                    if (v[i].msgLen != PAYLOAD) {
+                        throw new IllegalStateException("recvmmsg: datagram of " + v[i].msgLen + " bytes");
+                    }
+                }
+                received.add(n);
+            } else {
+                Thread.onSpinWait();
+            }
+        }
+    }
+
+    /**
+     * The sender: {@code sendto} (or {@code sendmmsg} of up to {@code batch}) with MSG_DONTWAIT,
+     * keeping at most {@link #WINDOW} datagrams unreceived.
+     */
+    private static void send(UdpRig rig, int tx, Counter sent, Counter received, int batch) {
+        SockAddrIn to = new SockAddrIn(UdpRig.B, 9000);
+        ByteBuffer[] bufs = new ByteBuffer[batch];
+        MMsgHdr[] v = MMsgHdr.array(batch);
+        for (int i = 0; i < batch; i++) {
+            bufs[i] = ByteBuffer.allocateDirect(PAYLOAD);
+            v[i].msg.setName(to);
+        }
+        long n = 0;
+        long full = 0;
+        long seen = 0; // receiver's count as last read: re-read only when the window looks full,
+                       // so that the sender does not pull the receiver's line over per datagram
+        while (!sent.stop) {
+            if (n - seen >= WINDOW - batch + 1) {
+                seen = received.read();
+                if (n - seen >= WINDOW - batch + 1) {
+                    // window full: spin a little, then give the core away (on a machine
+                    // with fewer free cores than threads the receiver may be waiting for it)
+                    if (++full % 1024 == 0) {
+                        Thread.yield();
+                    } else {
+                        Thread.onSpinWait();
+                    }
+                    continue;
+                }
+            }
+            full = 0;
+            int r;
+            if (batch == 1) {
+                bufs[0].clear();
+                r = rig.sa.sendto(tx, bufs[0], MSG_DONTWAIT, to);
+                r = r == PAYLOAD ? 1 : r;
+            } else {
+                for (int i = 0; i < batch; i++) {
+                    bufs[i].clear();
+                    v[i].msg.setBuffer(bufs[i]);
+                }
+                r = rig.sa.sendmmsg(tx, v, batch, MSG_DONTWAIT);
+            }
+            if (r > 0) {
+                n += r;
+                sent.add(r);
+            } else if (r == Errno.EAGAIN.neg()) {
+                Thread.onSpinWait();
+            } else {
+                throw new IllegalStateException("send: " + Errno.describe(r));
+            }
+        }
     }
 
     /** 64 bytes of padding before a {@link Counter}'s fields (a superclass's fields come first). */
@@ -190,6 +262,10 @@ final class UdpThroughputScenario implements Scenario {
 
         void inc() {
             N.setRelease(this, n + 1);
+        }
+
+        void add(long k) {
+            N.setRelease(this, n + k);
         }
 
         long read() {

@@ -118,11 +118,41 @@ public final class Dev {
         if (skb.gsoSize != 0 && netifNeedsGso(skb, dev.features)) {
             return xmitSegments(dev, skb);
         }
+        if (skb.ipSummed == SkBuff.CHECKSUM_PARTIAL && skb.gsoSize == 0
+                && (dev.features & (NetDevice.NETIF_F_HW_CSUM | NetDevice.NETIF_F_IP_CSUM)) == 0
+                && !skbChecksumHelp(skb)) {
+            // validate_xmit_skb() -> skb_csum_hwoffload_help(): the device cannot finish it
+            dev.stats.inc(LinkStats64.TX_DROPPED);
+            Skb.kfreeSkb(skb, DropReason.SKB_CSUM);
+            return Qdisc.NET_XMIT_DROP;
+        }
         Qdisc q = dev.qdisc;
         if (q.isNoQueue()) {
             return directXmit(dev, skb);
         }
         return devXmitSkb(skb, q, dev);
+    }
+
+    /**
+     * Linux: {@code skb_checksum_help()}. Finishes a {@code CHECKSUM_PARTIAL} packet's checksum in
+     * software for a device that cannot: sums from {@code csumStart} to the end (the check field
+     * holds the pseudo-header sum) and stores the complement at {@code csumStart + csumOffset}, a
+     * result of 0 as 0xffff ({@code CSUM_MANGLED_0}: to UDP a 0 means "no checksum", to TCP both
+     * are zero). Unshares a cloned buffer first. False when the offsets do not fit the packet.
+     */
+    public static boolean skbChecksumHelp(SkBuff skb) {
+        if (skb.csumStart < skb.data || skb.csumStart + skb.csumOffset + 2 > skb.tail) {
+            return false;
+        }
+        if (skb.cloned() && !skb.cow(0)) {
+            return false;
+        }
+        int start = skb.csumStart;
+        int c = dev.packetflow.net.ipv4.InetChecksum.fold(
+                dev.packetflow.net.ipv4.InetChecksum.partial(skb, start, skb.tail - start, 0));
+        skb.setU16(start + skb.csumOffset, c == 0 ? 0xffff : c);
+        skb.ipSummed = SkBuff.CHECKSUM_NONE;
+        return true;
     }
 
     /**

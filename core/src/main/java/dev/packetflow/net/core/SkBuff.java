@@ -438,6 +438,9 @@ public final class SkBuff {
         if (transportHeader >= 0) {
             transportHeader += shift;
         }
+        if (ipSummed == CHECKSUM_PARTIAL) {
+            csumStart += shift; // an absolute offset too
+        }
         Skb.consumeQuiet(tmp);
         return true;
     }

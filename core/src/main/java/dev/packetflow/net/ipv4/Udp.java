@@ -3,6 +3,7 @@ package dev.packetflow.net.ipv4;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.Mib;
+import dev.packetflow.net.core.NetDevice;
 import dev.packetflow.net.core.PacketType;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
@@ -404,10 +405,13 @@ public final class Udp implements Proto, NetProtocol {
         skb.setU16(o + UdpHeader.LENGTH, ulen);
         if (sk.noCheckTx) {
             skb.setU16(o + UdpHeader.CHECK, 0);
+            skb.ipSummed = SkBuff.CHECKSUM_NONE;
+        } else if (hwCsum(rt, ulen)) {
+            udp4Hwcsum(skb, o, ulen, saddr, daddr);
         } else {
             UdpHeader.fillChecksum(skb, o, ulen, saddr, daddr);
+            skb.ipSummed = SkBuff.CHECKSUM_NONE;
         }
-        skb.ipSummed = SkBuff.CHECKSUM_NONE;
         int ttl = rt.type == FibRoute.RTN_MULTICAST || InetAddr.isMulticast(daddr) ? sk.mcTtl : sk.ucTtl;
         // INTERFACE and OMIT never set DF; the size was checked above.
         int ipPmtudisc = pmtudisc >= IpSockglue.IP_PMTUDISC_INTERFACE ? IpSockglue.IP_PMTUDISC_DONT : pmtudisc;
@@ -428,6 +432,33 @@ public final class Udp implements Proto, NetProtocol {
     }
 
     /** Linux: {@code ip_sk_use_pmtu()} ? {@code dst_mtu()} : the device's MTU. */
+    /**
+     * Whether the datagram leaves with its checksum to be completed by the device
+     * ({@code CHECKSUM_PARTIAL}), as {@code __ip_append_data()} decides: the route's device
+     * checksums ({@code NETIF_F_HW_CSUM} or {@code NETIF_F_IP_CSUM}) and the datagram goes out in
+     * one IP packet (a fragmented datagram needs its checksum before it is cut).
+     */
+    private static boolean hwCsum(Rtable rt, int ulen) {
+        NetDevice dev = rt.dev;
+        return dev != null && (dev.features() & (NetDevice.NETIF_F_HW_CSUM | NetDevice.NETIF_F_IP_CSUM)) != 0
+                && Ipv4Header.MIN_LEN + ulen <= Math.min(dev.mtu(), rt.mtu());
+    }
+
+    /**
+     * Linux: {@code udp4_hwcsum()} for a linear skb: the check field holds the pseudo-header sum,
+     * and whoever transmits finishes it: the NIC, a TAP's kernel side ({@code NEEDS_CSUM}), or
+     * {@code skb_checksum_help()} for a device without the offload. Across a veth or loopback it is
+     * never computed at all: the receiving stack takes a {@code CHECKSUM_PARTIAL} packet as
+     * verified ({@code skb_csum_unnecessary()}), since it never left the machine.
+     */
+    static void udp4Hwcsum(SkBuff skb, int o, int ulen, int saddr, int daddr) {
+        skb.setU16(o + UdpHeader.CHECK,
+                ~InetChecksum.fold(InetChecksum.pseudoHeader(saddr, daddr, IPPROTO_UDP, ulen)) & 0xffff);
+        skb.ipSummed = SkBuff.CHECKSUM_PARTIAL;
+        skb.csumStart = o;
+        skb.csumOffset = UdpHeader.CHECK;
+    }
+
     private static int pathMtu(Rtable rt, int pmtudisc) {
         if (rt.type == FibRoute.RTN_LOCAL) {
             return Ipv4.LOOPBACK_MTU;
@@ -585,7 +616,10 @@ public final class Udp implements Proto, NetProtocol {
         int nh = skb.networkHeader;
         int saddr = Ipv4Header.sourceAddress(skb, nh);
         int daddr = Ipv4Header.destinationAddress(skb, nh);
+        // skb_csum_unnecessary(): CHECKSUM_UNNECESSARY (a device verified it), or CHECKSUM_PARTIAL
+        // (sent by a stack on this machine over veth or loopback, its checksum never computed)
         if (UdpHeader.check(skb, th) != 0 && skb.ipSummed != SkBuff.CHECKSUM_UNNECESSARY
+                && skb.ipSummed != SkBuff.CHECKSUM_PARTIAL
                 && UdpHeader.checksum(skb, th, ulen, saddr, daddr) != 0) {
             mib.inc(IN_CSUM_ERRORS);
             return drop(skb, DropReason.UDP_CSUM); // RFC 1122 4.1.3.4: discard silently

@@ -47,6 +47,13 @@ public final class ChannelDevice extends NetDevice {
 
     @Override
     protected int ndoStartXmit(SkBuff skb) {
+        // A NIC that offers NETIF_F_HW_CSUM: the frame leaves as bytes, so its checksum engine
+        // finishes what the stack left partial.
+        if (skb.ipSummed == SkBuff.CHECKSUM_PARTIAL && !Dev.skbChecksumHelp(skb)) {
+            stats().inc(LinkStats64.TX_DROPPED);
+            Skb.kfreeSkb(skb, DropReason.SKB_CSUM);
+            return NETDEV_TX_OK;
+        }
         stats().tx(skb.len());
         if (txSink != null) {
             txSink.accept(skb);

@@ -69,6 +69,14 @@ public record WireConditions(
         }
     }
 
+    /**
+     * Whether the wire does anything to a frame but deliver it at once: loses, duplicates or
+     * corrupts it, makes it wait ({@link #timed()}) or has a frame limit. {@link #PERFECT} is not.
+     */
+    public boolean impaired() {
+        return lossRate > 0 || duplicateRate > 0 || corruptRate > 0 || limit > 0 || timed();
+    }
+
     /** Whether frames must wait in the wire (delay, jitter, reordering or a finite rate). */
     public boolean timed() {
         return delayNs > 0 || jitterNs > 0 || reorderRate > 0 || rateBitsPerSec > 0;
