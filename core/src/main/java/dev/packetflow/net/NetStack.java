@@ -87,6 +87,28 @@ public final class NetStack implements AutoCloseable {
         return kernel.clock();
     }
 
+    /**
+     * Sockets that want receive timestamps ({@code SO_TIMESTAMP}, {@code SO_TIMESTAMPNS}). Linux:
+     * the {@code netstamp_needed_key} static branch: while none does, {@code netif_receive_skb}
+     * does not read the clock for every packet (in real time a clock read is tens of ns in a VM).
+     */
+    private final java.util.concurrent.atomic.AtomicInteger netstampNeeded = new java.util.concurrent.atomic.AtomicInteger();
+
+    /** Linux: {@code net_enable_timestamp()}. */
+    public void netEnableTimestamp() {
+        netstampNeeded.incrementAndGet();
+    }
+
+    /** Linux: {@code net_disable_timestamp()}. */
+    public void netDisableTimestamp() {
+        netstampNeeded.decrementAndGet();
+    }
+
+    /** Whether received packets are stamped on arrival (some socket asked for timestamps). */
+    public boolean netstampNeeded() {
+        return netstampNeeded.get() > 0;
+    }
+
     /** CPU whose softnet runs this stack's timers. */
     public int cpu() {
         return cpu;

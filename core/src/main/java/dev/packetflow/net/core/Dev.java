@@ -44,7 +44,8 @@ public final class Dev {
         if (Trace.NETIF_RECEIVE_SKB_CORE.enabled) {
             Trace.NETIF_RECEIVE_SKB_CORE.fire(net, dev, skb, 0);
         }
-        if (skb.tstampNs == 0) {
+        // Linux: net_timestamp_check(), only while some socket wants receive timestamps
+        if (skb.tstampNs == 0 && net.netstampNeeded()) {
             skb.tstampNs = net.clock().nanoTime();
         }
         PacketTap[] taps = dev.taps;

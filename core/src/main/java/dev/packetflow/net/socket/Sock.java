@@ -179,6 +179,8 @@ public class Sock implements SkBuff.Destructor {
      * {@code SOCK_RCVTSTAMPNS}): received datagrams carry their arrival time as a control message.
      */
     public volatile boolean rcvTstamp;
+    /** This sock counts in {@link NetStack#netstampNeeded()}; guarded by {@code this}. */
+    private boolean netstampHeld;
     public volatile boolean rcvTstampNs;
     /** {@code SO_DEBUG}. */
     public volatile boolean debug;
@@ -227,6 +229,9 @@ public class Sock implements SkBuff.Destructor {
      * most an extra or a missing yield.
      */
     long busyIdleSinceNs;
+    /** BusyPoll's last clock reading for non-blocking rounds, and the rounds that reused it. */
+    long busyClockNs;
+    int busyClockSkips;
 
     private final SkBuffHead receiveQueue = new SkBuffHead();
     private final SkBuffHead errorQueue = new SkBuffHead();
@@ -736,6 +741,21 @@ public class Sock implements SkBuff.Destructor {
         }
     }
 
+    /**
+     * Takes (or gives back) this sock's share of the stack's "stamp every received packet"
+     * ({@link NetStack#netEnableTimestamp()}); idempotent.
+     */
+    public synchronized void holdNetstamp(boolean on) {
+        if (on != netstampHeld) {
+            netstampHeld = on;
+            if (on) {
+                net.netEnableTimestamp();
+            } else {
+                net.netDisableTimestamp();
+            }
+        }
+    }
+
     // ================================================================ end of life
 
     /**
@@ -744,6 +764,7 @@ public class Sock implements SkBuff.Destructor {
      */
     public void sockOrphan() {
         dead = true;
+        holdNetstamp(false); // Linux: sock_disable_timestamp() in sk_destruct
         Socket s = socket;
         socket = null;
         if (s != null) {

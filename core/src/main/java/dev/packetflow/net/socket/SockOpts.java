@@ -151,9 +151,10 @@ public final class SockOpts {
             }
             case SO_RXQ_OVFL -> sk.rxqOvfl = valbool;
             case SO_TIMESTAMP, SO_TIMESTAMPNS -> {
-                // Linux: sock_set_timestamp()
+                // Linux: sock_set_timestamp() -> sock_enable_timestamp()
                 sk.rcvTstampNs = valbool && optname == SO_TIMESTAMPNS;
                 sk.rcvTstamp = valbool;
+                sk.holdNetstamp(valbool);
             }
             case SO_BINDTOIFINDEX -> {
                 return bindToIndex(sl, sk, val);
