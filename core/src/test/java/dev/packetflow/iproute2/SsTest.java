@@ -4,34 +4,23 @@ import static dev.packetflow.net.socket.Uapi.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.packetflow.drivers.net.veth.Veth;
 import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.socket.SockAddrIn;
 import dev.packetflow.net.socket.SocketLayer;
+import dev.packetflow.testing.VethHosts;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 class SsTest {
-    final Simulation sim = new Simulation(1);
-    final NetStack a = NetStack.create(sim, "a");
-    final NetStack b = NetStack.create(sim, "b");
-
-    SsTest() {
-        a.arp().setGratuitousArpOnAddressAdd(false);
-        b.arp().setGratuitousArpOnAddressAdd(false);
-        Veth.pair(a, "eth0", b, "eth0");
-        a.exec("ip link set eth0 up");
-        b.exec("ip link set eth0 up");
-        a.exec("ip addr add 198.18.0.1/24 dev eth0");
-        b.exec("ip addr add 198.18.0.2/24 dev eth0");
-        sim.run();
-    }
+    final VethHosts h = new VethHosts(1);
+    final Simulation sim = h.sim;
+    final NetStack a = h.a;
+    final NetStack b = h.b;
 
     @AfterEach
     void close() {
-        a.close();
-        b.close();
+        h.close();
     }
 
     @Test

@@ -3,11 +3,11 @@ package dev.packetflow.net.socket;
 import static dev.packetflow.net.socket.Uapi.*;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.packetflow.drivers.net.veth.Veth;
 import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.ipv4.InetAddr;
 import dev.packetflow.trace.Journey;
+import dev.packetflow.testing.VethHosts;
 import dev.packetflow.trace.JourneyRecorder;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -24,27 +24,16 @@ class MMsgTest {
     static final int A = InetAddr.parse("198.18.0.1");
     static final int B = InetAddr.parse("198.18.0.2");
 
-    final Simulation sim = new Simulation(17);
-    final NetStack a = NetStack.create(sim, "a");
-    final NetStack b = NetStack.create(sim, "b");
-    final SocketLayer sa = a.sockets();
-    final SocketLayer sb = b.sockets();
-
-    MMsgTest() {
-        a.arp().setGratuitousArpOnAddressAdd(false);
-        b.arp().setGratuitousArpOnAddressAdd(false);
-        Veth.pair(a, "eth0", b, "eth0");
-        a.exec("ip link set eth0 up");
-        b.exec("ip link set eth0 up");
-        a.exec("ip addr add 198.18.0.1/24 dev eth0");
-        b.exec("ip addr add 198.18.0.2/24 dev eth0");
-        sim.run();
-    }
+    final VethHosts h = new VethHosts(17);
+    final Simulation sim = h.sim;
+    final NetStack a = h.a;
+    final NetStack b = h.b;
+    final SocketLayer sa = h.sa;
+    final SocketLayer sb = h.sb;
 
     @AfterEach
     void close() {
-        a.close();
-        b.close();
+        h.close();
     }
 
     static int udp(SocketLayer s, int addr, int port) {

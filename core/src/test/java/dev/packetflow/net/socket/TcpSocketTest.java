@@ -3,11 +3,11 @@ package dev.packetflow.net.socket;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.packetflow.drivers.net.veth.Veth;
 import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.netfilter.Netfilter;
 import dev.packetflow.testing.Lockstep;
+import dev.packetflow.testing.VethHosts;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.OutputStream;
@@ -41,31 +41,23 @@ class TcpSocketTest {
     static final InetSocketAddress NOBODY_80 = new InetSocketAddress("198.18.0.99", 80);
     static final Duration LIMIT = Duration.ofMinutes(10);
 
-    final Simulation sim = new Simulation(7);
-    final NetStack a = NetStack.create(sim, "a");
-    final NetStack b = NetStack.create(sim, "b");
+    final VethHosts h = new VethHosts(7);
+    final Simulation sim = h.sim;
+    final NetStack a = h.a;
+    final NetStack b = h.b;
     final Lockstep app = new Lockstep(sim);
     /** While true, B's IP layer loses every TCP segment from A. */
     volatile boolean blackholeB;
 
     TcpSocketTest() {
-        a.arp().setGratuitousArpOnAddressAdd(false);
-        b.arp().setGratuitousArpOnAddressAdd(false);
-        Veth.pair(a, "eth0", b, "eth0");
-        a.exec("ip link set eth0 up");
-        b.exec("ip link set eth0 up");
-        a.exec("ip addr add 198.18.0.1/24 dev eth0");
-        b.exec("ip addr add 198.18.0.2/24 dev eth0");
         b.netfilter().register(new Netfilter.HookOps(Netfilter.NF_INET_PRE_ROUTING, 0,
                 (skb, net, hook, in, out) -> blackholeB && skb.u8(skb.networkHeader + 9) == 6
                         ? Netfilter.NF_DROP : Netfilter.NF_ACCEPT));
-        sim.run();
     }
 
     @AfterEach
     void close() {
-        a.close();
-        b.close();
+        h.close();
         app.settle();
     }
 

@@ -3,9 +3,9 @@ package dev.packetflow.net.socket;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.packetflow.drivers.net.veth.Veth;
 import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
+import dev.packetflow.testing.VethHosts;
 import java.net.BindException;
 import java.net.DatagramPacket;
 import java.net.InetAddress;
@@ -26,25 +26,14 @@ class UdpSocketTest {
     static final InetSocketAddress A_4000 = new InetSocketAddress("198.18.0.1", 4000);
     static final InetSocketAddress B_5000 = new InetSocketAddress("198.18.0.2", 5000);
 
-    final Simulation sim = new Simulation(5);
-    final NetStack a = NetStack.create(sim, "a");
-    final NetStack b = NetStack.create(sim, "b");
-
-    UdpSocketTest() {
-        a.arp().setGratuitousArpOnAddressAdd(false);
-        b.arp().setGratuitousArpOnAddressAdd(false);
-        Veth.pair(a, "eth0", b, "eth0");
-        a.exec("ip link set eth0 up");
-        b.exec("ip link set eth0 up");
-        a.exec("ip addr add 198.18.0.1/24 dev eth0");
-        b.exec("ip addr add 198.18.0.2/24 dev eth0");
-        sim.run();
-    }
+    final VethHosts h = new VethHosts(5);
+    final Simulation sim = h.sim;
+    final NetStack a = h.a;
+    final NetStack b = h.b;
 
     @AfterEach
     void close() {
-        a.close();
-        b.close();
+        h.close();
     }
 
     private static ByteBuffer ascii(String s) {
