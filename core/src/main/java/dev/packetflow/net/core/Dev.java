@@ -158,11 +158,15 @@ public final class Dev {
 
     /**
      * Linux: {@code netif_needs_gso()} / {@code skb_gso_ok()}: whether the device cannot take this
-     * GSO packet as it is (a TCP/IPv4 super-packet needs {@code NETIF_F_TSO}).
+     * GSO packet as it is (a TCP/IPv4 super-packet needs {@code NETIF_F_TSO}, a UDP one
+     * {@code NETIF_F_GSO_UDP_L4}).
      */
     static boolean netifNeedsGso(SkBuff skb, long features) {
         if (skb.gsoType == SkBuff.SKB_GSO_TCPV4) {
             return (features & NetDevice.NETIF_F_TSO) == 0;
+        }
+        if (skb.gsoType == SkBuff.SKB_GSO_UDP_L4) {
+            return (features & NetDevice.NETIF_F_GSO_UDP_L4) == 0;
         }
         return true;
     }
@@ -202,7 +206,7 @@ public final class Dev {
      * SKB_GSO_SEG).
      */
     public static SkBuff skbGsoSegmentForXmit(NetDevice dev, SkBuff skb) {
-        SkBuff segs = skbGsoSegment(skb);
+        SkBuff segs = skbGsoSegment(skb, dev.features);
         if (segs == null) {
             dev.stats.inc(LinkStats64.TX_DROPPED);
             Skb.kfreeSkb(skb, DropReason.SKB_GSO_SEG);
@@ -214,14 +218,31 @@ public final class Dev {
 
     /**
      * Linux: {@code skb_gso_segment()} ({@code net/core/gso.c}), dispatching to the protocol's
-     * {@code gso_segment} (only TCP/IPv4 here). Returns the segments linked through {@code next},
-     * or null when the packet cannot be segmented; {@code skb} is not freed.
+     * {@code gso_segment} (TCP/IPv4 or UDP/IPv4 here). Returns the segments linked through
+     * {@code next}, or null when the packet cannot be segmented; {@code skb} is not freed. A
+     * partial checksum stays partial in the segments (whoever transmits them finishes it).
      */
     public static SkBuff skbGsoSegment(SkBuff skb) {
-        if (skb.gsoType != SkBuff.SKB_GSO_TCPV4 || skb.protocol != Eth.ETH_P_IP) {
+        return skbGsoSegment(skb, NetDevice.NETIF_F_HW_CSUM);
+    }
+
+    /**
+     * {@link #skbGsoSegment(SkBuff)} for a device with {@code features}: a UDP super-packet's
+     * segments keep a partial checksum only if the device checksums, as {@code skb_segment()}
+     * decides; otherwise their checksums are computed here.
+     */
+    public static SkBuff skbGsoSegment(SkBuff skb, long features) {
+        if (skb.protocol != Eth.ETH_P_IP) {
             return null;
         }
-        return dev.packetflow.net.ipv4.tcp.TcpOffload.segment(skb);
+        if (skb.gsoType == SkBuff.SKB_GSO_TCPV4) {
+            return dev.packetflow.net.ipv4.tcp.TcpOffload.segment(skb);
+        }
+        if (skb.gsoType == SkBuff.SKB_GSO_UDP_L4) {
+            return dev.packetflow.net.ipv4.UdpOffload.segment(skb,
+                    (features & (NetDevice.NETIF_F_HW_CSUM | NetDevice.NETIF_F_IP_CSUM)) != 0);
+        }
+        return null;
     }
 
     /**

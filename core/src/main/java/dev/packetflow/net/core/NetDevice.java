@@ -41,6 +41,8 @@ public abstract class NetDevice {
     public static final long NETIF_F_GSO = 1L << 6;
     public static final long NETIF_F_GRO = 1L << 7;
     public static final long NETIF_F_LLTX = 1L << 8;
+    /** Takes UDP GSO super-packets ({@code SKB_GSO_UDP_L4}) whole (Linux: {@code NETIF_F_GSO_UDP_L4}). */
+    public static final long NETIF_F_GSO_UDP_L4 = 1L << 9;
 
     /** ARPHRD_* link types (include/uapi/linux/if_arp.h). */
     public static final int ARPHRD_ETHER = 1;

@@ -75,6 +75,12 @@ public final class SkBuff {
     public int csumOffset;
     /** {@link #gsoType} bits, Linux's SKB_GSO_*: a TCP/IPv4 super-packet. */
     public static final int SKB_GSO_TCPV4 = 1;
+    /**
+     * {@link #gsoType}: a UDP/IPv4 super-packet of {@code UDP_SEGMENT} (Linux's
+     * {@code SKB_GSO_UDP_L4}, same bit): one UDP header for datagrams of {@link #gsoSize} bytes
+     * each, the last one shorter.
+     */
+    public static final int SKB_GSO_UDP_L4 = 1 << 16;
 
     /**
      * GSO (Linux: {@code skb_shinfo(skb)->gso_size}): segment payload size, 0 when the packet is
@@ -85,7 +91,7 @@ public final class SkBuff {
     public int gsoSize;
     /** Number of segments of a GSO packet (Linux: {@code gso_segs}). */
     public int gsoSegs;
-    /** {@link #SKB_GSO_TCPV4} or 0 (Linux: {@code gso_type}). */
+    /** {@link #SKB_GSO_TCPV4}, {@link #SKB_GSO_UDP_L4} or 0 (Linux: {@code gso_type}). */
     public int gsoType;
     /** Owning socket, if any (Linux: {@code skb->sk}). */
     public Object sk;

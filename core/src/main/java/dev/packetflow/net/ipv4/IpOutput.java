@@ -150,7 +150,8 @@ public final class IpOutput {
         int o = skb.push(Ipv4Header.MIN_LEN);
         skb.networkHeader = o;
         if (id < 0) {
-            id = df && !ignoreDf ? 0 : ipv4.idents.select(daddr, saddr, protocol, 1);
+            // ip_select_ident_segs(): a GSO packet reserves one identification per segment
+            id = df && !ignoreDf ? 0 : ipv4.idents.select(daddr, saddr, protocol, skb.gsoSegs > 1 ? skb.gsoSegs : 1);
         }
         Ipv4Header.build(skb, o, tos, skb.len(), id, df ? Ipv4Header.IP_DF : 0, ttl < 0 ? ipv4.ipDefaultTtl() : ttl,
                 protocol, saddr, daddr);
@@ -265,7 +266,8 @@ public final class IpOutput {
      */
     public static int gsoNetworkSegLen(SkBuff skb) {
         int th = skb.transportHeader;
-        return th - skb.networkHeader + ((skb.u8(th + 12) >>> 4) << 2) + skb.gsoSize;
+        int l4 = skb.gsoType == SkBuff.SKB_GSO_UDP_L4 ? UdpHeader.LEN : (skb.u8(th + 12) >>> 4) << 2;
+        return th - skb.networkHeader + l4 + skb.gsoSize;
     }
 
     /**

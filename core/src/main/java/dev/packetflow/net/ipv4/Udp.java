@@ -74,7 +74,7 @@ import static dev.packetflow.net.socket.Uapi.*;
  * just never occupies the receive buffer). A corked datagram's data is copied once more, into
  * one buffer, when it is sent (Linux chains its pieces instead). Not implemented yet: control
  * messages on send ({@code ip_cmsg_send}), {@code IP_RECVOPTS}/{@code IP_RETOPTS} messages (IP
- * options are not kept), GSO/GRO, UDP-Lite, encapsulation sockets, the local copy of
+ * options are not kept), GRO ({@code UDP_GRO}), UDP-Lite, encapsulation sockets, the local copy of
  * a sent broadcast.
  *
  * <p>Threading: sends run in the caller's thread, without locks (the route key is per thread)
@@ -95,6 +95,16 @@ public final class Udp implements Proto, NetProtocol {
 
     /** {@code SOL_UDP} option: hold the data of sends until uncorked, then send one datagram. */
     public static final int UDP_CORK = 1;
+    /**
+     * {@code SOL_UDP} option (Linux: {@code UDP_SEGMENT}, 103): an int, the payload size of each
+     * datagram a longer send is cut into (generic segmentation offload); 0 turns it off.
+     */
+    public static final int UDP_SEGMENT = 103;
+    /**
+     * The most segments one {@code UDP_SEGMENT} send may carry (Linux: {@code UDP_MAX_SEGMENTS},
+     * {@code 1 << 7} since 6.10; it was 64 before).
+     */
+    public static final int UDP_MAX_SEGMENTS = 128;
 
     // ---- the Udp MIB group, in /proc/net/snmp order
     public static final int IN_DATAGRAMS = 0;
@@ -335,7 +345,10 @@ public final class Udp implements Proto, NetProtocol {
         int pmtudisc = sk.pmtudisc;
         boolean ignoreDf = pmtudisc < IpSockglue.IP_PMTUDISC_DO || pmtudisc == IpSockglue.IP_PMTUDISC_OMIT;
         int ulen = len + UdpHeader.LEN;
-        int maxnonfrag = ignoreDf ? Ipv4Header.MAX_TOTAL_LEN : pathMtu(rt, pmtudisc);
+        // With UDP_SEGMENT the datagram only has to fit one IP packet; its segments must fit the
+        // MTU (udp_send_skb), as __ip_append_data() takes IP_MAX_MTU for a GSO cork.
+        int gso = u.gsoSize;
+        int maxnonfrag = ignoreDf || gso != 0 ? Ipv4Header.MAX_TOTAL_LEN : pathMtu(rt, pmtudisc);
         if (corkreq) {
             sk.lockSock();
             try {
@@ -343,7 +356,7 @@ public final class Udp implements Proto, NetProtocol {
                     return Errno.EINVAL.neg(); // corked by another thread meanwhile: an application bug
                 }
                 u.cork.setup(u, rt, saddr, daddr, dport, tos, pmtudisc, maxnonfrag - Ipv4Header.MIN_LEN,
-                        pathMtu(rt, pmtudisc));
+                        pathMtu(rt, pmtudisc), gso);
                 return appendData(u, msg, len, true);
             } finally {
                 sk.releaseSock();
@@ -370,7 +383,7 @@ public final class Udp implements Proto, NetProtocol {
         }
         skb.priority = sk.priority;
         skb.mark = sk.mark;
-        e = udpSendSkb((UdpSock) sk, skb, o, ulen, rt, saddr, daddr, dport, tos, pmtudisc);
+        e = udpSendSkb((UdpSock) sk, skb, o, ulen, rt, saddr, daddr, dport, tos, pmtudisc, gso);
         return e == 0 ? len : e;
     }
 
@@ -397,13 +410,42 @@ public final class Udp implements Proto, NetProtocol {
      * Linux: {@code udp_send_skb()}: fills the header and checksum of the datagram at {@code o}
      * and passes it to {@code ip_send_skb}. Counts OutDatagrams, or SndbufErrors for a packet the
      * device queue refused (reported only with {@code IP_RECVERR}, as Linux does).
+     *
+     * <p>With {@code gso} ({@code UDP_SEGMENT}) set: EINVAL when a segment would not fit the path
+     * MTU, for more than {@link #UDP_MAX_SEGMENTS} segments, or with {@code SO_NO_CHECK}; a
+     * payload longer than {@code gso} leaves as one GSO super-packet
+     * ({@link SkBuff#SKB_GSO_UDP_L4}) with a partial checksum, or fails with EIO when the route's
+     * device cannot checksum (Linux before 6.11). {@code skb} is always taken.
      */
     int udpSendSkb(UdpSock sk, SkBuff skb, int o, int ulen, Rtable rt, int saddr, int daddr, int dport,
-                           int tos, int pmtudisc) {
+                           int tos, int pmtudisc, int gso) {
         skb.setU16(o + UdpHeader.SOURCE, sk.sport);
         skb.setU16(o + UdpHeader.DEST, dport);
         skb.setU16(o + UdpHeader.LENGTH, ulen);
-        if (sk.noCheckTx) {
+        int segs = 1;
+        if (gso != 0) {
+            int datalen = ulen - UdpHeader.LEN;
+            int err = 0;
+            if (Ipv4Header.MIN_LEN + UdpHeader.LEN + Math.min(datalen, gso) > pathMtu(rt, pmtudisc)
+                    || datalen > gso * UDP_MAX_SEGMENTS || sk.noCheckTx) {
+                err = Errno.EINVAL.neg();
+            } else if (datalen > gso && !devCsum(rt)) {
+                err = Errno.EIO.neg(); // the super-packet would not be CHECKSUM_PARTIAL
+            }
+            if (err != 0) {
+                Skb.kfreeSkb(net, skb, DropReason.NOT_SPECIFIED);
+                return err;
+            }
+            if (datalen > gso) {
+                segs = (datalen + gso - 1) / gso;
+                skb.gsoSize = gso;
+                skb.gsoType = SkBuff.SKB_GSO_UDP_L4;
+                skb.gsoSegs = segs;
+            }
+        }
+        if (segs > 1) {
+            udp4Hwcsum(skb, o, ulen, saddr, daddr); // the payload is checksummed per segment
+        } else if (sk.noCheckTx) {
             skb.setU16(o + UdpHeader.CHECK, 0);
             skb.ipSummed = SkBuff.CHECKSUM_NONE;
         } else if (hwCsum(rt, ulen)) {
@@ -415,7 +457,7 @@ public final class Udp implements Proto, NetProtocol {
         int ttl = rt.type == FibRoute.RTN_MULTICAST || InetAddr.isMulticast(daddr) ? sk.mcTtl : sk.ucTtl;
         // INTERFACE and OMIT never set DF; the size was checked above.
         int ipPmtudisc = pmtudisc >= IpSockglue.IP_PMTUDISC_INTERFACE ? IpSockglue.IP_PMTUDISC_DONT : pmtudisc;
-        int id = sk.daddr != 0 ? sk.nextInetId() : -1;
+        int id = sk.daddr == 0 ? -1 : segs > 1 ? sk.nextInetId(segs) : sk.nextInetId();
         int err = ipv4.output().ipSendSkb(skb, rt, saddr, daddr, IPPROTO_UDP, ttl, tos, ipPmtudisc, id);
         if (err != 0) {
             if (err == Errno.ENOBUFS.neg() && !sk.recverr) {
@@ -431,7 +473,6 @@ public final class Udp implements Proto, NetProtocol {
         return err;
     }
 
-    /** Linux: {@code ip_sk_use_pmtu()} ? {@code dst_mtu()} : the device's MTU. */
     /**
      * Whether the datagram leaves with its checksum to be completed by the device
      * ({@code CHECKSUM_PARTIAL}), as {@code __ip_append_data()} decides: the route's device
@@ -440,8 +481,13 @@ public final class Udp implements Proto, NetProtocol {
      */
     private static boolean hwCsum(Rtable rt, int ulen) {
         NetDevice dev = rt.dev;
-        return dev != null && (dev.features() & (NetDevice.NETIF_F_HW_CSUM | NetDevice.NETIF_F_IP_CSUM)) != 0
-                && Ipv4Header.MIN_LEN + ulen <= Math.min(dev.mtu(), rt.mtu());
+        return devCsum(rt) && Ipv4Header.MIN_LEN + ulen <= Math.min(dev.mtu(), rt.mtu());
+    }
+
+    /** Whether the route's device checksums IPv4 UDP ({@code NETIF_F_HW_CSUM} or {@code NETIF_F_IP_CSUM}). */
+    private static boolean devCsum(Rtable rt) {
+        NetDevice dev = rt.dev;
+        return dev != null && (dev.features() & (NetDevice.NETIF_F_HW_CSUM | NetDevice.NETIF_F_IP_CSUM)) != 0;
     }
 
     /**
@@ -459,6 +505,7 @@ public final class Udp implements Proto, NetProtocol {
         skb.csumOffset = UdpHeader.CHECK;
     }
 
+    /** Linux: {@code ip_sk_use_pmtu()} ? {@code dst_mtu()} : the device's MTU. */
     private static int pathMtu(Rtable rt, int pmtudisc) {
         if (rt.type == FibRoute.RTN_LOCAL) {
             return Ipv4.LOOPBACK_MTU;
@@ -524,7 +571,8 @@ public final class Udp implements Proto, NetProtocol {
 
     /**
      * Linux: {@code udp_setsockopt()}: SOL_IP options ({@link IpSockglue}) and, from
-     * {@code udp_lib_setsockopt()}, {@link #UDP_CORK} (clearing it sends the pending datagram).
+     * {@code udp_lib_setsockopt()}, {@link #UDP_CORK} (clearing it sends the pending datagram) and
+     * {@link #UDP_SEGMENT} (0 to 65535, else EINVAL).
      */
     @Override
     public int setsockopt(Sock sk, int level, int optname, byte[] optval, int optlen) {
@@ -535,10 +583,18 @@ public final class Udp implements Proto, NetProtocol {
             if (optval == null || optval.length < 4) {
                 return Errno.EFAULT.neg();
             }
+            UdpSock u = (UdpSock) sk;
+            if (optname == UDP_SEGMENT) {
+                int v = SockOpts.intAt(optval, 0);
+                if (v < 0 || v > 0xffff) {
+                    return Errno.EINVAL.neg();
+                }
+                u.gsoSize = v;
+                return 0;
+            }
             if (optname != UDP_CORK) {
                 return Errno.ENOPROTOOPT.neg();
             }
-            UdpSock u = (UdpSock) sk;
             if (SockOpts.intAt(optval, 0) != 0) {
                 u.corkflag = true;
                 return 0;
@@ -565,14 +621,15 @@ public final class Udp implements Proto, NetProtocol {
             if (len < 0) {
                 return Errno.EINVAL.neg();
             }
-            if (optname != UDP_CORK) {
+            if (optname != UDP_CORK && optname != UDP_SEGMENT) {
                 return Errno.ENOPROTOOPT.neg();
             }
             len = Math.min(len, 4);
             if (len > 0 && (optval == null || optval.length < len)) {
                 return Errno.EFAULT.neg();
             }
-            byte[] v = SockOpts.intOpt(((UdpSock) sk).corkflag ? 1 : 0);
+            UdpSock u = (UdpSock) sk;
+            byte[] v = SockOpts.intOpt(optname == UDP_SEGMENT ? u.gsoSize : u.corkflag ? 1 : 0);
             if (len > 0) {
                 System.arraycopy(v, 0, optval, 0, len);
             }
@@ -657,6 +714,45 @@ public final class Udp implements Proto, NetProtocol {
      * counts RcvbufErrors and InErrors.
      */
     private void queueRcvSkb(Sock sk, SkBuff skb) {
+        if (skb.gsoSize != 0) {
+            rcvSegment(sk, skb);
+            return;
+        }
+        queueRcvOneSkb(sk, skb);
+    }
+
+    /**
+     * Linux: {@code udp_queue_rcv_skb()}'s {@code udp_unexpected_gso()} branch with
+     * {@code udp_rcv_segment()}: a GSO super-packet that crossed a veth or the loopback whole is
+     * cut into its datagrams here (no {@code UDP_GRO} to take it whole), each queued on its own,
+     * so the application reads them one by one and the counters count them. Segments keep a
+     * partial checksum (the sender's stack is on this machine). If it cannot be segmented, all of
+     * its datagrams count as drops and InErrors.
+     */
+    private void rcvSegment(Sock sk, SkBuff skb) {
+        int segsNr = skb.gsoSegs > 0 ? skb.gsoSegs : 1;
+        skb.push(skb.data - skb.networkHeader); // segment from the IP header, which each one keeps
+        SkBuff segs = UdpOffload.segment(skb, true);
+        if (segs == null) {
+            for (int i = 0; i < segsNr; i++) {
+                sk.countDrop();
+            }
+            mib.add(IN_ERRORS, segsNr);
+            Skb.kfreeSkb(net, skb, DropReason.SKB_GSO_SEG);
+            return;
+        }
+        Skb.consumeSkb(skb);
+        while (segs != null) {
+            SkBuff n = segs.next;
+            segs.next = null;
+            segs.pull(segs.transportHeader - segs.data);
+            queueRcvOneSkb(sk, segs);
+            segs = n;
+        }
+    }
+
+    /** Linux: {@code udp_queue_rcv_one_skb()}. */
+    private void queueRcvOneSkb(Sock sk, SkBuff skb) {
         skb.pull(UdpHeader.LEN);
         IpCmsg.pktinfoPrepare((UdpSock) sk, skb, ipv4);
         if (sk.sockQueueRcvSkb(skb) < 0) {

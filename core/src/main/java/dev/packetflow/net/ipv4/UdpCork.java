@@ -47,11 +47,14 @@ final class UdpCork {
     private int pmtudisc;
     private int priority;
     private int mark;
+    /** Linux: {@code cork->gso_size}: {@code UDP_SEGMENT} as it was when the datagram was started. */
+    private int gsoSize;
 
     /** Linux: the corking half of {@code udp_sendmsg()} ({@code ip_setup_cork()}): a new pending datagram. */
     void setup(UdpSock sk, Rtable rt, int saddr, int daddr, int dport, int tos, int pmtudisc, int maxLength,
-               int fragsize) {
+               int fragsize, int gsoSize) {
         this.fragsize = fragsize;
+        this.gsoSize = gsoSize;
         this.rt = rt;
         this.saddr = saddr;
         this.daddr = daddr;
@@ -136,7 +139,7 @@ final class UdpCork {
         skb.mark = mark;
         Rtable r = rt;
         reset();
-        return udp.udpSendSkb(sk, skb, o, ulen, r, saddr, daddr, dport, tos, pmtudisc);
+        return udp.udpSendSkb(sk, skb, o, ulen, r, saddr, daddr, dport, tos, pmtudisc, gsoSize);
     }
 
     /** Linux: {@code udp_flush_pending_frames()} / {@code ip_flush_pending_frames()}: discards the pending datagram. */

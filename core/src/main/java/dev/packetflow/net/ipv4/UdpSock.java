@@ -30,6 +30,11 @@ public final class UdpSock extends Sock {
 
     /** {@code UDP_CORK} (Linux: {@code udp_test_bit(CORK, sk)}). */
     volatile boolean corkflag;
+    /**
+     * {@code UDP_SEGMENT}: the payload size of each datagram a longer send is cut into, 0 when
+     * off (Linux: {@code up->gso_size}).
+     */
+    volatile int gsoSize;
     /** The pending datagram of a corked socket. */
     final UdpCork cork = new UdpCork();
 
@@ -45,5 +50,14 @@ public final class UdpSock extends Sock {
     /** The identification for the next datagram (Linux: {@code atomic_add_return(1, &inet->inet_id)}). */
     int nextInetId() {
         return ((int) INET_ID.getAndAdd(this, 1) + 1) & 0xffff;
+    }
+
+    /**
+     * The identification for the next GSO datagram of {@code segs} segments, which number
+     * themselves consecutively from it (Linux: {@code ip_select_ident_segs()}:
+     * {@code atomic_add_return(segs, &inet->inet_id)}).
+     */
+    int nextInetId(int segs) {
+        return ((int) INET_ID.getAndAdd(this, segs) + segs) & 0xffff;
     }
 }

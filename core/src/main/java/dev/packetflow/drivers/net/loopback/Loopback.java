@@ -86,7 +86,8 @@ public final class Loopback extends NetDevice {
         this.txQueueLen = 0;
         this.privFlags |= IFF_NO_QUEUE;
         setFlagBits(IFF_LOOPBACK | IFF_NOARP);
-        this.features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_GSO | NETIF_F_TSO | NETIF_F_LLTX;
+        this.features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_GSO | NETIF_F_TSO | NETIF_F_GSO_UDP_L4
+                | NETIF_F_LLTX;
         setMac(0);
     }
 

@@ -279,7 +279,8 @@ public final class TapDevice extends NetDevice implements AutoCloseable {
      */
     @Override
     protected int ndoStartXmit(SkBuff skb) {
-        if (skb.gsoSize != 0 && (vnetHdrLen == 0 || skb.ipSummed != SkBuff.CHECKSUM_PARTIAL)) {
+        if (skb.gsoSize != 0 && (vnetHdrLen == 0 || skb.ipSummed != SkBuff.CHECKSUM_PARTIAL
+                || skb.gsoType != SkBuff.SKB_GSO_TCPV4)) {
             return xmitSegmented(skb);
         }
         return xmitOne(skb);

@@ -84,7 +84,8 @@ public final class Veth extends NetDevice implements WireEndpoint {
         this.privFlags |= IFF_NO_QUEUE;
         setFlagBits(IFF_BROADCAST | IFF_MULTICAST);
         // Linux's VETH_FEATURES include TSO: a super-packet crosses to the peer whole.
-        this.features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_GSO | NETIF_F_TSO | NETIF_F_LLTX;
+        this.features = NETIF_F_SG | NETIF_F_HW_CSUM | NETIF_F_RXCSUM | NETIF_F_GSO | NETIF_F_TSO | NETIF_F_GSO_UDP_L4
+                | NETIF_F_LLTX;
         // Linux: netif_carrier_off() at newlink; on once both ends are up.
         setCarrier(false);
     }

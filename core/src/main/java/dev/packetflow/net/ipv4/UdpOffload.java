@@ -1,0 +1,128 @@
+package dev.packetflow.net.ipv4;
+
+import dev.packetflow.net.core.SkBuff;
+import dev.packetflow.net.core.Skb;
+
+/**
+ * Software segmentation of a UDP/IPv4 GSO super-packet ({@link SkBuff#SKB_GSO_UDP_L4}, built by
+ * a {@code UDP_SEGMENT} send) into the datagrams it stands for: each a full copy of the headers in
+ * front of {@code gsoSize} bytes of payload (the last one shorter), with its own IP total length,
+ * identification (counting up from the super-packet's, as {@code inet_gso_segment()} numbers
+ * them), IP header checksum, UDP length and UDP checksum.
+ *
+ * <p>Used on transmit for a device without {@code NETIF_F_GSO_UDP_L4} ({@code validate_xmit_skb}
+ * → {@code skb_gso_segment}), and on receive when a super-packet that crossed a veth or the
+ * loopback whole reaches a socket ({@code udp_rcv_segment}: no {@code UDP_GRO} here, so the
+ * application always reads the separate datagrams).
+ *
+ * <p>Linux: {@code net/ipv4/udp_offload.c __udp_gso_segment()} / {@code udp4_ufo_fragment()},
+ * {@code net/ipv4/af_inet.c inet_gso_segment()}, {@code net/core/skbuff.c skb_segment()}.
+ */
+public final class UdpOffload {
+    private UdpOffload() {}
+
+    /** Headroom of each segment: what a driver may still push in front of the frame. */
+    private static final int SEG_HEADROOM = Skb.NET_SKB_PAD;
+
+    /**
+     * Linux: {@code inet_gso_segment()} + {@code __udp_gso_segment()} + {@code skb_segment()}.
+     * Cuts {@code skb} (data at its first header, network and transport headers set) into
+     * datagrams of at most {@code gsoSize} payload bytes, linked through {@link SkBuff#next}.
+     * A {@code CHECKSUM_PARTIAL} super-packet gives {@code CHECKSUM_PARTIAL} segments when
+     * {@code hwCsum} (the device, or the receiving socket, will finish or trust them); otherwise
+     * each segment's checksum is computed here (0 sent as 0xffff) and it leaves as
+     * {@code CHECKSUM_NONE}. Returns the first segment, or null when the packet is not a
+     * well-formed UDP/IPv4 GSO packet of more than one segment, or memory ran out (nothing
+     * allocated is left behind). {@code skb} itself is not freed.
+     */
+    public static SkBuff segment(SkBuff skb, boolean hwCsum) {
+        int nh = skb.networkHeader;
+        int th = skb.transportHeader;
+        int mss = skb.gsoSize;
+        if (mss <= 0 || (skb.gsoType & SkBuff.SKB_GSO_UDP_L4) == 0 || nh < skb.data
+                || th < nh + Ipv4Header.MIN_LEN || th + UdpHeader.LEN > skb.tail) {
+            return null;
+        }
+        if (Ipv4Header.version(skb, nh) != 4 || Ipv4Header.protocol(skb, nh) != Ipv4Header.IPPROTO_UDP
+                || nh + Ipv4Header.headerLength(skb, nh) != th) {
+            return null;
+        }
+        boolean partial = skb.ipSummed == SkBuff.CHECKSUM_PARTIAL;
+        // __udp_gso_segment(): a single segment is no GSO packet; a partial checksum must start
+        // at the UDP header (anything else would be a tunnel, not handled here)
+        int payload = skb.tail - th - UdpHeader.LEN;
+        if (payload <= mss || (partial && skb.csumStart != th)) {
+            return null;
+        }
+        int hdr = th + UdpHeader.LEN - skb.data;
+        int nhOff = nh - skb.data;
+        int thOff = th - skb.data;
+        int macOff = skb.macHeader >= skb.data ? skb.macHeader - skb.data : -1;
+        int id = Ipv4Header.identification(skb, nh);
+        int saddr = Ipv4Header.sourceAddress(skb, nh);
+        int daddr = Ipv4Header.destinationAddress(skb, nh);
+        SkBuff first = null;
+        SkBuff last = null;
+        for (int off = 0; off < payload; off += mss) {
+            int plen = Math.min(mss, payload - off);
+            SkBuff s = skb.pool().alloc(SEG_HEADROOM + hdr + plen);
+            if (s == null) {
+                freeList(first);
+                return null;
+            }
+            s.reserve(SEG_HEADROOM);
+            int o = s.put(hdr + plen);
+            s.write(o, skb, skb.data, hdr);
+            s.write(o + hdr, skb, th + UdpHeader.LEN + off, plen);
+            copyMeta(s, skb);
+            s.macHeader = macOff >= 0 ? o + macOff : -1;
+            int snh = o + nhOff;
+            int sth = o + thOff;
+            s.networkHeader = snh;
+            s.transportHeader = sth;
+            // inet_gso_segment(): identification counts up (UDP_L4 is never FIXEDID), own length
+            s.setU16(snh + 4, id);
+            id = (id + 1) & 0xffff;
+            Ipv4Header.setTotLenAndChecksum(s, snh, thOff - nhOff + UdpHeader.LEN + plen);
+            int ulen = UdpHeader.LEN + plen;
+            s.setU16(sth + UdpHeader.LENGTH, ulen);
+            if (partial && hwCsum) {
+                Udp.udp4Hwcsum(s, sth, ulen, saddr, daddr); // gso_reset_checksum()
+            } else {
+                UdpHeader.fillChecksum(s, sth, ulen, saddr, daddr); // gso_make_checksum(), CSUM_MANGLED_0
+                s.ipSummed = SkBuff.CHECKSUM_NONE;
+            }
+            if (first == null) {
+                first = s;
+            } else {
+                last.next = s;
+            }
+            last = s;
+        }
+        return first;
+    }
+
+    private static void copyMeta(SkBuff s, SkBuff skb) {
+        s.dev = skb.dev;
+        s.protocol = skb.protocol;
+        s.pktType = skb.pktType;
+        s.priority = skb.priority;
+        s.mark = skb.mark;
+        s.dst = skb.dst;
+        s.tstampNs = skb.tstampNs;
+        s.journey = skb.journey;
+        s.hash = skb.hash;
+        s.cb0 = skb.cb0;
+        s.cb1 = skb.cb1;
+    }
+
+    /** Frees a list of segments made by {@link #segment} (none of them was used). */
+    public static void freeList(SkBuff s) {
+        while (s != null) {
+            SkBuff n = s.next;
+            s.next = null;
+            Skb.consumeSkb(s);
+            s = n;
+        }
+    }
+}
