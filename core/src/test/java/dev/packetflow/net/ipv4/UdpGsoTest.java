@@ -190,6 +190,86 @@ class UdpGsoTest {
     }
 
     @Test
+    void udpSegment_toALocalAddress_isDeliveredWhole_andReadAsSeparateDatagrams() {
+        try (VethHosts h = new VethHosts(11)) {
+            List<Tx> tx = watchUdpTx(h.a.device("eth0"));
+            int rx = bound(h.sa, A, 6000);
+            int fd = bound(h.sa, A, 5000);
+            assertThat(h.sa.setsockopt(fd, SOL_UDP, Udp.UDP_SEGMENT, 1400)).isZero();
+            byte[] data = pattern(6000);
+
+            assertThat(h.sa.sendto(fd, data, 0, data.length, 0, new SockAddrIn(A, 6000))).isEqualTo(6000);
+            h.sim.run();
+
+            assertThat(tx).as("local delivery never reaches the veth").isEmpty();
+            assertPieces(drain(h.sa, rx), data, 1400);
+            assertThat(h.a.udp().mib().get("InDatagrams")).isEqualTo(5);
+        }
+    }
+
+    @Test
+    void udpOffload_partialSuperPacket_forADeviceWithoutChecksum_getsFinishedChecksums() {
+        try (VethHosts h = new VethHosts(12)) {
+            byte[] data = pattern(250);
+            SkBuff skb = dev.packetflow.net.core.Skb.allocSkb(h.a.pool(), 64 + 28 + data.length);
+            skb.reserve(64);
+            int nh = skb.put(28 + data.length);
+            Ipv4Header.build(skb, nh, 0, 28 + data.length, 0x1234, 0, 64, 17, A, B);
+            Ipv4Header.fillChecksum(skb, nh);
+            int th = nh + 20;
+            skb.setU16(th, 5000);
+            skb.setU16(th + 2, 6000);
+            skb.setU16(th + 4, 8 + data.length);
+            skb.write(th + 8, data, 0, data.length);
+            skb.networkHeader = nh;
+            skb.transportHeader = th;
+            skb.protocol = dev.packetflow.net.ethernet.Eth.ETH_P_IP;
+            Udp.udp4Hwcsum(skb, th, 8 + data.length, A, B);
+            skb.gsoSize = 100;
+            skb.gsoSegs = 3;
+            skb.gsoType = SkBuff.SKB_GSO_UDP_L4;
+
+            SkBuff segs = Dev.skbGsoSegment(skb, 0);
+            dev.packetflow.net.core.Skb.consumeSkb(skb);
+
+            int[] lens = {100, 100, 50};
+            SkBuff s = segs;
+            for (int i = 0; i < 3; i++) {
+                assertThat(s).isNotNull();
+                assertThat(s.ipSummed).isEqualTo(SkBuff.CHECKSUM_NONE);
+                int sth = s.transportHeader;
+                assertThat(Ipv4Header.identification(s, s.networkHeader)).isEqualTo(0x1234 + i);
+                assertThat(s.u16(s.networkHeader + 2)).isEqualTo(28 + lens[i]);
+                assertThat(s.u16(sth + 4)).isEqualTo(8 + lens[i]);
+                assertThat(UdpHeader.checksum(s, sth, 8 + lens[i], A, B)).as("segment %d checksum", i).isZero();
+                s = s.next;
+            }
+            assertThat(s).isNull();
+            UdpOffload.freeList(segs);
+        }
+    }
+
+    @Test
+    void udpOffload_singleSegmentOrNotUdp_isRefused() {
+        try (VethHosts h = new VethHosts(13)) {
+            SkBuff skb = dev.packetflow.net.core.Skb.allocSkb(h.a.pool(), 64 + 28 + 100);
+            skb.reserve(64);
+            int nh = skb.put(28 + 100);
+            Ipv4Header.build(skb, nh, 0, 128, 1, 0, 64, 17, A, B);
+            skb.networkHeader = nh;
+            skb.transportHeader = nh + 20;
+            skb.protocol = dev.packetflow.net.ethernet.Eth.ETH_P_IP;
+            skb.gsoType = SkBuff.SKB_GSO_UDP_L4;
+            skb.gsoSize = 100; // exactly one segment: nothing to cut (__udp_gso_segment's EINVAL)
+            assertThat(UdpOffload.segment(skb, true)).isNull();
+            skb.gsoSize = 50;
+            skb.setU8(nh + 9, 6); // not UDP
+            assertThat(UdpOffload.segment(skb, true)).isNull();
+            dev.packetflow.net.core.Skb.consumeSkb(skb);
+        }
+    }
+
+    @Test
     void udpSegment_corked_sendsOneSuperPacketWhenUncorked() {
         try (VethHosts h = new VethHosts(4)) {
             List<Tx> tx = watchUdpTx(h.a.device("eth0"));

@@ -510,6 +510,52 @@ class TapDeviceTest {
     }
 
     @Test
+    void udpGsoSuperPacket_vnetHdr_isSegmentedBeforeTheTap_kernelAcceptsEverySegment() {
+        openTap(TapDevice.builder(net).vnetHdr(true));
+        assertThat(tap.hasFeature(NetDevice.NETIF_F_GSO_UDP_L4)).as("TAP offers TSO only").isFalse();
+        udpGsoToKernel(true);
+    }
+
+    @Test
+    void udpGsoSuperPacket_noVnetHdr_segmentsCarryFinishedChecksums() {
+        openTap();
+        udpGsoToKernel(false);
+    }
+
+    /**
+     * Sends a UDP GSO super-packet of 3 x 100 + 40 bytes to a kernel port nobody listens on: every
+     * segment must arrive as a valid datagram (NoPorts counts 4, InCsumErrors none).
+     */
+    void udpGsoToKernel(boolean partial) {
+        net.arp().addPermanent(KERNEL_IP, tap.kernelMac(), tap);
+        long errorsBefore = kernelUdp("InCsumErrors");
+        long noPortsBefore = kernelUdp("NoPorts");
+        byte[] data = new byte[340];
+        for (int i = 0; i < data.length; i++) {
+            data[i] = (byte) i;
+        }
+        SkBuff skb = ipSkb(udpPartial(OUR_IP, KERNEL_IP, 40000, 9998, data));
+        skb.protocol = Eth.ETH_P_IP;
+        skb.transportHeader = skb.data + 20;
+        skb.gsoSize = 100;
+        skb.gsoSegs = 4;
+        skb.gsoType = SkBuff.SKB_GSO_UDP_L4;
+        if (partial) {
+            skb.ipSummed = SkBuff.CHECKSUM_PARTIAL;
+            skb.csumStart = skb.transportHeader;
+            skb.csumOffset = 6;
+        } else {
+            // the super-packet's check field as a finished checksum leaves it: segmentation redoes it
+            skb.ipSummed = SkBuff.CHECKSUM_NONE;
+        }
+        net.arp().neighOutput(skb, tap, KERNEL_IP);
+
+        assertThat(KernelNetns.await(() -> kernelUdp("NoPorts") - noPortsBefore >= 4, WAIT)).isTrue();
+        assertThat(kernelUdp("NoPorts") - noPortsBefore).isEqualTo(4);
+        assertThat(kernelUdp("InCsumErrors") - errorsBefore).isZero();
+    }
+
+    @Test
     void vnetHdr_rxNeedsCsum_isCompletedInSoftware() {
         KernelNetns.requireRoot("bash");
         openTap(TapDevice.builder(net).vnetHdr(true));
