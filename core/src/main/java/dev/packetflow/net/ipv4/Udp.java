@@ -54,6 +54,14 @@ import static dev.packetflow.net.socket.Uapi.*;
  *     larger than the MTU) when the socket is uncorked or by the next send without
  *     {@code MSG_MORE}. The first corked send fixes the destination; over 65507 bytes in all is
  *     EMSGSIZE and discards the pending data; close discards it too.
+ * <li>Segmentation offload ({@code UDP_SEGMENT}, {@link #UDP_SEGMENT}): a send longer than the
+ *     socket's segment size leaves as one GSO super-packet ({@link SkBuff#SKB_GSO_UDP_L4}, one
+ *     UDP header, a partial checksum) that only has to fit one IP packet; EINVAL when a segment
+ *     would not fit the path MTU, for more than {@link #UDP_MAX_SEGMENTS} segments or with
+ *     {@code SO_NO_CHECK}, EIO when the route's device cannot checksum. A veth or the loopback
+ *     takes it whole; other devices get it cut into datagrams ({@link UdpOffload}) on transmit. A
+ *     super-packet reaching a socket is cut there ({@code udp_rcv_segment}): the application
+ *     reads, and the counters count, the separate datagrams. Also with corking.
  * <li>Control messages ({@link IpCmsg}, {@code msg_control} of {@link MsgHdr}):
  *     {@code IP_PKTINFO}, {@code IP_RECVTTL}, {@code IP_RECVTOS}, {@code SO_TIMESTAMP} and
  *     {@code SO_TIMESTAMPNS}, with MSG_CTRUNC when the buffer is too small.
@@ -72,7 +80,10 @@ import static dev.packetflow.net.socket.Uapi.*;
  * The checksum of an arriving datagram is verified in {@code udp_rcv}, where Linux may defer it
  * to {@code recvmsg} when the device did not verify it (the counters are the same; a bad datagram
  * just never occupies the receive buffer). A corked datagram's data is copied once more, into
- * one buffer, when it is sent (Linux chains its pieces instead). Not implemented yet: control
+ * one buffer, when it is sent (Linux chains its pieces instead). {@code UDP_SEGMENT} follows Linux
+ * up to 6.10 (EINVAL and EIO as above, 128 segments); since 6.11 a segment too big for the MTU is
+ * EMSGSIZE and a device without checksum offload gets the segments checksummed in software. No
+ * {@code UDP_SEGMENT} control message per send, no USO to a TAP ({@code VIRTIO_NET_HDR_GSO_UDP_L4}). Not implemented yet: control
  * messages on send ({@code ip_cmsg_send}), {@code IP_RECVOPTS}/{@code IP_RETOPTS} messages (IP
  * options are not kept), GRO ({@code UDP_GRO}), UDP-Lite, encapsulation sockets, the local copy of
  * a sent broadcast.
