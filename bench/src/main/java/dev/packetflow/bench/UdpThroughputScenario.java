@@ -53,14 +53,17 @@ final class UdpThroughputScenario implements Scenario {
     public void run(PrintStream out, double seconds) throws Exception {
         // One datagram per system call (sendto / recvmsg), then batches (sendmmsg / recvmmsg), as a
         // Linux application that moves many small datagrams does; each pass in a rig of its own.
-        pass(out, seconds, 1, "");
+        pass(out, seconds, 1, false, "");
         if (BATCH > 1) {
-            pass(out, seconds, BATCH, "_mmsg");
+            pass(out, seconds, BATCH, false, "_mmsg");
+            // UDP_SEGMENT: one sendto carries BATCH 64-byte datagrams as one GSO skb over the veth;
+            // B's socket cuts it (udp_rcv_segment) and the receiver reads them with recvmmsg.
+            pass(out, seconds, BATCH, true, "_gso");
         }
         KernelUdp.throughput(out, seconds);
     }
 
-    private void pass(PrintStream out, double seconds, int batch, String suffix) throws Exception {
+    private void pass(PrintStream out, double seconds, int batch, boolean gso, String suffix) throws Exception {
         double c2cBefore = CoreToCore.roundTripNs(5, 100_000);
         boolean busyPoll = !"softnet".equals(System.getProperty("packetflow.bench.udp.rx"));
         // With busy polling the receiver thread runs B's receive path itself; softnet only sleeps.
@@ -79,7 +82,11 @@ final class UdpThroughputScenario implements Scenario {
             Counter sent = new Counter();
             Thread receiver = Thread.ofPlatform().name("udp-rx").start(
                     batch == 1 ? () -> receiveOneByOne(rig, rx, received) : () -> receiveBatches(rig, rx, received, batch));
-            Thread sender = Thread.ofPlatform().name("udp-tx").start(() -> send(rig, tx, sent, received, batch));
+            if (gso) {
+                UdpRig.check(rig.sa.setsockopt(tx, SOL_UDP, dev.packetflow.net.ipv4.Udp.UDP_SEGMENT, PAYLOAD),
+                        "UDP_SEGMENT");
+            }
+            Thread sender = Thread.ofPlatform().name("udp-tx").start(() -> send(rig, tx, sent, received, batch, gso));
             // warm-up (JIT, pools, buffers): at least 2 s, and until the JIT has settled
             RigLoop.Warmup warm = new RigLoop.Warmup((long) (Math.min(2.0, seconds) * 1e9));
             while (!warm.done()) {
@@ -109,6 +116,7 @@ final class UdpThroughputScenario implements Scenario {
             out.printf("# receive path run by %s; sender window %d datagrams; %s%n",
                     busyPoll ? "the receiving thread (SO_BUSY_POLL)" : "B's softnet worker", WINDOW,
                     batch == 1 ? "sendto / recvmsg, one datagram per call"
+                            : gso ? "sendto with UDP_SEGMENT (" + batch + " datagrams per call, one GSO skb) / recvmmsg"
                             : "sendmmsg / recvmmsg, up to " + batch + " datagrams per call");
             Scenario.figure(out, "udp_rx_pps" + suffix, Math.round(got / secs), "pps");
             Scenario.figure(out, "udp_alloc_bytes_per_datagram" + suffix, got == 0 ? 0 : (double) (a1 - a0) / got, "B");
@@ -175,8 +183,9 @@ final class UdpThroughputScenario implements Scenario {
      * The sender: {@code sendto} (or {@code sendmmsg} of up to {@code batch}) with MSG_DONTWAIT,
      * keeping at most {@link #WINDOW} datagrams unreceived.
      */
-    private static void send(UdpRig rig, int tx, Counter sent, Counter received, int batch) {
+    private static void send(UdpRig rig, int tx, Counter sent, Counter received, int batch, boolean gso) {
         SockAddrIn to = new SockAddrIn(UdpRig.B, 9000);
+        ByteBuffer super64 = ByteBuffer.allocateDirect(batch * PAYLOAD);
         ByteBuffer[] bufs = new ByteBuffer[batch];
         MMsgHdr[] v = MMsgHdr.array(batch);
         for (int i = 0; i < batch; i++) {
@@ -203,7 +212,11 @@ final class UdpThroughputScenario implements Scenario {
             }
             full = 0;
             int r;
-            if (batch == 1) {
+            if (gso) {
+                super64.clear();
+                r = rig.sa.sendto(tx, super64, MSG_DONTWAIT, to);
+                r = r == batch * PAYLOAD ? batch : r;
+            } else if (batch == 1) {
                 bufs[0].clear();
                 r = rig.sa.sendto(tx, bufs[0], MSG_DONTWAIT, to);
                 r = r == PAYLOAD ? 1 : r;
