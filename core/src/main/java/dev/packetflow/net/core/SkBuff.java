@@ -451,6 +451,26 @@ public final class SkBuff {
         return true;
     }
 
+    /**
+     * What a GSO segment takes over from its super-packet: device, protocol, packet type, priority,
+     * mark, route, arrival stamp, journey, hash and the first two control-block words (Linux: the
+     * part of {@code __copy_skb_header()} that {@code skb_segment()} gives each segment). Offsets
+     * and checksum state are the segmenting code's business.
+     */
+    public void copySegmentMeta(SkBuff o) {
+        dev = o.dev;
+        protocol = o.protocol;
+        pktType = o.pktType;
+        priority = o.priority;
+        mark = o.mark;
+        dst = o.dst;
+        tstampNs = o.tstampNs;
+        journey = o.journey;
+        hash = o.hash;
+        cb0 = o.cb0;
+        cb1 = o.cb1;
+    }
+
     private void copyHeader(SkBuff o) {
         data = o.data;
         tail = o.tail;
@@ -458,11 +478,7 @@ public final class SkBuff {
         macHeader = o.macHeader;
         networkHeader = o.networkHeader;
         transportHeader = o.transportHeader;
-        dev = o.dev;
-        protocol = o.protocol;
-        pktType = o.pktType;
-        priority = o.priority;
-        mark = o.mark;
+        copySegmentMeta(o);
         ipSummed = o.ipSummed;
         csumStart = o.csumStart;
         csumOffset = o.csumOffset;
@@ -470,12 +486,6 @@ public final class SkBuff {
         gsoSegs = o.gsoSegs;
         gsoType = o.gsoType;
         sk = null;
-        dst = o.dst;
-        tstampNs = o.tstampNs;
-        journey = o.journey;
-        hash = o.hash;
-        cb0 = o.cb0;
-        cb1 = o.cb1;
         cb2 = o.cb2;
         cb3 = o.cb3;
         cbl0 = o.cbl0;

@@ -99,6 +99,19 @@ public final class Skb {
         skb.release();
     }
 
+    /**
+     * Linux: {@code consume_skb_list()} / {@code kfree_skb_list()}: frees every skb of a list linked
+     * through {@code next}, none of them used (the segments of a super-packet that could not go).
+     */
+    public static void consumeSkbList(SkBuff s) {
+        while (s != null) {
+            SkBuff n = s.next;
+            s.next = null;
+            consumeSkb(s);
+            s = n;
+        }
+    }
+
     /** Frees a scratch skb without any tracepoint (buffer bookkeeping, not a packet's end). */
     static void consumeQuiet(SkBuff skb) {
         if (skb.putUser()) {

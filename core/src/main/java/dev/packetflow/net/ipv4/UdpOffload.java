@@ -67,14 +67,14 @@ public final class UdpOffload {
             int plen = Math.min(mss, payload - off);
             SkBuff s = skb.pool().alloc(SEG_HEADROOM + hdr + plen);
             if (s == null) {
-                freeList(first);
+                Skb.consumeSkbList(first);
                 return null;
             }
             s.reserve(SEG_HEADROOM);
             int o = s.put(hdr + plen);
             s.write(o, skb, skb.data, hdr);
             s.write(o + hdr, skb, th + UdpHeader.LEN + off, plen);
-            copyMeta(s, skb);
+            s.copySegmentMeta(skb);
             s.macHeader = macOff >= 0 ? o + macOff : -1;
             int snh = o + nhOff;
             int sth = o + thOff;
@@ -100,29 +100,5 @@ public final class UdpOffload {
             last = s;
         }
         return first;
-    }
-
-    private static void copyMeta(SkBuff s, SkBuff skb) {
-        s.dev = skb.dev;
-        s.protocol = skb.protocol;
-        s.pktType = skb.pktType;
-        s.priority = skb.priority;
-        s.mark = skb.mark;
-        s.dst = skb.dst;
-        s.tstampNs = skb.tstampNs;
-        s.journey = skb.journey;
-        s.hash = skb.hash;
-        s.cb0 = skb.cb0;
-        s.cb1 = skb.cb1;
-    }
-
-    /** Frees a list of segments made by {@link #segment} (none of them was used). */
-    public static void freeList(SkBuff s) {
-        while (s != null) {
-            SkBuff n = s.next;
-            s.next = null;
-            Skb.consumeSkb(s);
-            s = n;
-        }
     }
 }

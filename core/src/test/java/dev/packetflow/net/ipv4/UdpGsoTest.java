@@ -245,7 +245,7 @@ class UdpGsoTest {
                 s = s.next;
             }
             assertThat(s).isNull();
-            UdpOffload.freeList(segs);
+            dev.packetflow.net.core.Skb.consumeSkbList(segs);
         }
     }
 
