@@ -82,9 +82,12 @@ final class IpInput {
         if (skb.pktType == SkBuff.PACKET_LOOPBACK) {
             // Looped back by ourselves: keep the output route (lo keeps skb_dst) and look local.
             skb.pktType = SkBuff.PACKET_HOST;
-        } else {
+        } else if (dev.type() != NetDevice.ARPHRD_LOOPBACK) {
             skb.dst = null;
         }
+        // A packet sent through the lo device keeps its output route too (loopback_xmit():
+        // skb_dst_force()), so ip_rcv_finish does not route it again: a route lookup would call
+        // 127.0.0.1 a martian destination, which it is only when it comes from a wire.
         int len = skb.len();
         ip.inc(IpMib.IN_RECEIVES);
         int nh = skb.data;

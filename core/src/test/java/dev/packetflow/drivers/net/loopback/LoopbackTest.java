@@ -10,6 +10,10 @@ import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.NetDevice;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.ethernet.Eth;
+import dev.packetflow.net.ipv4.InetAddr;
+import dev.packetflow.net.socket.SockAddrIn;
+import dev.packetflow.net.socket.SocketLayer;
+import dev.packetflow.net.socket.Uapi;
 import dev.packetflow.trace.Trace;
 import java.util.ArrayList;
 import java.util.List;
@@ -47,6 +51,28 @@ class LoopbackTest {
         assertThat(lo.flags() & (NetDevice.IFF_LOOPBACK | NetDevice.IFF_NOARP))
                 .isEqualTo(NetDevice.IFF_LOOPBACK | NetDevice.IFF_NOARP);
         assertThat(lo.flags() & NetDevice.IFF_BROADCAST).isZero();
+    }
+
+    @Test
+    void udpTo127001_goesThroughLo_keepsItsRoute_andIsDelivered_notAMartian() {
+        net.exec("ip link set lo up");
+        net.exec("ip addr add 127.0.0.1/8 dev lo");
+        sim.run();
+        SocketLayer s = net.sockets();
+        int loAddr = InetAddr.parse("127.0.0.1");
+        int rx = s.socket(Uapi.AF_INET, Uapi.SOCK_DGRAM, 0);
+        assertThat(s.bind(rx, new SockAddrIn(loAddr, 5000))).isZero();
+        int tx = s.socket(Uapi.AF_INET, Uapi.SOCK_DGRAM, 0);
+        long loTx = lo.stats().txPackets();
+
+        assertThat(s.sendto(tx, "hi".getBytes(), 0, 2, 0, new SockAddrIn(loAddr, 5000))).isEqualTo(2);
+        sim.run();
+
+        byte[] buf = new byte[8];
+        assertThat(s.recvfrom(rx, buf, 0, buf.length, Uapi.MSG_DONTWAIT, null)).isEqualTo(2);
+        assertThat(new String(buf, 0, 2)).isEqualTo("hi");
+        assertThat(lo.stats().txPackets() - loTx).as("it went through the lo device").isEqualTo(1);
+        assertThat(net.drops().get(DropReason.IP_INVALID_DEST)).isZero();
     }
 
     @Test
