@@ -1,6 +1,7 @@
 package dev.packetflow.testing;
 
 import dev.packetflow.drivers.net.veth.Veth;
+import dev.packetflow.drivers.net.wire.WireConditions;
 import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.socket.SocketLayer;
@@ -16,8 +17,14 @@ public final class VethHosts implements AutoCloseable {
     public final NetStack b;
     public final SocketLayer sa;
     public final SocketLayer sb;
+    public final Veth.Pair veth;
 
     public VethHosts(long seed) {
+        this(seed, WireConditions.PERFECT);
+    }
+
+    /** The same over a wire with {@code wire}'s conditions. */
+    public VethHosts(long seed, WireConditions wire) {
         sim = new Simulation(seed);
         a = NetStack.create(sim, "a");
         b = NetStack.create(sim, "b");
@@ -25,7 +32,7 @@ public final class VethHosts implements AutoCloseable {
         sb = b.sockets();
         a.arp().setGratuitousArpOnAddressAdd(false);
         b.arp().setGratuitousArpOnAddressAdd(false);
-        Veth.pair(a, "eth0", b, "eth0");
+        veth = Veth.pair(a, "eth0", b, "eth0", wire);
         a.exec("ip link set eth0 up");
         b.exec("ip link set eth0 up");
         a.exec("ip addr add 198.18.0.1/24 dev eth0");

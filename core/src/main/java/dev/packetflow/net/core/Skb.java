@@ -100,6 +100,29 @@ public final class Skb {
     }
 
     /**
+     * Linux: the per-segment part of {@code skb_segment()}. A new skb with {@code headroom} in
+     * front, holding the first {@code hdrLen} bytes of {@code skb} from {@code data} (its headers)
+     * followed by {@code len} payload bytes from absolute offset {@code from}; the super-packet's
+     * metadata ({@link SkBuff#copySegmentMeta}) and its MAC, network and transport header offsets
+     * carried over. Null when the pool is empty.
+     */
+    public static SkBuff segmentAlloc(SkBuff skb, int headroom, int hdrLen, int from, int len) {
+        SkBuff s = skb.pool().alloc(headroom + hdrLen + len);
+        if (s == null) {
+            return null;
+        }
+        s.reserve(headroom);
+        int o = s.put(hdrLen + len);
+        s.write(o, skb, skb.data, hdrLen);
+        s.write(o + hdrLen, skb, from, len);
+        s.copySegmentMeta(skb);
+        s.macHeader = skb.macHeader >= skb.data ? o + skb.macHeader - skb.data : -1;
+        s.networkHeader = o + skb.networkHeader - skb.data;
+        s.transportHeader = o + skb.transportHeader - skb.data;
+        return s;
+    }
+
+    /**
      * Linux: {@code consume_skb_list()} / {@code kfree_skb_list()}: frees every skb of a list linked
      * through {@code next}, none of them used (the segments of a super-packet that could not go).
      */

@@ -55,9 +55,6 @@ public final class UdpOffload {
             return null;
         }
         int hdr = th + UdpHeader.LEN - skb.data;
-        int nhOff = nh - skb.data;
-        int thOff = th - skb.data;
-        int macOff = skb.macHeader >= skb.data ? skb.macHeader - skb.data : -1;
         int id = Ipv4Header.identification(skb, nh);
         int saddr = Ipv4Header.sourceAddress(skb, nh);
         int daddr = Ipv4Header.destinationAddress(skb, nh);
@@ -65,25 +62,17 @@ public final class UdpOffload {
         SkBuff last = null;
         for (int off = 0; off < payload; off += mss) {
             int plen = Math.min(mss, payload - off);
-            SkBuff s = skb.pool().alloc(SEG_HEADROOM + hdr + plen);
+            SkBuff s = Skb.segmentAlloc(skb, SEG_HEADROOM, hdr, th + UdpHeader.LEN + off, plen);
             if (s == null) {
                 Skb.consumeSkbList(first);
                 return null;
             }
-            s.reserve(SEG_HEADROOM);
-            int o = s.put(hdr + plen);
-            s.write(o, skb, skb.data, hdr);
-            s.write(o + hdr, skb, th + UdpHeader.LEN + off, plen);
-            s.copySegmentMeta(skb);
-            s.macHeader = macOff >= 0 ? o + macOff : -1;
-            int snh = o + nhOff;
-            int sth = o + thOff;
-            s.networkHeader = snh;
-            s.transportHeader = sth;
+            int snh = s.networkHeader;
+            int sth = s.transportHeader;
             // inet_gso_segment(): identification counts up (UDP_L4 is never FIXEDID), own length
             s.setU16(snh + 4, id);
             id = (id + 1) & 0xffff;
-            Ipv4Header.setTotLenAndChecksum(s, snh, thOff - nhOff + UdpHeader.LEN + plen);
+            Ipv4Header.setTotLenAndChecksum(s, snh, th - nh + UdpHeader.LEN + plen);
             int ulen = UdpHeader.LEN + plen;
             s.setU16(sth + UdpHeader.LENGTH, ulen);
             if (partial && hwCsum) {

@@ -9,6 +9,7 @@ import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.socket.SockAddrIn;
 import dev.packetflow.net.socket.SocketLayer;
+import dev.packetflow.testing.VethHosts;
 import java.util.Map;
 
 /**
@@ -33,19 +34,13 @@ final class UdpNet implements AutoCloseable {
     }
 
     UdpNet(long seed, WireConditions wire) {
-        sim = new Simulation(seed);
-        a = NetStack.create(sim, "a");
-        b = NetStack.create(sim, "b");
-        sa = a.sockets();
-        sb = b.sockets();
-        a.arp().setGratuitousArpOnAddressAdd(false);
-        b.arp().setGratuitousArpOnAddressAdd(false);
-        veth = Veth.pair(a, "eth0", b, "eth0", wire);
-        a.exec("ip link set eth0 up");
-        b.exec("ip link set eth0 up");
-        a.exec("ip addr add 198.18.0.1/24 dev eth0");
-        b.exec("ip addr add 198.18.0.2/24 dev eth0");
-        sim.run();
+        VethHosts h = new VethHosts(seed, wire);
+        sim = h.sim;
+        a = h.a;
+        b = h.b;
+        sa = h.sa;
+        sb = h.sb;
+        veth = h.veth;
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.packetflow.net.ipv4.tcp;
 
 import dev.packetflow.net.core.SkBuff;
+import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ipv4.Ipv4Header;
 
 /**
@@ -47,9 +48,6 @@ public final class TcpOffload {
         if (payload <= 0) {
             return null;
         }
-        int nhOff = nh - skb.data;
-        int thOff = th - skb.data;
-        int macOff = skb.macHeader >= skb.data ? skb.macHeader - skb.data : -1;
         int id = Ipv4Header.identification(skb, nh);
         int seq = TcpHeader.seq(skb, th);
         int flags = TcpHeader.flags(skb, th);
@@ -59,25 +57,17 @@ public final class TcpOffload {
         SkBuff last = null;
         for (int off = 0; off < payload; off += mss) {
             int plen = Math.min(mss, payload - off);
-            SkBuff s = skb.pool().alloc(SEG_HEADROOM + hdr + plen);
+            SkBuff s = Skb.segmentAlloc(skb, SEG_HEADROOM, hdr, skb.data + hdr + off, plen);
             if (s == null) {
-                dev.packetflow.net.core.Skb.consumeSkbList(first);
+                Skb.consumeSkbList(first);
                 return null;
             }
-            s.reserve(SEG_HEADROOM);
-            int o = s.put(hdr + plen);
-            s.write(o, skb, skb.data, hdr);
-            s.write(o + hdr, skb, skb.data + hdr + off, plen);
-            s.copySegmentMeta(skb);
-            s.macHeader = macOff >= 0 ? o + macOff : -1;
-            int snh = o + nhOff;
-            int sth = o + thOff;
-            s.networkHeader = snh;
-            s.transportHeader = sth;
+            int snh = s.networkHeader;
+            int sth = s.transportHeader;
             // inet_gso_segment(): identification counts up (no SKB_GSO_TCP_FIXEDID), own length
             s.setU16(snh + 4, id);
             id = (id + 1) & 0xffff;
-            Ipv4Header.setTotLenAndChecksum(s, snh, hdr - nhOff + plen);
+            Ipv4Header.setTotLenAndChecksum(s, snh, th + doff - nh + plen);
             // tcp_gso_segment(): CWR on the first only, FIN and PSH on the last only
             int f = flags;
             if (off != 0) {
