@@ -15,7 +15,6 @@ import dev.packetflow.net.socket.Proto;
 import dev.packetflow.net.socket.Sock;
 import dev.packetflow.net.socket.Scm;
 import dev.packetflow.net.socket.SockAddrIn;
-import dev.packetflow.net.socket.SockOpts;
 import dev.packetflow.trace.Trace;
 import dev.packetflow.trace.Tracepoint;
 
@@ -435,23 +434,10 @@ public final class Udp implements Proto, NetProtocol {
         skb.setU16(o + UdpHeader.LENGTH, ulen);
         int segs = 1;
         if (gso != 0) {
-            int datalen = ulen - UdpHeader.LEN;
-            int err = 0;
-            if (Ipv4Header.MIN_LEN + UdpHeader.LEN + Math.min(datalen, gso) > pathMtu(rt, pmtudisc)
-                    || datalen > gso * UDP_MAX_SEGMENTS || sk.noCheckTx) {
-                err = Errno.EINVAL.neg();
-            } else if (datalen > gso && !devCsum(rt)) {
-                err = Errno.EIO.neg(); // the super-packet would not be CHECKSUM_PARTIAL
-            }
-            if (err != 0) {
+            segs = UdpOffload.udpSendGso(sk, skb, ulen - UdpHeader.LEN, gso, pathMtu(rt, pmtudisc), devCsum(rt));
+            if (segs < 0) {
                 Skb.kfreeSkb(net, skb, DropReason.NOT_SPECIFIED);
-                return err;
-            }
-            if (datalen > gso) {
-                segs = (datalen + gso - 1) / gso;
-                skb.gsoSize = gso;
-                skb.gsoType = SkBuff.SKB_GSO_UDP_L4;
-                skb.gsoSegs = segs;
+                return segs;
             }
         }
         if (segs > 1) {
@@ -588,35 +574,7 @@ public final class Udp implements Proto, NetProtocol {
     @Override
     public int setsockopt(Sock sk, int level, int optname, byte[] optval, int optlen) {
         if (level == SOL_UDP) {
-            if (optlen < 4) {
-                return Errno.EINVAL.neg();
-            }
-            if (optval == null || optval.length < 4) {
-                return Errno.EFAULT.neg();
-            }
-            UdpSock u = (UdpSock) sk;
-            if (optname == UDP_SEGMENT) {
-                int v = SockOpts.intAt(optval, 0);
-                if (v < 0 || v > 0xffff) {
-                    return Errno.EINVAL.neg();
-                }
-                u.gsoSize = v;
-                return 0;
-            }
-            if (optname != UDP_CORK) {
-                return Errno.ENOPROTOOPT.neg();
-            }
-            if (SockOpts.intAt(optval, 0) != 0) {
-                u.corkflag = true;
-                return 0;
-            }
-            u.corkflag = false;
-            sk.lockSock();
-            try {
-                return u.cork.push(this, u);
-            } finally {
-                sk.releaseSock();
-            }
+            return UdpSockopt.setsockopt(this, (UdpSock) sk, optname, optval, optlen);
         }
         return IpSockglue.setsockopt((UdpSock) sk, level, optname, optval, optlen);
     }
@@ -625,27 +583,7 @@ public final class Udp implements Proto, NetProtocol {
     @Override
     public int getsockopt(Sock sk, int level, int optname, byte[] optval, int[] optlen) {
         if (level == SOL_UDP) {
-            if (optlen == null || optlen.length < 1) {
-                return Errno.EFAULT.neg();
-            }
-            int len = optlen[0];
-            if (len < 0) {
-                return Errno.EINVAL.neg();
-            }
-            if (optname != UDP_CORK && optname != UDP_SEGMENT) {
-                return Errno.ENOPROTOOPT.neg();
-            }
-            len = Math.min(len, 4);
-            if (len > 0 && (optval == null || optval.length < len)) {
-                return Errno.EFAULT.neg();
-            }
-            UdpSock u = (UdpSock) sk;
-            byte[] v = SockOpts.intOpt(optname == UDP_SEGMENT ? u.gsoSize : u.corkflag ? 1 : 0);
-            if (len > 0) {
-                System.arraycopy(v, 0, optval, 0, len);
-            }
-            optlen[0] = len;
-            return 0;
+            return UdpSockopt.getsockopt((UdpSock) sk, optname, optval, optlen);
         }
         int mtu = 0;
         if (level == SOL_IP && optname == IpSockglue.IP_MTU && sk.state == Sock.TCP_ESTABLISHED) {

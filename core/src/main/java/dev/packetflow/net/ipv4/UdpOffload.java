@@ -2,6 +2,7 @@ package dev.packetflow.net.ipv4;
 
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
+import dev.packetflow.net.socket.Errno;
 
 /**
  * Software segmentation of a UDP/IPv4 GSO super-packet ({@link SkBuff#SKB_GSO_UDP_L4}, built by
@@ -20,6 +21,34 @@ import dev.packetflow.net.core.Skb;
  */
 public final class UdpOffload {
     private UdpOffload() {}
+
+    /**
+     * Linux: the {@code UDP_SEGMENT} checks of {@code udp_send_skb()}, for a datagram of
+     * {@code datalen} payload bytes sent with segment size {@code gso}: EINVAL when one segment
+     * would not fit {@code pathMtu}, for more than {@link Udp#UDP_MAX_SEGMENTS} segments, or with
+     * {@code SO_NO_CHECK}; EIO when the payload needs more than one segment and the route's device
+     * cannot checksum ({@code devCsum} false: the super-packet could not be
+     * {@code CHECKSUM_PARTIAL}; Linux before 6.11). A payload longer than {@code gso} makes
+     * {@code skb} a GSO super-packet ({@link SkBuff#SKB_GSO_UDP_L4}). Returns the number of
+     * segments (1 when it fits one), or -errno; {@code skb} is the caller's either way.
+     */
+    static int udpSendGso(UdpSock sk, SkBuff skb, int datalen, int gso, int pathMtu, boolean devCsum) {
+        if (Ipv4Header.MIN_LEN + UdpHeader.LEN + Math.min(datalen, gso) > pathMtu
+                || datalen > gso * Udp.UDP_MAX_SEGMENTS || sk.noCheckTx) {
+            return Errno.EINVAL.neg();
+        }
+        if (datalen <= gso) {
+            return 1;
+        }
+        if (!devCsum) {
+            return Errno.EIO.neg();
+        }
+        int segs = (datalen + gso - 1) / gso;
+        skb.gsoSize = gso;
+        skb.gsoType = SkBuff.SKB_GSO_UDP_L4;
+        skb.gsoSegs = segs;
+        return segs;
+    }
 
     /** Headroom of each segment: what a driver may still push in front of the frame. */
     private static final int SEG_HEADROOM = Skb.NET_SKB_PAD;
