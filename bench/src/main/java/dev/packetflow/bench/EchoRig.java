@@ -101,6 +101,20 @@ public final class EchoRig implements AutoCloseable {
         return feed.runBurst();
     }
 
+    /** The NIC's part of {@link #runBatch()}: the requests copied into skbs and queued on the device. */
+    public void dma() {
+        feed.dma();
+    }
+
+    /**
+     * The stack's part of {@link #runBatch()}, after {@link #dma()}: {@code napi_poll} of the
+     * queued requests to {@code ndo_start_xmit} of the replies (and their TX completion); returns
+     * the replies sent.
+     */
+    public int napiToXmit() {
+        return feed.poll();
+    }
+
     @Override
     public void close() {
         feed.close();

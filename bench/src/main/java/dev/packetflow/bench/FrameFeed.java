@@ -95,11 +95,30 @@ final class FrameFeed implements AutoCloseable {
     /** Pushes one burst through the stack; returns how many frames left by the egress device. */
     int runBurst() {
         long before = transmitted;
+        dma();
+        poll();
+        return (int) (transmitted - before);
+    }
+
+    /**
+     * The NIC's part of a burst: copies the frame into {@code burst} pooled skbs and queues them on
+     * the ingress device, as DMA into posted RX buffers would; nothing of the stack runs yet.
+     */
+    void dma() {
         int n = batch.length;
         for (int i = 0; i < n; i++) {
             batch[i] = Frames.copy(in, template, frameLen);
         }
         in.inject(batch, n);
+    }
+
+    /**
+     * The stack's part: {@code net_rx_action} until the burst queued by {@link #dma()} has gone
+     * through {@code napi_poll} and every frame sent for it has left through
+     * {@code ndo_start_xmit} and been freed by the sink (TX completion). Returns the frames sent.
+     */
+    int poll() {
+        long before = transmitted;
         SoftnetData sd = in.softnet();
         do {
             sd.netRxAction();
