@@ -7,6 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.socket.Errno;
+import dev.packetflow.net.socket.SockAddrIn;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
@@ -131,9 +132,11 @@ class TcpRstEveryStateTest {
         pd.t(.01).in("R. 777:777(0) ack 1 win 0");
         pd.none();
         assertThat(pd.tcp(fd).state).isEqualTo(TCP_CLOSE);
-        assertThat(soError(fd)).isEqualTo(Errno.ECONNREFUSED.code);
-        assertThat(soError(fd)).isZero();
         assertThat(mib(TcpMib.ATTEMPT_FAILS)).isEqualTo(1);
+        // the non-blocking connect's result: a second connect() (__inet_stream_connect()'s
+        // sock_error) or SO_ERROR, whichever comes first, takes it
+        assertThat(pd.sys.connect(fd, new SockAddrIn(Pd.REMOTE, 8080))).isEqualTo(-Errno.ECONNREFUSED.code);
+        assertThat(soError(fd)).isZero();
         assertThat(mib(TcpMib.ESTAB_RESETS)).isZero();
         assertThat(mib(TcpMib.OUT_RSTS)).isZero();
         // the SYN's retransmission timer went with the connection
@@ -179,6 +182,10 @@ class TcpRstEveryStateTest {
         assertThat(pd.tcp(l).synQueueLen()).isEqualTo(1);
         // Any RST in the window (RFC 5961's exact match is not applied to request socks) removes
         // the request without a reply
+        // Outside the window (the SYN's own sequence number): dropped, no ACK to an RST
+        pd.t(.01).in("R 0:0(0) win 0");
+        pd.none();
+        assertThat(pd.tcp(l).synQueueLen()).isEqualTo(1);
         pd.t(.01).in("R 500:500(0) win 0");
         pd.none();
         assertThat(pd.tcp(l).synQueueLen()).isZero();
@@ -238,6 +245,16 @@ class TcpRstEveryStateTest {
         assertThat(writeNoSignal(fd, 10)).isEqualTo(-Errno.EPIPE.code);
         // the unacknowledged data went with the write queue: nothing is retransmitted
         pd.t(3).none();
+    }
+
+    @Test
+    void established_blockedReaderWokenWithEconnreset() {
+        int fd = established();
+        pd.sys.fcntl(fd, F_SETFL, 0);
+        Pd.Call read = pd.blocking(fd, () -> pd.sys.recv(fd, ByteBuffer.allocate(100), 0));
+        pd.t(.1).in("R 1:1(0) win 0");
+        read.returns(-Errno.ECONNRESET.code, .1);
+        assertThat(soError(fd)).isZero();
     }
 
     // ================================================================ FIN_WAIT1, FIN_WAIT2
@@ -307,6 +324,15 @@ class TcpRstEveryStateTest {
         pd.t(.01).in(". 1:1(0) ack 2 win 257");
         // the orphan waits in FIN_WAIT2 as a TIME_WAIT sock (tcp_time_wait(sk, TCP_FIN_WAIT2, tmo))
         assertThat(pd.net.tcp().socks()).isEmpty();
+        assertThat(pd.net.tcp().timeWaitCount()).isEqualTo(1);
+        // Outside the window even an RST is answered with an ACK, rate-limited like any
+        // out-of-window answer (tcp_timewait_check_oow_rate_limit(), TCPACKSkippedFinWait2)
+        pd.t(.01).in("R 4000000:4000000(0) win 0");
+        pd.out(". 2:2(0) ack 1");
+        pd.t(.01).in("R 4000000:4000000(0) win 0");
+        pd.none();
+        assertThat(ext("TCPACKSkippedFinWait2")).isEqualTo(1);
+        assertThat(ext("TCPACKSkippedTimeWait")).isZero();
         assertThat(pd.net.tcp().timeWaitCount()).isEqualTo(1);
         // tcp_timewait_state_process() repeats tcp_rcv_state_process()'s checks for FIN_WAIT2 but
         // kills on any RST in the window, not only at RCV.NXT
