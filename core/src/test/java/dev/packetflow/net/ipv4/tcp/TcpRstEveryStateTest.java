@@ -248,6 +248,40 @@ class TcpRstEveryStateTest {
     }
 
     @Test
+    void established_rstAtRightEdgeOfSackBlock_resets() {
+        int fd = established();
+        // out of order: RCV.NXT stays 1, the SACK block is 1001:2001
+        pd.t(.01).in("P. 1001:2001(1000) ack 1 win 257");
+        pd.out(". 1:1(0) ack 1 <nop,nop,sack 1001:2001>");
+        // tcp_validate_incoming(): the right edge of the right-most SACK block resets too (the
+        // peer's RST after data we have not acknowledged cumulatively)
+        pd.t(.01).in("R 2001:2001(0) win 0");
+        pd.none();
+        assertThat(pd.tcp(fd).state).isEqualTo(TCP_CLOSE);
+        assertThat(pd.read(fd, 100)).isEqualTo(-Errno.ECONNRESET.code);
+        assertThat(ext("TCPChallengeACK")).isZero();
+    }
+
+    @Test
+    void established_notYetAccepted_acceptStillReturnsIt_readEconnreset() {
+        int l = pd.listen(4);
+        pd.in("S 0:0(0) win 32792 <mss 1000,nop,wscale 7>");
+        pd.out("S. 0:0(0) ack 1 <mss 1460,nop,wscale 8>");
+        pd.t(.01).in(". 1:1(0) ack 1 win 257");
+        assertThat(pd.tcp(l).acceptQueueLen()).isEqualTo(1);
+        pd.t(.01).in("R 1:1(0) win 0");
+        pd.none();
+        assertThat(mib(TcpMib.ESTAB_RESETS)).isEqualTo(1);
+        assertThat(mib(TcpMib.CURR_ESTAB)).isZero();
+        // Linux leaves the reset child in the accept queue (inet_csk_accept() hands it out); its
+        // first read reports the reset
+        int fd = pd.accept(l);
+        assertThat(pd.tcp(fd).state).isEqualTo(TCP_CLOSE);
+        assertThat(pd.read(fd, 100)).isEqualTo(-Errno.ECONNRESET.code);
+        assertThat(pd.tcp(l).state).isEqualTo(TCP_LISTEN);
+    }
+
+    @Test
     void established_blockedReaderWokenWithEconnreset() {
         int fd = established();
         pd.sys.fcntl(fd, F_SETFL, 0);
