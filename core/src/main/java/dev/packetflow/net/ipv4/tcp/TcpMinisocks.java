@@ -673,7 +673,7 @@ final class TcpMinisocks {
         int rcvNxt = tw.rcvNxt;
         if (tw.substate == TCP_FIN_WAIT2) {
             if (pawsReject || !inWindow(seq(skb), endSeq(skb), rcvNxt, rcvNxt + tw.rcvWnd)) {
-                return twOowRateLimit(tw, skb);
+                return twOowRateLimit(tw, skb, TcpMib.ACK_SKIPPED_FIN_WAIT2);
             }
             if (rst) {
                 twKill(tw);
@@ -725,19 +725,24 @@ final class TcpMinisocks {
             if (pawsReject || ack) {
                 twReschedule(tw, TcpTimer.TCP_TIMEWAIT_LEN_MS);
             }
-            return twOowRateLimit(tw, skb);
+            return twOowRateLimit(tw, skb, TcpMib.ACK_SKIPPED_TIME_WAIT);
         }
         return TW_SUCCESS;
     }
 
-    private int twOowRateLimit(TcpTimewaitSock tw, SkBuff skb) {
+    /**
+     * Linux: {@code tcp_timewait_check_oow_rate_limit()}: an ACK in answer, at most one per
+     * {@code tcp_invalid_ratelimit} unless the segment carries data; a skipped one is counted in
+     * {@code mibIdx} (TCPACKSkippedFinWait2 or TCPACKSkippedTimeWait, by substate).
+     */
+    private int twOowRateLimit(TcpTimewaitSock tw, SkBuff skb, int mibIdx) {
         int th = skb.data;
         if (seq(skb) != endSeq(skb) && (TcpHeader.flags(skb, th) & SYN) == 0) {
             return TW_ACK;
         }
         long now = tcp.nowMs();
         if (tw.lastOowAckTimeMs != 0 && now - tw.lastOowAckTimeMs < tcp.sysctl().invalidRatelimitMs) {
-            tcp.extMib().inc(TcpMib.ACK_SKIPPED_TIME_WAIT);
+            tcp.extMib().inc(mibIdx);
             return TW_SUCCESS;
         }
         tw.lastOowAckTimeMs = Math.max(now, 1);
