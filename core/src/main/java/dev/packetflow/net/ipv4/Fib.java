@@ -57,10 +57,11 @@ public final class Fib {
      * sending applications), so the memo is per thread, like Linux's per-CPU route caches.
      */
     public FibRoute lookup(int dst, int oif) {
-        Memo[] m = memos(Thread.currentThread().threadId());
-        if (m == null) {
+        Cpu c = cpu(Thread.currentThread().threadId());
+        if (c == null) {
             return lookupTables(dst, oif);
         }
+        Memo[] m = c.memos;
         int h = dst * 0x9E3779B1;
         Memo e = m[(h ^ (h >>> 16)) & (MEMOS - 1)];
         Object lv = local.version();
@@ -77,41 +78,54 @@ public final class Fib {
         return r;
     }
 
-    /** The calling thread's memos, claiming a set on first use; null when all are taken. */
-    private Memo[] memos(long me) {
+    /**
+     * A {@link Flowi4} for the calling thread to fill and pass to {@link Route#ipRouteOutput}
+     * before it routes again: what Linux keeps on the stack of the function that routes. The
+     * first {@value #MEMO_THREADS} threads each own one, found as their memos are; other threads
+     * get theirs from a {@link ThreadLocal}.
+     */
+    Flowi4 scratchFlow() {
+        Cpu c = cpu(Thread.currentThread().threadId());
+        return c != null ? c.fl4 : SCRATCH.get();
+    }
+
+    private static final ThreadLocal<Flowi4> SCRATCH = ThreadLocal.withInitial(Flowi4::new);
+
+    /** The calling thread's set, claiming one on first use; null when all are taken. */
+    private Cpu cpu(long me) {
         // Plain reads: each owner field is written once by its owner, so a stale read by another
         // thread shows 0 or someone else's id, never its own.
         if (me == owner0) {
-            return memos0;
+            return cpu0;
         }
         if (me == owner1) {
-            return memos1;
+            return cpu1;
         }
         if (me == owner2) {
-            return memos2;
+            return cpu2;
         }
         if (me == owner3) {
-            return memos3;
+            return cpu3;
         }
-        return claimMemos(me);
+        return claim(me);
     }
 
-    private synchronized Memo[] claimMemos(long me) {
+    private synchronized Cpu claim(long me) {
         if (owner0 == me || owner0 == 0) {
             owner0 = me;
-            return memos0;
+            return cpu0;
         }
         if (owner1 == me || owner1 == 0) {
             owner1 = me;
-            return memos1;
+            return cpu1;
         }
         if (owner2 == me || owner2 == 0) {
             owner2 = me;
-            return memos2;
+            return cpu2;
         }
         if (owner3 == me || owner3 == 0) {
             owner3 = me;
-            return memos3;
+            return cpu3;
         }
         return null;
     }
@@ -142,11 +156,17 @@ public final class Fib {
         return m;
     }
 
-    /** Direct-mapped by destination; each set touched by its owner thread only. */
-    private final Memo[] memos0 = newMemos();
-    private final Memo[] memos1 = newMemos();
-    private final Memo[] memos2 = newMemos();
-    private final Memo[] memos3 = newMemos();
+    /** What one thread keeps here, as Linux keeps per-CPU route caches: touched by its owner only. */
+    private static final class Cpu {
+        /** Direct-mapped by destination. */
+        final Memo[] memos = newMemos();
+        final Flowi4 fl4 = new Flowi4();
+    }
+
+    private final Cpu cpu0 = new Cpu();
+    private final Cpu cpu1 = new Cpu();
+    private final Cpu cpu2 = new Cpu();
+    private final Cpu cpu3 = new Cpu();
     /** Thread id owning each set, 0 until one claims it; set once, under this object's lock. */
     private long owner0;
     private long owner1;

@@ -51,7 +51,6 @@ public final class Icmp implements NetProtocol {
      * Route lookup key reused by replies and errors, one per thread (RX may run on several CPUs):
      * no lock on the echo path. Only scratch for the lookup, so all stacks can share it.
      */
-    private static final ThreadLocal<Flowi4> FL4 = ThreadLocal.withInitial(Flowi4::new);
 
     Icmp(NetStack net, Ipv4 ipv4) {
         this.net = net;
@@ -307,7 +306,7 @@ public final class Icmp implements NetProtocol {
             applyRatelimit = true;
         }
         Rtable ort;
-        Flowi4 fl4 = FL4.get();
+        Flowi4 fl4 = ipv4.route().scratchFlow();
         ort = ipv4.route().ipRouteOutput(fl4.init(daddr, saddr, 0, Ipv4Header.IPPROTO_ICMP));
         saddr = fl4.saddr;
         if (ort == null || !xrlimAllow(ort, daddr, applyRatelimit)) {
@@ -473,7 +472,7 @@ public final class Icmp implements NetProtocol {
             tos = (tos & 0x1e) | IPTOS_PREC_INTERNETCONTROL;
         }
         Rtable ort;
-        Flowi4 fl4 = FL4.get();
+        Flowi4 fl4 = ipv4.route().scratchFlow();
         ort = ipv4.route().ipRouteOutput(fl4.init(origSrc, saddr, 0, Ipv4Header.IPPROTO_ICMP));
         saddr = fl4.saddr;
         if (ort == null || !xrlimAllow(ort, origSrc, applyRatelimit)) {

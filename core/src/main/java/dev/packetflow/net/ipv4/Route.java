@@ -178,6 +178,14 @@ public final class Route {
     }
 
     /**
+     * The calling thread's {@link Flowi4} for a lookup it makes now ({@link Fib#scratchFlow}):
+     * valid until the thread routes again, so read what the lookup filled in before sending.
+     */
+    public Flowi4 scratchFlow() {
+        return fib.scratchFlow();
+    }
+
+    /**
      * Linux: {@code ip_route_output_key()} ({@code ip_route_output_key_hash_rcu}). Chooses the route
      * for a packet this host sends to {@code fl4.daddr} (out of {@code fl4.oif} if set) and, when
      * {@code fl4.saddr} is 0, the source address: the route's preferred source, else the address of

@@ -127,7 +127,6 @@ public final class Udp implements Proto, NetProtocol {
     public static final int IGNORED_MULTI = 7;
     public static final int MEM_ERRORS = 8;
 
-    private static final ThreadLocal<Flowi4> FL4 = ThreadLocal.withInitial(Flowi4::new);
     private static final ThreadLocal<Sock[][]> MCAST = ThreadLocal.withInitial(() -> new Sock[][] {new Sock[16]});
 
     private final NetStack net;
@@ -221,7 +220,7 @@ public final class Udp implements Proto, NetProtocol {
         }
         sk.lockSock();
         try {
-            Flowi4 fl4 = FL4.get();
+            Flowi4 fl4 = ipv4.route().scratchFlow();
             fl4.init(addr.addr(), sk.saddr, sk.boundDevIf, IPPROTO_UDP);
             fl4.tos = sk.tos;
             Rtable rt = ipv4.route().ipRouteOutput(fl4);
@@ -334,7 +333,7 @@ public final class Udp implements Proto, NetProtocol {
             dport = sk.dport;
         }
         int tos = sk.tos;
-        Flowi4 fl4 = FL4.get();
+        Flowi4 fl4 = ipv4.route().scratchFlow();
         fl4.init(daddr, sk.saddr, sk.boundDevIf, IPPROTO_UDP);
         fl4.tos = tos;
         Rtable rt = ipv4.route().ipRouteOutput(fl4);
@@ -587,7 +586,7 @@ public final class Udp implements Proto, NetProtocol {
         }
         int mtu = 0;
         if (level == SOL_IP && optname == IpSockglue.IP_MTU && sk.state == Sock.TCP_ESTABLISHED) {
-            Flowi4 fl4 = FL4.get();
+            Flowi4 fl4 = ipv4.route().scratchFlow();
             fl4.init(sk.daddr, sk.saddr, sk.boundDevIf, IPPROTO_UDP);
             Rtable rt = ipv4.route().ipRouteOutput(fl4);
             if (rt != null) {
