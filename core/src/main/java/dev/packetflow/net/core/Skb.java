@@ -88,6 +88,19 @@ public final class Skb {
         skb.release();
     }
 
+    /**
+     * Linux: {@code skb_orphan()}: runs and clears the skb's destructor (giving the owning
+     * socket's memory back), so it belongs to no socket.
+     */
+    public static void skbOrphan(SkBuff skb) {
+        SkBuff.Destructor d = skb.destructor;
+        if (d != null) {
+            skb.destructor = null;
+            d.destruct(skb);
+        }
+        skb.sk = null;
+    }
+
     /** Linux: {@code consume_skb()}. Ends a packet's life as a success. */
     public static void consumeSkb(SkBuff skb) {
         if (skb == null || !skb.putUser()) {

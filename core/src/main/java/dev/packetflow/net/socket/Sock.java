@@ -424,12 +424,7 @@ public class Sock implements SkBuff.Destructor {
 
     /** Linux: {@code skb_orphan()}: runs and clears the skb's destructor, so it belongs to no socket. */
     public static void skbOrphan(SkBuff skb) {
-        SkBuff.Destructor d = skb.destructor;
-        if (d != null) {
-            skb.destructor = null;
-            d.destruct(skb);
-        }
-        skb.sk = null;
+        Skb.skbOrphan(skb);
     }
 
     // ================================================================ error queue
