@@ -17,6 +17,11 @@ import static dev.packetflow.net.socket.Uapi.*;
  * <p>A protocol composes a message's data in {@link #data(MsgHdr)} and calls {@link #putCmsg}:
  * no allocation per message.
  *
+ * <p>The messages of a send are read in place from {@link MsgHdr#control}
+ * ({@code controllen} bytes): {@link #sendControlCheck}, then {@link #firstCmsg} /
+ * {@link #nextCmsg} with {@link #cmsgOk} on each, as Linux's {@code for_each_cmsghdr()} and
+ * {@code CMSG_OK()} walk them.
+ *
  * <p>Linux: {@code net/core/scm.c put_cmsg()}, {@code include/linux/socket.h} (the {@code CMSG_*}
  * macros), {@code net/socket.c __sock_recv_timestamp()}.
  */
