@@ -53,14 +53,14 @@ import static dev.packetflow.net.socket.Uapi.*;
  *     larger than the MTU) when the socket is uncorked or by the next send without
  *     {@code MSG_MORE}. The first corked send fixes the destination; over 65507 bytes in all is
  *     EMSGSIZE and discards the pending data; close discards it too.
- * <li>Segmentation offload ({@code UDP_SEGMENT}, {@link #UDP_SEGMENT}): a send longer than the
- *     socket's segment size leaves as one GSO super-packet ({@link SkBuff#SKB_GSO_UDP_L4}, one
- *     UDP header, a partial checksum) that only has to fit one IP packet; EINVAL when a segment
- *     would not fit the path MTU, for more than {@link #UDP_MAX_SEGMENTS} segments or with
- *     {@code SO_NO_CHECK}, EIO when the route's device cannot checksum. A veth or the loopback
- *     takes it whole; other devices get it cut into datagrams ({@link UdpOffload}) on transmit. A
- *     super-packet reaching a socket is cut there ({@code udp_rcv_segment}): the application
- *     reads, and the counters count, the separate datagrams. Also with corking.
+ * <li>Segmentation offload ({@link #UDP_SEGMENT}, option or per-send message, {@link UdpCmsg}):
+ *     a longer send leaves as one GSO super-packet ({@link SkBuff#SKB_GSO_UDP_L4}, one UDP header,
+ *     a partial checksum) that only has to fit one IP packet; EINVAL when a segment would not fit
+ *     the path MTU, for more than {@link #UDP_MAX_SEGMENTS} segments or with {@code SO_NO_CHECK},
+ *     EIO when the route's device cannot checksum. A veth or the loopback takes it whole; other
+ *     devices get it cut ({@link UdpOffload}). At a socket it is cut ({@code udp_rcv_segment}):
+ *     the application reads, and the counters count, the separate datagrams; with
+ *     {@link #UDP_GRO} it is read whole, one InDatagrams, its segment size in a control message.
  * <li>Control messages ({@link IpCmsg}, {@code msg_control} of {@link MsgHdr}):
  *     {@code IP_PKTINFO}, {@code IP_RECVTTL}, {@code IP_RECVTOS}, {@code SO_TIMESTAMP} and
  *     {@code SO_TIMESTAMPNS}, with MSG_CTRUNC when the buffer is too small.
@@ -81,11 +81,11 @@ import static dev.packetflow.net.socket.Uapi.*;
  * just never occupies the receive buffer). A corked datagram's data is copied once more, into
  * one buffer, when it is sent (Linux chains its pieces instead). {@code UDP_SEGMENT} follows Linux
  * up to 6.10 (EINVAL and EIO as above, 128 segments); since 6.11 a segment too big for the MTU is
- * EMSGSIZE and a device without checksum offload gets the segments checksummed in software. No
- * {@code UDP_SEGMENT} control message per send, no USO to a TAP ({@code VIRTIO_NET_HDR_GSO_UDP_L4}). Not implemented yet: control
- * messages on send ({@code ip_cmsg_send}), {@code IP_RECVOPTS}/{@code IP_RETOPTS} messages (IP
- * options are not kept), GRO ({@code UDP_GRO}), UDP-Lite, encapsulation sockets, the local copy of
- * a sent broadcast.
+ * EMSGSIZE and a device without checksum offload gets the segments checksummed in software. No USO
+ * to a TAP ({@code VIRTIO_NET_HDR_GSO_UDP_L4}); {@code UDP_GRO} takes only super-packets a
+ * {@code UDP_SEGMENT} sender built (no {@code udp_gro_receive}). Not implemented yet: a send's
+ * SOL_IP/SOL_SOCKET messages ({@code ip_cmsg_send}: skipped), {@code IP_RECVOPTS}/{@code IP_RETOPTS}
+ * (IP options are not kept), UDP-Lite, encapsulation sockets, the local copy of a sent broadcast.
  *
  * <p>Threading: sends run in the caller's thread, without locks (the route key is per thread)
  * unless corked (the pending datagram is kept under the socket lock, {@code lock_sock});
@@ -110,6 +110,8 @@ public final class Udp implements Proto, NetProtocol {
      * datagram a longer send is cut into (generic segmentation offload); 0 turns it off.
      */
     public static final int UDP_SEGMENT = 103;
+    /** {@code SOL_UDP} option (104): an int, non-zero to read a super-packet whole ({@link UdpCmsg}). */
+    public static final int UDP_GRO = 104;
     /**
      * The most segments one {@code UDP_SEGMENT} send may carry (Linux: {@code UDP_MAX_SEGMENTS},
      * {@code 1 << 7} since 6.10; it was 64 before).
@@ -332,6 +334,10 @@ public final class Udp implements Proto, NetProtocol {
             daddr = sk.daddr;
             dport = sk.dport;
         }
+        int gso = msg.controllen == 0 ? u.gsoSize : UdpCmsg.udpCmsgSend(msg, u.gsoSize);
+        if (gso < 0) {
+            return gso;
+        }
         int tos = sk.tos;
         Flowi4 fl4 = ipv4.route().scratchFlow();
         fl4.init(daddr, sk.saddr, sk.boundDevIf, IPPROTO_UDP);
@@ -356,7 +362,6 @@ public final class Udp implements Proto, NetProtocol {
         int ulen = len + UdpHeader.LEN;
         // With UDP_SEGMENT the datagram only has to fit one IP packet; its segments must fit the
         // MTU (udp_send_skb), as __ip_append_data() takes IP_MAX_MTU for a GSO cork.
-        int gso = u.gsoSize;
         int maxnonfrag = ignoreDf || gso != 0 ? Ipv4Header.MAX_TOTAL_LEN : pathMtu(rt, pmtudisc);
         if (corkreq) {
             sk.lockSock();
@@ -420,11 +425,9 @@ public final class Udp implements Proto, NetProtocol {
      * and passes it to {@code ip_send_skb}. Counts OutDatagrams, or SndbufErrors for a packet the
      * device queue refused (reported only with {@code IP_RECVERR}, as Linux does).
      *
-     * <p>With {@code gso} ({@code UDP_SEGMENT}) set: EINVAL when a segment would not fit the path
-     * MTU, for more than {@link #UDP_MAX_SEGMENTS} segments, or with {@code SO_NO_CHECK}; a
-     * payload longer than {@code gso} leaves as one GSO super-packet
-     * ({@link SkBuff#SKB_GSO_UDP_L4}) with a partial checksum, or fails with EIO when the route's
-     * device cannot checksum (Linux before 6.11). {@code skb} is always taken.
+     * <p>With {@code gso} ({@code UDP_SEGMENT}) set, {@link UdpOffload#udpSendGso} checks it
+     * (EINVAL, EIO) and makes a longer payload a super-packet with a partial checksum. {@code skb}
+     * is always taken.
      */
     int udpSendSkb(UdpSock sk, SkBuff skb, int o, int ulen, Rtable rt, int saddr, int daddr, int dport,
                            int tos, int pmtudisc, int gso) {
@@ -516,9 +519,9 @@ public final class Udp implements Proto, NetProtocol {
 
     /**
      * Linux: {@code udp_recvmsg()}. Copies one datagram (cut to {@code len}, with MSG_TRUNC in
-     * {@code msg.flags} when it was longer), fills the sender's address and port, counts
-     * InDatagrams. Returns the bytes copied (the datagram's length with MSG_TRUNC in
-     * {@code flags}) or -errno (EAGAIN, the socket's pending error, EINTR, EFAULT...).
+     * {@code msg.flags} when it was longer; a super-packet taken whole with {@code UDP_GRO} is
+     * one), fills the sender's address and port, counts InDatagrams. Returns the bytes copied
+     * (the whole length with MSG_TRUNC in {@code flags}) or -errno (EAGAIN, EINTR, EFAULT...).
      */
     @Override
     public int recvmsg(Sock sk, MsgHdr msg, int len, int flags) {
@@ -551,6 +554,7 @@ public final class Udp implements Proto, NetProtocol {
         }
         Scm.sockRecvTimestamp(msg, sk, skb); // sock_recv_cmsgs()
         msg.setName(Ipv4Header.sourceAddress(skb, skb.networkHeader), UdpHeader.source(skb, skb.transportHeader));
+        UdpCmsg.groRecv((UdpSock) sk, msg, skb);
         int cf = ((UdpSock) sk).cmsgFlags;
         if (cf != 0) {
             IpCmsg.cmsgRecv(cf, msg, skb, skb.cb0, skb.cb1);
@@ -568,7 +572,7 @@ public final class Udp implements Proto, NetProtocol {
     /**
      * Linux: {@code udp_setsockopt()}: SOL_IP options ({@link IpSockglue}) and, from
      * {@code udp_lib_setsockopt()}, {@link #UDP_CORK} (clearing it sends the pending datagram) and
-     * {@link #UDP_SEGMENT} (0 to 65535, else EINVAL).
+     * {@link #UDP_SEGMENT} (0 to 65535, else EINVAL), {@link #UDP_GRO}.
      */
     @Override
     public int setsockopt(Sock sk, int level, int optname, byte[] optval, int optlen) {
@@ -662,7 +666,7 @@ public final class Udp implements Proto, NetProtocol {
      * counts RcvbufErrors and InErrors.
      */
     private void queueRcvSkb(Sock sk, SkBuff skb) {
-        if (skb.gsoSize != 0) {
+        if (UdpOffload.unexpectedGso((UdpSock) sk, skb)) {
             rcvSegment(sk, skb);
             return;
         }
@@ -672,7 +676,7 @@ public final class Udp implements Proto, NetProtocol {
     /**
      * Linux: {@code udp_queue_rcv_skb()}'s {@code udp_unexpected_gso()} branch with
      * {@code udp_rcv_segment()}: a GSO super-packet that crossed a veth or the loopback whole is
-     * cut into its datagrams here (no {@code UDP_GRO} to take it whole), each queued on its own,
+     * cut into its datagrams here (the socket has no {@code UDP_GRO}), each queued on its own,
      * so the application reads them one by one and the counters count them. Segments keep a
      * partial checksum (the sender's stack is on this machine). If it cannot be segmented, all of
      * its datagrams count as drops and InErrors.

@@ -13,8 +13,12 @@ import dev.packetflow.net.socket.Errno;
  *
  * <p>Used on transmit for a device without {@code NETIF_F_GSO_UDP_L4} ({@code validate_xmit_skb}
  * → {@code skb_gso_segment}), and on receive when a super-packet that crossed a veth or the
- * loopback whole reaches a socket ({@code udp_rcv_segment}: no {@code UDP_GRO} here, so the
- * application always reads the separate datagrams).
+ * loopback whole reaches a socket without {@code UDP_GRO} ({@code udp_rcv_segment}), so that its
+ * application reads the separate datagrams. A socket with {@code UDP_GRO} takes it whole
+ * ({@link #unexpectedGso}). Only super-packets built by a {@code UDP_SEGMENT} sender arrive
+ * whole: separate datagrams arriving on a device are not coalesced ({@code udp_gro_receive}, the
+ * NAPI-level GRO, is not implemented), so they reach a {@code UDP_GRO} socket one by one, without
+ * the control message.
  *
  * <p>Linux: {@code net/ipv4/udp_offload.c __udp_gso_segment()} / {@code udp4_ufo_fragment()},
  * {@code net/ipv4/af_inet.c inet_gso_segment()}, {@code net/core/skbuff.c skb_segment()}.
@@ -48,6 +52,17 @@ public final class UdpOffload {
         skb.gsoType = SkBuff.SKB_GSO_UDP_L4;
         skb.gsoSegs = segs;
         return segs;
+    }
+
+    /**
+     * Linux: {@code include/net/udp.h udp_unexpected_gso()}: whether a super-packet reaching
+     * {@code sk} must be cut into its datagrams ({@code udp_rcv_segment}) before it is queued:
+     * always, unless the socket has {@code UDP_GRO} on ({@code ACCEPT_L4}) and it is a
+     * {@link SkBuff#SKB_GSO_UDP_L4} packet. False for a plain datagram, at the cost of one field
+     * read.
+     */
+    static boolean unexpectedGso(UdpSock sk, SkBuff skb) {
+        return skb.gsoSize != 0 && ((skb.gsoType & SkBuff.SKB_GSO_UDP_L4) == 0 || !sk.groEnabled);
     }
 
     /** Headroom of each segment: what a driver may still push in front of the frame. */

@@ -35,6 +35,12 @@ public final class UdpSock extends Sock {
      * off (Linux: {@code up->gso_size}).
      */
     volatile int gsoSize;
+    /**
+     * {@code UDP_GRO}: a UDP GSO super-packet reaching this socket is queued and read whole, with
+     * a {@code UDP_GRO} control message (Linux: {@code GRO_ENABLED} and {@code ACCEPT_L4}, set
+     * together by the option).
+     */
+    volatile boolean groEnabled;
     /** The pending datagram of a corked socket. */
     final UdpCork cork = new UdpCork();
 

@@ -4,7 +4,8 @@ import dev.packetflow.net.socket.Errno;
 import dev.packetflow.net.socket.SockOpts;
 
 /**
- * The {@code SOL_UDP} socket options: {@link Udp#UDP_CORK} and {@link Udp#UDP_SEGMENT}. The
+ * The {@code SOL_UDP} socket options: {@link Udp#UDP_CORK}, {@link Udp#UDP_SEGMENT} and
+ * {@link Udp#UDP_GRO}. The
  * {@code SOL_IP} ones a UDP socket also takes are {@link IpSockglue}'s.
  *
  * <p>Linux: {@code net/ipv4/udp.c udp_lib_setsockopt()}, {@code udp_lib_getsockopt()}.
@@ -14,7 +15,9 @@ final class UdpSockopt {
 
     /**
      * Linux: {@code udp_lib_setsockopt()}: {@code UDP_CORK} (clearing it sends the pending
-     * datagram) and {@code UDP_SEGMENT} (0 to 65535, else EINVAL); EINVAL for an option shorter
+     * datagram), {@code UDP_SEGMENT} (0 to 65535, else EINVAL) and {@code UDP_GRO} (any non-zero
+     * value turns it on: Linux sets {@code GRO_ENABLED} and {@code ACCEPT_L4} together, so that a
+     * super-packet is no longer cut at this socket); EINVAL for an option shorter
      * than an int, EFAULT for a missing buffer, ENOPROTOOPT for any other option.
      */
     static int setsockopt(Udp udp, UdpSock u, int optname, byte[] optval, int optlen) {
@@ -30,6 +33,10 @@ final class UdpSockopt {
                 return Errno.EINVAL.neg();
             }
             u.gsoSize = v;
+            return 0;
+        }
+        if (optname == Udp.UDP_GRO) {
+            u.groEnabled = SockOpts.intAt(optval, 0) != 0;
             return 0;
         }
         if (optname != Udp.UDP_CORK) {
@@ -61,14 +68,19 @@ final class UdpSockopt {
         if (len < 0) {
             return Errno.EINVAL.neg();
         }
-        if (optname != Udp.UDP_CORK && optname != Udp.UDP_SEGMENT) {
+        if (optname != Udp.UDP_CORK && optname != Udp.UDP_SEGMENT && optname != Udp.UDP_GRO) {
             return Errno.ENOPROTOOPT.neg();
         }
         len = Math.min(len, 4);
         if (len > 0 && (optval == null || optval.length < len)) {
             return Errno.EFAULT.neg();
         }
-        byte[] v = SockOpts.intOpt(optname == Udp.UDP_SEGMENT ? u.gsoSize : u.corkflag ? 1 : 0);
+        int val = switch (optname) {
+            case Udp.UDP_SEGMENT -> u.gsoSize;
+            case Udp.UDP_GRO -> u.groEnabled ? 1 : 0;
+            default -> u.corkflag ? 1 : 0;
+        };
+        byte[] v = SockOpts.intOpt(val);
         if (len > 0) {
             System.arraycopy(v, 0, optval, 0, len);
         }

@@ -22,7 +22,8 @@ import java.nio.ByteBuffer;
  *     {@code recvmsg} returns ({@code IP_PKTINFO}, {@code IP_TTL}, the error queue's
  *     {@code IP_RECVERR}...), laid out as Linux lays them out on x86-64 ({@link Scm}). As in C,
  *     {@code controllen} is the room on the way in and the bytes written on the way out: reset it
- *     (or call {@link #setControl}) before reusing the header.
+ *     (or call {@link #setControl}) before reusing the header. For {@code sendmsg}, the first
+ *     {@code controllen} bytes are the messages the protocol reads (UDP's {@code UDP_SEGMENT}).
  * <li><b>msg_flags</b> ({@link #flags}): for {@code sendmsg} the call's flags, on return from
  *     {@code recvmsg} what happened ({@link Uapi#MSG_TRUNC}, {@link Uapi#MSG_CTRUNC},
  *     {@link Uapi#MSG_ERRQUEUE}).

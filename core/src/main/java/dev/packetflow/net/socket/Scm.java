@@ -17,6 +17,11 @@ import static dev.packetflow.net.socket.Uapi.*;
  * <p>A protocol composes a message's data in {@link #data(MsgHdr)} and calls {@link #putCmsg}:
  * no allocation per message.
  *
+ * <p>The messages of a send are read in place from {@link MsgHdr#control}
+ * ({@code controllen} bytes): {@link #sendControlCheck}, then {@link #firstCmsg} /
+ * {@link #nextCmsg} with {@link #cmsgOk} on each, as Linux's {@code for_each_cmsghdr()} and
+ * {@code CMSG_OK()} walk them.
+ *
  * <p>Linux: {@code net/core/scm.c put_cmsg()}, {@code include/linux/socket.h} (the {@code CMSG_*}
  * macros), {@code net/socket.c __sock_recv_timestamp()}.
  */
@@ -104,6 +109,72 @@ public final class Scm {
             putLe64(d, 8, (ns % 1_000_000_000L) / 1000L);
             putCmsg(msg, SOL_SOCKET, SCM_TIMESTAMP, 16);
         }
+    }
+
+    // ---- the control messages of a send (read from msg_control, msg_controllen bytes)
+
+    /**
+     * Linux: {@code ____sys_sendmsg()}'s copy of a send's control buffer: 0 when
+     * {@link MsgHdr#controllen} bytes of {@link MsgHdr#control} can be read (none at all is fine),
+     * -ENOBUFS for a length over INT_MAX (a negative int here, as the C {@code size_t} would be),
+     * -EFAULT for a missing or shorter array ({@code copy_from_user()} failing).
+     */
+    public static int sendControlCheck(MsgHdr msg) {
+        int len = msg.controllen;
+        if (len < 0) {
+            return Errno.ENOBUFS.neg();
+        }
+        if (len != 0 && (msg.control == null || msg.control.length < len)) {
+            return Errno.EFAULT.neg();
+        }
+        return 0;
+    }
+
+    /**
+     * Linux: {@code CMSG_FIRSTHDR()}: the offset of a send's first message in
+     * {@link MsgHdr#control}, or -1 when {@code controllen} is shorter than one header. Call
+     * {@link #sendControlCheck} first.
+     */
+    public static int firstCmsg(MsgHdr msg) {
+        return msg.controllen >= CMSG_HDR_LEN ? 0 : -1;
+    }
+
+    /**
+     * Linux: {@code CMSG_NXTHDR()} ({@code __cmsg_nxthdr()}): the offset of the message after the
+     * one at {@code pos} (which passed {@link #cmsgOk}), or -1 when no whole header follows.
+     */
+    public static int nextCmsg(MsgHdr msg, int pos) {
+        long next = pos + ((cmsgLenAt(msg, pos) + 7) & ~7L);
+        return next + CMSG_HDR_LEN > msg.controllen ? -1 : (int) next;
+    }
+
+    /**
+     * Linux: {@code CMSG_OK()}: the message at {@code pos} has a {@code cmsg_len} of at least a
+     * header and not past {@code controllen} (compared unsigned, as the C {@code size_t}).
+     */
+    public static boolean cmsgOk(MsgHdr msg, int pos) {
+        long len = cmsgLenAt(msg, pos);
+        return Long.compareUnsigned(len, CMSG_HDR_LEN) >= 0 && Long.compareUnsigned(len, msg.controllen - pos) <= 0;
+    }
+
+    /** {@code cmsg_len} of the message at {@code pos} (a 64-bit {@code size_t}). */
+    public static long cmsgLenAt(MsgHdr msg, int pos) {
+        return (long) LE64.get(msg.control, pos);
+    }
+
+    /** {@code cmsg_level} of the message at {@code pos}. */
+    public static int cmsgLevel(MsgHdr msg, int pos) {
+        return (int) LE32.get(msg.control, pos + 8);
+    }
+
+    /** {@code cmsg_type} of the message at {@code pos}. */
+    public static int cmsgType(MsgHdr msg, int pos) {
+        return (int) LE32.get(msg.control, pos + 12);
+    }
+
+    /** A host-order (little-endian) {@code __u16} at {@code o}. */
+    public static int getLe16(byte[] b, int o) {
+        return (b[o] & 0xff) | (b[o + 1] & 0xff) << 8;
     }
 
     public static void putLe32(byte[] b, int o, int v) {
