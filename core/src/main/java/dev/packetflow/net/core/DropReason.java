@@ -54,6 +54,8 @@ public enum DropReason {
     TCP_RFC7323_PAWS,
     /** A handshake's ACK whose timestamp echo is no TSval we sent in a SYN-ACK (TSEcrRejected; Linux 6.14). */
     TCP_RFC7323_TSECR,
+    /** A segment for a TIME_WAIT sock with a timestamp older than the connection's last (Linux 6.15). */
+    TCP_RFC7323_TW_PAWS,
     /** The ACK completing a handshake while the listener's accept queue is full (ListenOverflows; Linux 6.15). */
     TCP_LISTEN_OVERFLOW,
     /** A TCP segment that ends before the left edge of the receive window (a duplicate). */

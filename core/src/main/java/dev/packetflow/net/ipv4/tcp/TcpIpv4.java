@@ -100,7 +100,7 @@ final class TcpIpv4 {
             }
             if (o instanceof TcpTimewaitSock tw) {
                 int r = tcp.minisocks.twProcess(tw, skb);
-                switch (r) {
+                switch (r & TcpMinisocks.TW_VERDICT) {
                     case TcpMinisocks.TW_SYN -> {
                         TcpSock l = tcp.hashinfo.lookupListener(daddr, dport, dif);
                         if (l != null) {
@@ -117,6 +117,10 @@ final class TcpIpv4 {
                     }
                     default -> {
                     }
+                }
+                if ((r & TcpMinisocks.TW_PAWS_REJECTED) != 0) {
+                    Skb.kfreeSkb(net, skb, DropReason.TCP_RFC7323_TW_PAWS);
+                    return PacketType.NET_RX_DROP;
                 }
                 Skb.consumeSkb(skb);
                 return PacketType.NET_RX_SUCCESS;

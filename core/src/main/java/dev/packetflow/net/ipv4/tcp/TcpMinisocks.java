@@ -25,6 +25,13 @@ final class TcpMinisocks {
     static final int TW_RST = 1;
     static final int TW_ACK = 2;
     static final int TW_SYN = 3;
+    /** The verdict bits of a {@link #twProcess} result. */
+    static final int TW_VERDICT = 0xf;
+    /**
+     * Or'ed into a {@link #twProcess} result: a TIME_WAIT sock refused the segment's old timestamp
+     * (PAWS); the skb is dropped as TCP_RFC7323_TW_PAWS whatever the answer.
+     */
+    static final int TW_PAWS_REJECTED = 0x10;
 
     private final Tcp tcp;
 
@@ -672,7 +679,8 @@ final class TcpMinisocks {
     /**
      * Linux: {@code tcp_timewait_state_process()}: a segment for a TIME_WAIT (or FIN_WAIT2) sock.
      * Returns TW_SUCCESS (consumed), TW_ACK (answer with an ACK), TW_RST (answer with a reset) or
-     * TW_SYN (a new connection may take over: {@link #twIsn} is set).
+     * TW_SYN (a new connection may take over: {@link #twIsn} is set), with
+     * {@link #TW_PAWS_REJECTED} or'ed in when PAWS refused it in the TIME_WAIT substate (Linux 6.15).
      */
     int twProcess(TcpTimewaitSock tw, SkBuff skb) {
         int th = skb.data;
@@ -745,13 +753,14 @@ final class TcpMinisocks {
             twIsn = isn;
             return TW_SYN;
         }
+        int paws = pawsReject ? TW_PAWS_REJECTED : 0;
         if (!rst) {
             if (pawsReject || ack) {
                 twReschedule(tw, TcpTimer.TCP_TIMEWAIT_LEN_MS);
             }
-            return twOowRateLimit(tw, skb, TcpMib.ACK_SKIPPED_TIME_WAIT);
+            return twOowRateLimit(tw, skb, TcpMib.ACK_SKIPPED_TIME_WAIT) | paws;
         }
-        return TW_SUCCESS;
+        return TW_SUCCESS | paws;
     }
 
     /**

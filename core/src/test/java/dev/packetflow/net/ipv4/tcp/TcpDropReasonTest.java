@@ -285,4 +285,27 @@ class TcpDropReasonTest {
                 .doesNotContainKey(DropReason.NOT_SPECIFIED);
         assertThat(pd.net.tcp().extMib().get("TCPAbortOnData")).isEqualTo(1);
     }
+
+    // ================================================================ TIME_WAIT
+
+    @Test
+    void timeWait_oldTimestamp_tcpRfc7323TwPaws_stillAnsweredWithAck() {
+        int fd = established(true);
+        pd.t(.01);
+        pd.sys.close(fd);
+        pd.out("F. 1:1(0) ack 1 <nop,nop,TS val 0 ecr 110>");
+        pd.t(.01).in("F. 1:1(0) ack 2 win 257 <nop,nop,TS val 200 ecr 1>");
+        pd.out(". 2:2(0) ack 2 <nop,nop,TS val 0 ecr 200>");
+        assertThat(pd.net.tcp().timeWaitCount()).isEqualTo(1);
+        mark();
+        pd.t(.01).in(". 2:2(0) ack 2 win 257 <nop,nop,TS val 150 ecr 1>");
+        pd.out(". 2:2(0) ack 2 <nop,nop,TS val 0 ecr 200>");
+        assertThat(dropped()).containsExactly(Map.entry(DropReason.TCP_RFC7323_TW_PAWS, 1L));
+        // a segment it takes (a duplicate of the FIN, at RCV.NXT - 1 with a fresh timestamp) is
+        // answered and consumed, not dropped
+        mark();
+        pd.t(.6).in("F. 1:1(0) ack 2 win 257 <nop,nop,TS val 300 ecr 1>");
+        pd.out(". 2:2(0) ack 2 <nop,nop,TS val 0 ecr 300>");
+        assertThat(dropped()).isEmpty();
+    }
 }
