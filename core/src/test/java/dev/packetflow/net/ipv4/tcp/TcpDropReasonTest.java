@@ -249,6 +249,26 @@ class TcpDropReasonTest {
     }
 
     @Test
+    void inSequenceDataWhileTheWindowIsClosed_tcpZerowindow() {
+        int l = pd.listenBlocking(4, 2048); // a receive buffer of 4 KB, a first window of 1460
+        pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>");
+        pd.outAny("S. 0:0(0) ack 1 <...>");
+        pd.t(.01).in(". 1:1(0) ack 1 win 257");
+        int fd = pd.accept(l);
+        TcpSock tp = pd.tcp(fd);
+        // nobody reads: four 500-byte segments fill what the window offers
+        for (int seq = 1; seq < 2001; seq += 500) {
+            pd.t(.001).in("P. " + seq + ":" + (seq + 500) + "(500) ack 1 win 257");
+        }
+        assertThat(tp.rcvNxt - tp.irs).isEqualTo(2001);
+        assertThat(tp.receiveWindow()).isZero();
+        mark();
+        pd.t(.001).in("P. 2001:2501(500) ack 1 win 257");
+        assertThat(dropped()).containsExactly(Map.entry(DropReason.TCP_ZEROWINDOW, 1L));
+        assertThat(pd.net.tcp().extMib().get("TCPZeroWindowDrop")).isEqualTo(1);
+    }
+
+    @Test
     void dataAtTheRightEdgeOfTheWindow_tcpOverwindow() {
         int fd = established(false);
         int edge = 1 + pd.tcp(fd).receiveWindow();
@@ -267,6 +287,25 @@ class TcpDropReasonTest {
         pd.t(.1).in("P. 11:21(10) ack 1 win 257");
         pd.out(". 1:1(0) ack 1 <nop,nop,sack 11:21 11:21>");
         assertThat(dropped()).containsExactly(Map.entry(DropReason.TCP_OFOMERGE, 1L));
+    }
+
+    @Test
+    void outOfOrderQueueOverTheReceiveBuffer_newestPruned_tcpOfoQueuePrune() {
+        int l = pd.listenBlocking(4, 2048); // 4 KB: two buffers of this stack
+        pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>");
+        pd.outAny("S. 0:0(0) ack 1 <...>");
+        pd.t(.01).in(". 1:1(0) ack 1 win 257");
+        TcpSock tp = pd.tcp(pd.accept(l));
+        // three holes' worth of out-of-order segments, highest first
+        pd.t(.001).in("P. 601:701(100) ack 1 win 257");
+        pd.t(.001).in("P. 401:501(100) ack 1 win 257");
+        assertThat(tp.rmemAlloc).isGreaterThan(tp.rcvbuf);
+        mark();
+        // tcp_prune_ofo_queue(): the lower one is worth more; the highest goes
+        pd.t(.001).in("P. 201:301(100) ack 1 win 257");
+        assertThat(dropped()).containsExactly(Map.entry(DropReason.TCP_OFO_QUEUE_PRUNE, 1L));
+        assertThat(pd.net.tcp().extMib().get("OfoPruned")).isEqualTo(1);
+        assertThat(tp.ofoQueue.qlen()).isEqualTo(2);
     }
 
     // ================================================================ tcp_rcv_state_process
