@@ -38,9 +38,9 @@ public enum DropReason {
     IP_NOPROTO,
     PROTO_MEM,
     SOCKET_BACKLOG,
-    /** A TCP segment whose flags make no sense in the socket's state (no ACK, RST or SYN; SYN with FIN; an ACK to a listener). */
+    /** TCP flags that make no sense in the state: none of ACK, RST, SYN; SYN with FIN; an ACK to a listener. */
     TCP_FLAGS,
-    /** New data (or a FIN) on a socket whose application already closed it: the connection is reset (TCPAbortOnData). */
+    /** New TCP data on a socket its application closed: the connection is reset (TCPAbortOnData). */
     TCP_ABORT_ON_DATA,
     /** In-sequence TCP data while the receive window is zero (TCPZeroWindowDrop). */
     TCP_ZEROWINDOW,
@@ -52,25 +52,25 @@ public enum DropReason {
     TCP_OFOMERGE,
     /** A TCP segment whose timestamp is older than TS.Recent: RFC 7323 PAWS (PAWSEstab, PAWSActive). */
     TCP_RFC7323_PAWS,
-    /** A handshake's ACK whose timestamp echo is no TSval we sent in a SYN-ACK (TSEcrRejected; Linux 6.14). */
+    /** A handshake's ACK echoing a timestamp no SYN-ACK of ours carried (TSEcrRejected; Linux 6.14). */
     TCP_RFC7323_TSECR,
     /** A segment for a TIME_WAIT sock with a timestamp older than the connection's last (Linux 6.15). */
     TCP_RFC7323_TW_PAWS,
-    /** The ACK completing a handshake while the listener's accept queue is full (ListenOverflows; Linux 6.15). */
+    /** The ACK completing a handshake while the listener's accept queue is full (Linux 6.15). */
     TCP_LISTEN_OVERFLOW,
     /** A TCP segment that ends before the left edge of the receive window (a duplicate). */
     TCP_OLD_SEQUENCE,
     /** A TCP segment that starts beyond the right edge of the receive window. */
     TCP_INVALID_SEQUENCE,
-    /** In SYN_SENT, an ACK that does not acknowledge our SYN (SEG.ACK &lt;= ISS or &gt; SND.NXT): answered with RST. */
+    /** In SYN_SENT, an ACK of something other than our SYN (RFC 9293 3.10.7.3): answered with RST. */
     TCP_INVALID_ACK_SEQUENCE,
-    /** A TCP RST that is not acceptable: in the window but not at RCV.NXT (RFC 5961 3.2 challenge ACK), or without ACK in SYN_SENT, or to a listener. */
+    /** An unacceptable TCP RST: in the window, not at RCV.NXT (RFC 5961 3.2); without ACK in SYN_SENT; to LISTEN. */
     TCP_RESET,
     /** A SYN on a synchronized TCP connection (RFC 5961 4.2: answered with a challenge ACK). */
     TCP_INVALID_SYN,
     /** A TCP segment for a socket in the CLOSE state. */
     TCP_CLOSE,
-    /** A TCP ACK below SND.UNA in SYN_RECV: the handshake is answered with RST. */
+    /** In SYN_RECV, an ACK that acknowledges nothing new: answered with RST. */
     TCP_OLD_ACK,
     /** A TCP ACK more than the peer's maximum window below SND.UNA (RFC 5961 5.2 blind data injection). */
     TCP_TOO_OLD_ACK,
