@@ -38,6 +38,48 @@ public enum DropReason {
     IP_NOPROTO,
     PROTO_MEM,
     SOCKET_BACKLOG,
+    /** TCP flags that make no sense in the state: none of ACK, RST, SYN; SYN with FIN; an ACK to a listener. */
+    TCP_FLAGS,
+    /** New TCP data on a socket its application closed: the connection is reset (TCPAbortOnData). */
+    TCP_ABORT_ON_DATA,
+    /** In-sequence TCP data while the receive window is zero (TCPZeroWindowDrop). */
+    TCP_ZEROWINDOW,
+    /** TCP data entirely below RCV.NXT: a retransmission of what was already received (DelayedACKLost). */
+    TCP_OLD_DATA,
+    /** TCP data starting at or beyond the right edge of the receive window (a zero window probe, for one). */
+    TCP_OVERWINDOW,
+    /** An out-of-order TCP segment whose bytes are already in the out-of-order queue (TCPOFOMerge). */
+    TCP_OFOMERGE,
+    /** A TCP segment whose timestamp is older than TS.Recent: RFC 7323 PAWS (PAWSEstab, PAWSActive). */
+    TCP_RFC7323_PAWS,
+    /** A handshake's ACK echoing a timestamp no SYN-ACK of ours carried (TSEcrRejected; Linux 6.14). */
+    TCP_RFC7323_TSECR,
+    /** A segment for a TIME_WAIT sock with a timestamp older than the connection's last (Linux 6.15). */
+    TCP_RFC7323_TW_PAWS,
+    /** The ACK completing a handshake while the listener's accept queue is full (Linux 6.15). */
+    TCP_LISTEN_OVERFLOW,
+    /** A TCP segment that ends before the left edge of the receive window (a duplicate). */
+    TCP_OLD_SEQUENCE,
+    /** A TCP segment that starts beyond the right edge of the receive window. */
+    TCP_INVALID_SEQUENCE,
+    /** In SYN_SENT, an ACK of something other than our SYN (RFC 9293 3.10.7.3): answered with RST. */
+    TCP_INVALID_ACK_SEQUENCE,
+    /** An unacceptable TCP RST: in the window, not at RCV.NXT (RFC 5961 3.2); without ACK in SYN_SENT; to LISTEN. */
+    TCP_RESET,
+    /** A SYN on a synchronized TCP connection (RFC 5961 4.2: answered with a challenge ACK). */
+    TCP_INVALID_SYN,
+    /** A TCP segment for a socket in the CLOSE state. */
+    TCP_CLOSE,
+    /** In SYN_RECV, an ACK that acknowledges nothing new: answered with RST. */
+    TCP_OLD_ACK,
+    /** A TCP ACK more than the peer's maximum window below SND.UNA (RFC 5961 5.2 blind data injection). */
+    TCP_TOO_OLD_ACK,
+    /** A TCP ACK for data not sent yet (beyond SND.NXT). */
+    TCP_ACK_UNSENT_DATA,
+    /** An out-of-order TCP segment pruned from the queue to bring receive memory under rcvbuf (OfoPruned). */
+    TCP_OFO_QUEUE_PRUNE,
+    /** An out-of-order TCP segment found entirely below RCV.NXT when the hole before it filled. */
+    TCP_OFO_DROP,
     IP_OUTNOROUTES,
     NEIGH_CREATEFAIL,
     NEIGH_FAILED,

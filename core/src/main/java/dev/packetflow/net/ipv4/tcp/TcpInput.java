@@ -142,7 +142,7 @@ final class TcpInput {
         }
         int flags = TcpHeader.flags(skb, th);
         if ((flags & (ACK | RST | SYN)) == 0) {
-            Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+            Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_FLAGS);
             return;
         }
         if (!validateIncoming(tp, skb, th, true)) {
@@ -155,7 +155,7 @@ final class TcpInput {
         int r = tcp.inputAck.ack(tp, skb, TcpInputAck.FLAG_SLOWPATH | TcpInputAck.FLAG_UPDATE_TS_RECENT);
         if (r < 0) {
             tp.countDrop();
-            Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+            Skb.kfreeSkb(tcp.net(), skb, TcpInputAck.dropReason(r));
             return;
         }
         tcp.ackPolicy.rcvRttMeasureTs(tp, skb);
@@ -323,12 +323,15 @@ final class TcpInput {
         return !pawsCheck(tp, TCP_PAWS_WINDOW) && !disorderedAck(tp, skb, th);
     }
 
-    /** Linux: {@code tcp_sequence()}: the segment overlaps the receive window (RFC 9293 3.10.7.4). */
-    private static boolean sequenceOk(TcpSock tp, int seq, int end) {
+    /**
+     * Linux: {@code tcp_sequence()}: null when the segment overlaps the receive window (RFC 9293
+     * 3.10.7.4), else why not: it ends before the window (an old duplicate) or starts beyond it.
+     */
+    private static DropReason sequence(TcpSock tp, int seq, int end) {
         if (before(end, tp.rcvWup)) {
-            return false;
+            return DropReason.TCP_OLD_SEQUENCE;
         }
-        return !after(seq, tp.rcvNxt + tp.receiveWindow());
+        return after(seq, tp.rcvNxt + tp.receiveWindow()) ? DropReason.TCP_INVALID_SEQUENCE : null;
     }
 
     /**
@@ -350,11 +353,12 @@ final class TcpInput {
                     tcp.ackPolicy.sendDupack(tp, skb);
                 }
                 tp.countDrop();
-                Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+                Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_RFC7323_PAWS);
                 return false;
             }
         }
-        if (!sequenceOk(tp, seq(skb), endSeq(skb))) {
+        DropReason seqReason = sequence(tp, seq(skb), endSeq(skb));
+        if (seqReason != null) {
             if (!rst) {
                 if (syn) {
                     return synChallenge(tp, skb, synInerr);
@@ -368,7 +372,7 @@ final class TcpInput {
                 return false;
             }
             tp.countDrop();
-            Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+            Skb.kfreeSkb(tcp.net(), skb, seqReason);
             return false;
         }
         if (rst) {
@@ -392,7 +396,7 @@ final class TcpInput {
             }
             sendChallengeAck(tp);
             tp.countDrop();
-            Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+            Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_RESET);
             return false;
         }
         if (syn) {
@@ -408,7 +412,7 @@ final class TcpInput {
         ext.inc(TcpMib.SYN_CHALLENGE);
         sendChallengeAck(tp);
         tp.countDrop();
-        Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+        Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_INVALID_SYN);
         return false;
     }
 

@@ -1,5 +1,6 @@
 package dev.packetflow.net.ipv4.tcp;
 
+import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.Mib;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
@@ -43,6 +44,11 @@ final class TcpInputAck {
     static final int FLAG_CA_ALERT = FLAG_DATA_SACKED | FLAG_ECE | FLAG_DSACKING_ACK;
     static final int FLAG_FORWARD_PROGRESS = FLAG_ACKED | FLAG_DATA_SACKED;
 
+    /** {@link #ack} result: the ACK is more than a window below SND.UNA (RFC 5961 5.2). */
+    static final int ACK_TOO_OLD = -1;
+    /** {@link #ack} result: the ACK is beyond SND.NXT. */
+    static final int ACK_UNSENT_DATA = -2;
+
     private final Tcp tcp;
     private final Mib ext;
 
@@ -51,10 +57,16 @@ final class TcpInputAck {
         this.ext = tcp.extMib();
     }
 
+    /** The drop reason of a negative {@link #ack} result. */
+    static DropReason dropReason(int ackResult) {
+        return ackResult == ACK_UNSENT_DATA ? DropReason.TCP_ACK_UNSENT_DATA : DropReason.TCP_TOO_OLD_ACK;
+    }
+
     /**
      * Linux: {@code tcp_ack()}. Returns 1 when the ACK was processed, 0 for an old ACK (ignored but
      * its SACK information used), negative when the segment must be dropped (ACK of unsent data, or
-     * too old: RFC 5961 5.2).
+     * too old: RFC 5961 5.2): {@link #ACK_TOO_OLD} or {@link #ACK_UNSENT_DATA}, which
+     * {@link #dropReason} names (Linux returns the negated drop reason).
      */
     int ack(TcpSock tp, SkBuff skb, int flag) {
         int priorSndUna = tp.sndUna;
@@ -73,7 +85,7 @@ final class TcpInputAck {
                 if ((flag & FLAG_NO_CHALLENGE_ACK) == 0) {
                     tcp.input.sendChallengeAck(tp);
                 }
-                return -1;
+                return ACK_TOO_OLD;
             }
             // old_ack: use its SACK information
             if (sacked(skb) != 0) {
@@ -90,7 +102,7 @@ final class TcpInputAck {
             if ((flag & FLAG_NO_CHALLENGE_ACK) == 0) {
                 tcp.input.sendChallengeAck(tp);
             }
-            return -2;
+            return ACK_UNSENT_DATA;
         }
         if (after(ack, priorSndUna)) {
             flag |= FLAG_SND_UNA_ADVANCED;

@@ -51,7 +51,6 @@ final class TcpInputData {
         skb.dst = null;
         skb.pull(TcpHeader.doff(skb, skb.transportHeader));
         tp.dsack = false;
-        DropReason reason = DropReason.NOT_SPECIFIED;
         if (seq(skb) == tp.rcvNxt) {
             if (tp.receiveWindow() == 0) {
                 if (skb.len() == 0 && (flags(skb) & FIN) != 0) {
@@ -59,7 +58,7 @@ final class TcpInputData {
                     return;
                 }
                 ext.inc(TcpMib.ZERO_WINDOW_DROP);
-                outOfWindow(tp, skb, DropReason.NOT_SPECIFIED);
+                outOfWindow(tp, skb, DropReason.TCP_ZEROWINDOW);
                 return;
             }
             queueAndOut(tp, skb);
@@ -69,18 +68,18 @@ final class TcpInputData {
             // A retransmit, 2nd most common case: force an immediate ACK with a D-SACK.
             ext.inc(TcpMib.DELAYED_ACK_LOST);
             dsackSet(tp, seq(skb), endSeq(skb));
-            outOfWindow(tp, skb, reason);
+            outOfWindow(tp, skb, DropReason.TCP_OLD_DATA);
             return;
         }
         if (!before(seq(skb), tp.rcvNxt + tp.receiveWindow())) {
-            outOfWindow(tp, skb, reason);
+            outOfWindow(tp, skb, DropReason.TCP_OVERWINDOW);
             return;
         }
         if (before(seq(skb), tp.rcvNxt)) {
             dsackSet(tp, seq(skb), tp.rcvNxt);
             if (tp.receiveWindow() == 0) {
                 ext.inc(TcpMib.ZERO_WINDOW_DROP);
-                outOfWindow(tp, skb, reason);
+                outOfWindow(tp, skb, DropReason.TCP_ZEROWINDOW);
                 return;
             }
             queueAndOut(tp, skb);
@@ -204,7 +203,7 @@ final class TcpInputData {
             ofoUnlink(tp, skb);
             if (!after(endSeq(skb), tp.rcvNxt)) {
                 tp.countDrop();
-                Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+                Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_OFO_DROP);
                 continue;
             }
             if (before(seq(skb), tp.rcvNxt)) {
@@ -290,7 +289,7 @@ final class TcpInputData {
                 if (!after(end, endSeq(prev))) {
                     ext.inc(TcpMib.OFO_MERGE);
                     tp.countDrop();
-                    Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+                    Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_OFOMERGE);
                     dsackSet(tp, seq, end);
                     addSack(tp, seq, end);
                     return;
@@ -305,7 +304,7 @@ final class TcpInputData {
                     tp.rmemAlloc -= prev.truesize;
                     ext.inc(TcpMib.OFO_MERGE);
                     tp.countDrop();
-                    Skb.kfreeSkb(tcp.net(), prev, DropReason.NOT_SPECIFIED);
+                    Skb.kfreeSkb(tcp.net(), prev, DropReason.TCP_OFOMERGE);
                     prev = before;
                 }
             } else if (prev != null && tryCoalesce(tp, prev, skb)) {
@@ -333,7 +332,7 @@ final class TcpInputData {
             tp.rmemAlloc -= n.truesize;
             ext.inc(TcpMib.OFO_MERGE);
             tp.countDrop();
-            Skb.kfreeSkb(tcp.net(), n, DropReason.NOT_SPECIFIED);
+            Skb.kfreeSkb(tcp.net(), n, DropReason.TCP_OFOMERGE);
         }
         endOfo(tp, skb, true);
     }
@@ -414,7 +413,7 @@ final class TcpInputData {
             tp.rmemAlloc -= skb.truesize;
             goal -= skb.truesize;
             tp.countDrop();
-            Skb.kfreeSkb(tcp.net(), skb, DropReason.PROTO_MEM);
+            Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_OFO_QUEUE_PRUNE);
             if (prev == null || goal <= 0) {
                 if (tp.rmemAlloc <= tp.rcvbuf) {
                     break;

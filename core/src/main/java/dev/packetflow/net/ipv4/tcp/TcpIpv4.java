@@ -100,7 +100,7 @@ final class TcpIpv4 {
             }
             if (o instanceof TcpTimewaitSock tw) {
                 int r = tcp.minisocks.twProcess(tw, skb);
-                switch (r) {
+                switch (r & TcpMinisocks.TW_VERDICT) {
                     case TcpMinisocks.TW_SYN -> {
                         TcpSock l = tcp.hashinfo.lookupListener(daddr, dport, dif);
                         if (l != null) {
@@ -117,6 +117,10 @@ final class TcpIpv4 {
                     }
                     default -> {
                     }
+                }
+                if ((r & TcpMinisocks.TW_PAWS_REJECTED) != 0) {
+                    Skb.kfreeSkb(net, skb, DropReason.TCP_RFC7323_TW_PAWS);
+                    return PacketType.NET_RX_DROP;
                 }
                 Skb.consumeSkb(skb);
                 return PacketType.NET_RX_SUCCESS;
@@ -204,9 +208,10 @@ final class TcpIpv4 {
             return listenRcv(sk, skb);
         }
         sk.skMarkNapiId(skb); // Linux: in tcp_finish_connect(), tcp_child_process()
-        if (tcp.stateProcess.rcvStateProcess(sk, skb)) {
+        DropReason reason = tcp.stateProcess.rcvStateProcess(sk, skb);
+        if (reason != null) {
             sendReset(sk, skb);
-            Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+            Skb.kfreeSkb(tcp.net(), skb, reason);
         }
         return 0;
     }
@@ -225,8 +230,7 @@ final class TcpIpv4 {
         if (o instanceof TcpRequestSock req && !req.dead && req.listener == l) {
             Object r = tcp.minisocks.checkReq(l, req, skb);
             if (r == null) {
-                Skb.consumeSkb(skb);
-                return 0;
+                return 0; // it took the skb
             }
             if (r != l) {
                 return childProcess(l, (TcpSock) r, skb);
@@ -236,8 +240,7 @@ final class TcpIpv4 {
         } else if ((flags & SYN) == 0) {
             Object c = tcp.minisocks.cookieCheck(l, skb);
             if (c == null) {
-                Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
-                return 0;
+                return 0; // it dropped the skb
             }
             if (c != l) {
                 return childProcess(l, (TcpSock) c, skb);
@@ -246,13 +249,19 @@ final class TcpIpv4 {
         // tcp_rcv_state_process(), case TCP_LISTEN
         if ((flags & ACK) != 0) {
             sendReset(l, skb);
-            Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+            Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_FLAGS);
             return 0;
         }
-        if ((flags & RST) != 0 || (flags & SYN) == 0 || (flags & FIN) != 0) {
-            Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+        if ((flags & RST) != 0) {
+            Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_RESET);
             return 0;
         }
+        if ((flags & SYN) == 0 || (flags & FIN) != 0) {
+            Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_FLAGS);
+            return 0;
+        }
+        // A SYN the listener cannot take (queue full, no route) is counted in ListenDrops and
+        // consumed, as Linux does: tcp_conn_request() returns 0 for it.
         tcp.minisocks.connRequest(l, skb);
         Skb.consumeSkb(skb);
         return 0;
@@ -264,9 +273,10 @@ final class TcpIpv4 {
         try {
             int st = child.state;
             if (!child.ownedByUser()) {
-                if (tcp.stateProcess.rcvStateProcess(child, skb)) {
+                DropReason reason = tcp.stateProcess.rcvStateProcess(child, skb);
+                if (reason != null) {
                     sendReset(child, skb);
-                    Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+                    Skb.kfreeSkb(tcp.net(), skb, reason);
                 }
                 if (st == TCP_SYN_RECV && child.state != st) {
                     l.skDataReady();

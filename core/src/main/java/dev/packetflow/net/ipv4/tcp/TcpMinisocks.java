@@ -1,7 +1,9 @@
 package dev.packetflow.net.ipv4.tcp;
 
 import dev.packetflow.kernel.time.TimerList;
+import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.SkBuff;
+import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ipv4.Ipv4Header;
 import dev.packetflow.net.socket.Sock;
 
@@ -23,6 +25,13 @@ final class TcpMinisocks {
     static final int TW_RST = 1;
     static final int TW_ACK = 2;
     static final int TW_SYN = 3;
+    /** The verdict bits of a {@link #twProcess} result. */
+    static final int TW_VERDICT = 0xf;
+    /**
+     * Or'ed into a {@link #twProcess} result: a TIME_WAIT sock refused the segment's old timestamp
+     * (PAWS); the skb is dropped as TCP_RFC7323_TW_PAWS whatever the answer.
+     */
+    static final int TW_PAWS_REJECTED = 0x10;
 
     private final Tcp tcp;
 
@@ -252,7 +261,8 @@ final class TcpMinisocks {
     /**
      * Linux: {@code tcp_check_req()}: a segment for a request sock (listener lock held). Returns the
      * new child (the handshake completed), the listener (an unacceptable ACK: the caller resets), or
-     * null (consumed or dropped).
+     * null when it took the skb: consumed when the segment was handled (a retransmitted SYN
+     * answered, an acceptable RST), dropped for the reason it was refused otherwise.
      */
     Object checkReq(TcpSock listener, TcpRequestSock req, SkBuff skb) {
         int th = skb.data;
@@ -283,6 +293,7 @@ final class TcpMinisocks {
                         TcpTimer.TCP_RTO_MAX_MS);
                 tcp.net().timers().modTimer(req.timer, tcp.nowNs() + timeout * 1_000_000L);
             }
+            Skb.consumeSkb(skb);
             return null;
         }
         if ((flg & ACK) != 0 && ackSeq(skb) != req.sntIsn + 1) {
@@ -297,9 +308,16 @@ final class TcpMinisocks {
             if ((flg & RST) == 0 && !oowRateLimited(req, skb)) {
                 tcp.ipv4.sendReqAck(req, skb);
             }
+            DropReason reason;
             if (pawsReject) {
                 tcp.extMib().inc(TcpMib.PAWS_ESTAB);
+                reason = DropReason.TCP_RFC7323_PAWS;
+            } else if (tsecrReject) {
+                reason = DropReason.TCP_RFC7323_TSECR;
+            } else {
+                reason = before(seq(skb), req.rcvNxt) ? DropReason.TCP_OLD_SEQUENCE : DropReason.TCP_INVALID_SEQUENCE;
             }
+            Skb.kfreeSkb(tcp.net(), skb, reason);
             return null;
         }
         if (opt != null && opt.sawTstamp && !after(seq(skb), req.rcvNxt)) {
@@ -315,20 +333,29 @@ final class TcpMinisocks {
             }
             reqDrop(req);
             tcp.extMib().inc(TcpMib.EMBRYONIC_RSTS);
+            if ((flg & RST) != 0) {
+                Skb.consumeSkb(skb);
+            } else {
+                Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_INVALID_SYN);
+            }
             return null;
         }
         if ((flg & ACK) == 0) {
+            Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_FLAGS);
             return null;
         }
         if (req.numTimeout < listener.deferAccept && endSeq(skb) == req.rcvIsn + 1) {
+            // TCP_DEFER_ACCEPT: a bare ACK is ignored on purpose, not refused
             req.acked = true;
             tcp.extMib().inc(TcpMib.DEFER_ACCEPT_DROP);
+            Skb.consumeSkb(skb);
             return null;
         }
         TcpSock child = synRecvSock(listener, req, skb);
         if (child == null) {
             // listen_overflow: the ACK is ignored; the peer will retransmit it
             req.acked = true;
+            Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_LISTEN_OVERFLOW);
             return null;
         }
         // tcp_synack_rtt_meas()
@@ -513,7 +540,8 @@ final class TcpMinisocks {
 
     /**
      * Linux: {@code cookie_v4_check()}: an ACK on a listener that may complete a SYN cookie
-     * handshake. Returns the new child, the listener (not a cookie: carry on as usual), or null.
+     * handshake. Returns the new child, the listener (not a cookie: carry on as usual), or null
+     * when the cookie was good but no child could be made: the skb is then dropped here.
      */
     Object cookieCheck(TcpSock listener, SkBuff skb) {
         int th = skb.data;
@@ -560,16 +588,19 @@ final class TcpMinisocks {
             }
         }
         if (tcp.ipv4.routeReq(req) == null) {
+            Skb.kfreeSkb(tcp.net(), skb, DropReason.IP_OUTNOROUTES);
             return null;
         }
         openreqInitRwin(req, listener);
         TcpSock child = synRecvSock(listener, req, skb);
         if (child == null) {
+            Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_LISTEN_OVERFLOW);
             return null;
         }
         child.ehashEntry = tcp.hashinfo.ehashInsert(child, daddr, dport, saddr, sport, 0);
         if (child.ehashEntry == null) {
             tcp.proto().destroy(child);
+            Skb.kfreeSkb(tcp.net(), skb, DropReason.NO_SOCKET);
             return null;
         }
         tcp.proto().acceptQueueAdd(listener, child);
@@ -648,7 +679,8 @@ final class TcpMinisocks {
     /**
      * Linux: {@code tcp_timewait_state_process()}: a segment for a TIME_WAIT (or FIN_WAIT2) sock.
      * Returns TW_SUCCESS (consumed), TW_ACK (answer with an ACK), TW_RST (answer with a reset) or
-     * TW_SYN (a new connection may take over: {@link #twIsn} is set).
+     * TW_SYN (a new connection may take over: {@link #twIsn} is set), with
+     * {@link #TW_PAWS_REJECTED} or'ed in when PAWS refused it in the TIME_WAIT substate (Linux 6.15).
      */
     int twProcess(TcpTimewaitSock tw, SkBuff skb) {
         int th = skb.data;
@@ -721,13 +753,14 @@ final class TcpMinisocks {
             twIsn = isn;
             return TW_SYN;
         }
+        int paws = pawsReject ? TW_PAWS_REJECTED : 0;
         if (!rst) {
             if (pawsReject || ack) {
                 twReschedule(tw, TcpTimer.TCP_TIMEWAIT_LEN_MS);
             }
-            return twOowRateLimit(tw, skb, TcpMib.ACK_SKIPPED_TIME_WAIT);
+            return twOowRateLimit(tw, skb, TcpMib.ACK_SKIPPED_TIME_WAIT) | paws;
         }
-        return TW_SUCCESS;
+        return TW_SUCCESS | paws;
     }
 
     /**

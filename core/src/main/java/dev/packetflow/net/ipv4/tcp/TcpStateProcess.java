@@ -32,51 +32,51 @@ final class TcpStateProcess {
 
     /**
      * Linux: {@code tcp_rcv_state_process()}: every state but ESTABLISHED, LISTEN and TIME_WAIT
-     * (LISTEN is handled by {@link TcpIpv4}). Returns true when the caller must answer with a reset.
-     * Takes the skb unless it returns true.
+     * (LISTEN is handled by {@link TcpIpv4}). Returns null when it took the skb, else the reason
+     * the caller answers with a reset and drops it with (Linux returns the drop reason too).
      */
-    boolean rcvStateProcess(TcpSock tp, SkBuff skb) {
+    DropReason rcvStateProcess(TcpSock tp, SkBuff skb) {
         int th = skb.data;
         int flags = TcpHeader.flags(skb, th);
         switch (tp.state) {
             case TCP_CLOSE -> {
-                Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
-                return false;
+                Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_CLOSE);
+                return null;
             }
             case TCP_SYN_SENT -> {
                 tp.sawTstamp = false;
                 int r = rcvSynsentStateProcess(tp, skb, th, flags);
                 if (r > 0) {
-                    return true;
+                    return DropReason.of(r - 1);
                 }
                 if (r == 0) {
-                    return false;
+                    return null;
                 }
                 Skb.consumeSkb(skb);
                 tcp.input.dataSndCheck(tp);
-                return false;
+                return null;
             }
             default -> {
             }
         }
         tp.sawTstamp = false;
         if ((flags & (ACK | RST | SYN)) == 0) {
-            Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
-            return false;
+            Skb.kfreeSkb(tcp.net(), skb, DropReason.TCP_FLAGS);
+            return null;
         }
         if (!tcp.input.validateIncoming(tp, skb, th, false)) {
-            return false;
+            return null;
         }
         int r = tcp.inputAck.ack(tp, skb,
                 TcpInputAck.FLAG_SLOWPATH | TcpInputAck.FLAG_UPDATE_TS_RECENT | TcpInputAck.FLAG_NO_CHALLENGE_ACK);
         if (r <= 0) {
             if (tp.state == TCP_SYN_RECV) {
-                return true;
+                return r == 0 ? DropReason.TCP_OLD_ACK : TcpInputAck.dropReason(r);
             }
             if (r < 0) {
                 tcp.input.sendChallengeAck(tp);
-                Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
-                return false;
+                Skb.kfreeSkb(tcp.net(), skb, TcpInputAck.dropReason(r));
+                return null;
             }
         }
         switch (tp.state) {
@@ -113,12 +113,12 @@ final class TcpStateProcess {
                         if (tp.linger2 < 0) {
                             tcp.proto().done(tp);
                             ext.inc(TcpMib.ABORT_ON_DATA);
-                            return true;
+                            return DropReason.TCP_ABORT_ON_DATA;
                         }
                         if (endSeq(skb) != seq(skb) && after(endSeq(skb) - ((flags & FIN) != 0 ? 1 : 0), tp.rcvNxt)) {
                             tcp.proto().done(tp);
                             ext.inc(TcpMib.ABORT_ON_DATA);
-                            return true;
+                            return DropReason.TCP_ABORT_ON_DATA;
                         }
                         int tmo = tp.finTimeMs();
                         if (tmo > TcpTimer.TCP_TIMEWAIT_LEN_MS) {
@@ -128,7 +128,7 @@ final class TcpStateProcess {
                         } else {
                             tcp.minisocks.timeWait(tp, TCP_FIN_WAIT2, tmo);
                             Skb.consumeSkb(skb);
-                            return false;
+                            return null;
                         }
                     }
                 }
@@ -137,14 +137,14 @@ final class TcpStateProcess {
                 if (tp.sndUna == tp.writeSeq) {
                     tcp.minisocks.timeWait(tp, TCP_TIME_WAIT, 0);
                     Skb.consumeSkb(skb);
-                    return false;
+                    return null;
                 }
             }
             case TCP_LAST_ACK -> {
                 if (tp.sndUna == tp.writeSeq) {
                     tcp.proto().done(tp);
                     Skb.consumeSkb(skb);
-                    return false;
+                    return null;
                 }
             }
             default -> {
@@ -158,13 +158,13 @@ final class TcpStateProcess {
                 }
                 queued = queueInFinStates(tp, skb, flags);
                 if (!queued) {
-                    return true;
+                    return DropReason.TCP_ABORT_ON_DATA;
                 }
             }
             case TCP_FIN_WAIT1, TCP_FIN_WAIT2 -> {
                 queued = queueInFinStates(tp, skb, flags);
                 if (!queued) {
-                    return true;
+                    return DropReason.TCP_ABORT_ON_DATA;
                 }
             }
             case TCP_ESTABLISHED -> {
@@ -181,7 +181,7 @@ final class TcpStateProcess {
         if (!queued) {
             Skb.consumeSkb(skb);
         }
-        return false;
+        return null;
     }
 
     /**
@@ -201,9 +201,10 @@ final class TcpStateProcess {
     }
 
     /**
-     * Linux: {@code tcp_rcv_synsent_state_process()}. Returns 1 when the caller must send a reset
-     * (the skb is not consumed), 0 when the segment was consumed, -1 when the caller consumes it
-     * and checks for data to send (the handshake completed).
+     * Linux: {@code tcp_rcv_synsent_state_process()}. Returns {@link #resetAndUndo} (positive) when
+     * the caller must send a reset and drop the skb (the reason is {@code DropReason.of(r - 1)}), 0
+     * when the segment was consumed, -1 when the caller consumes it and checks for data to send (the
+     * handshake completed).
      */
     private int rcvSynsentStateProcess(TcpSock tp, SkBuff skb, int th, int flags) {
         TcpOptions opt = new TcpOptions();
@@ -218,12 +219,12 @@ final class TcpStateProcess {
                 if (tp.retransmits == 0) {
                     tcp.timer.resetXmitTimer(tp, ICSK_TIME_RETRANS, TcpTimer.timeoutMinMs(tp));
                 }
-                return (flags & RST) != 0 ? drop(skb) : 1;
+                return resetAndUndo(DropReason.TCP_INVALID_ACK_SEQUENCE);
             }
             if (opt.sawTstamp && opt.rcvTsecr != 0
                     && !between(opt.rcvTsecr, tp.retransStamp, (int) tcp.nowMs())) {
                 ext.inc(TcpMib.PAWS_ACTIVE);
-                return (flags & RST) != 0 ? drop(skb) : 1;
+                return resetAndUndo(DropReason.TCP_RFC7323_PAWS);
             }
             if ((flags & RST) != 0) {
                 tcp.input.reset(tp);
@@ -231,7 +232,7 @@ final class TcpStateProcess {
                 return 0;
             }
             if ((flags & SYN) == 0) {
-                return drop(skb);
+                return drop(skb, DropReason.TCP_FLAGS);
             }
             // Our SYN is acknowledged: the connection is established (RFC 9293 3.10.7.3).
             tp.sawTstamp = opt.sawTstamp;
@@ -281,12 +282,12 @@ final class TcpStateProcess {
             return -1;
         }
         if ((flags & RST) != 0) {
-            return drop(skb);
+            return drop(skb, DropReason.TCP_RESET);
         }
         if (tp.tsRecentStampSec != 0 && opt.sawTstamp) {
             tp.rcvTsval = opt.rcvTsval;
             if (tcp.input.pawsReject(tp, false)) {
-                return drop(skb);
+                return drop(skb, DropReason.TCP_RFC7323_PAWS);
             }
         }
         if ((flags & SYN) != 0) {
@@ -325,12 +326,21 @@ final class TcpStateProcess {
             Skb.consumeSkb(skb);
             return 0;
         }
-        return drop(skb);
+        // "fifth, if neither of the SYN or RST bits is set then drop the segment and return"
+        return drop(skb, DropReason.TCP_FLAGS);
     }
 
-    private int drop(SkBuff skb) {
-        Skb.kfreeSkb(tcp.net(), skb, DropReason.NOT_SPECIFIED);
+    private int drop(SkBuff skb, DropReason reason) {
+        Skb.kfreeSkb(tcp.net(), skb, reason);
         return 0;
+    }
+
+    /**
+     * Linux: the {@code reset_and_undo} label: the caller answers with a reset (none to a RST) and
+     * drops the skb for {@code reason}.
+     */
+    private static int resetAndUndo(DropReason reason) {
+        return reason.ordinal() + 1;
     }
 
     // ================================================================ establishing
