@@ -63,22 +63,10 @@ class UdpGroTest {
         return s.sendmsg(fd, m, flags);
     }
 
-    static long le64(byte[] b, int o) {
-        long v = 0;
-        for (int i = 7; i >= 0; i--) {
-            v = (v << 8) | (b[o + i] & 0xff);
-        }
-        return v;
-    }
-
-    static int le32(byte[] b, int o) {
-        return (b[o] & 0xff) | (b[o + 1] & 0xff) << 8 | (b[o + 2] & 0xff) << 16 | (b[o + 3] & 0xff) << 24;
-    }
-
     static void assertCmsg(byte[] c, int o, int len, int level, int type) {
-        assertThat(le64(c, o)).as("cmsg_len at " + o).isEqualTo(len);
-        assertThat(le32(c, o + 8)).as("cmsg_level at " + o).isEqualTo(level);
-        assertThat(le32(c, o + 12)).as("cmsg_type at " + o).isEqualTo(type);
+        assertThat(UdpCmsgTest.le64(c, o)).as("cmsg_len at " + o).isEqualTo(len);
+        assertThat(UdpCmsgTest.le32(c, o + 8)).as("cmsg_level at " + o).isEqualTo(level);
+        assertThat(UdpCmsgTest.le32(c, o + 12)).as("cmsg_type at " + o).isEqualTo(type);
     }
 
     /** B's socket on 6000 with {@code UDP_GRO} as given and a receive buffer for 128 small skbs. */
@@ -277,7 +265,7 @@ class UdpGroTest {
             assertThat(m.flags & (MSG_TRUNC | MSG_CTRUNC)).isZero();
             assertThat(m.name()).isEqualTo(new SockAddrIn(A, 5000));
             assertCmsg(c, 0, Scm.cmsgLen(4), SOL_UDP, Udp.UDP_GRO);
-            assertThat(le32(c, 16)).isEqualTo(64);
+            assertThat(UdpCmsgTest.le32(c, 16)).isEqualTo(64);
             assertThat(m.controllen).isEqualTo(Scm.cmsgSpace(4));
             assertThat(h.sb.recvmsg(rx, m.setBuffer(buf, 0, buf.length), MSG_DONTWAIT)).isEqualTo(Errno.EAGAIN.neg());
             // Linux: udp_recvmsg() counts one datagram per skb read, whatever its gso_segs
@@ -320,7 +308,7 @@ class UdpGroTest {
             assertThat(h.sb.recvmsg(rx, m, MSG_DONTWAIT)).isEqualTo(100);
             assertThat(m.flags & MSG_TRUNC).isNotZero();
             assertThat(buf).isEqualTo(Arrays.copyOf(data, 100));
-            assertThat(le32(c, 16)).isEqualTo(64);
+            assertThat(UdpCmsgTest.le32(c, 16)).isEqualTo(64);
 
             m.setBuffer(buf, 0, buf.length).setControl(c);
             assertThat(h.sb.recvmsg(rx, m, MSG_DONTWAIT | MSG_TRUNC)).as("MSG_TRUNC: the real length").isEqualTo(2048);
@@ -359,9 +347,9 @@ class UdpGroTest {
             assertThat(h.sb.recvmsg(rx, m, MSG_DONTWAIT)).isEqualTo(1500);
             assertCmsg(c, 0, Scm.cmsgLen(16), SOL_SOCKET, SCM_TIMESTAMPNS);
             assertCmsg(c, 32, Scm.cmsgLen(4), SOL_UDP, Udp.UDP_GRO);
-            assertThat(le32(c, 48)).isEqualTo(500);
+            assertThat(UdpCmsgTest.le32(c, 48)).isEqualTo(500);
             assertCmsg(c, 56, Scm.cmsgLen(4), SOL_IP, IpSockglue.IP_TTL);
-            assertThat(le32(c, 72)).isEqualTo(64);
+            assertThat(UdpCmsgTest.le32(c, 72)).isEqualTo(64);
         }
     }
 
@@ -403,11 +391,11 @@ class UdpGroTest {
 
             assertThat(vec[0].msgLen).isEqualTo(2048);
             assertThat(Arrays.copyOf(bufs[0], 2048)).isEqualTo(d0);
-            assertThat(le32(ctl[0], 16)).isEqualTo(64);
+            assertThat(UdpCmsgTest.le32(ctl[0], 16)).isEqualTo(64);
             assertThat(vec[1].msgLen).isEqualTo(1000);
             assertThat(Arrays.copyOf(bufs[1], 1000)).isEqualTo(d1);
             assertCmsg(ctl[1], 0, Scm.cmsgLen(4), SOL_UDP, Udp.UDP_GRO);
-            assertThat(le32(ctl[1], 16)).isEqualTo(300);
+            assertThat(UdpCmsgTest.le32(ctl[1], 16)).isEqualTo(300);
             assertThat(vec[2].msgLen).isEqualTo(50);
             assertThat(vec[2].msg.controllen).isZero();
             assertThat(h.b.udp().mib().get("InDatagrams")).isEqualTo(3);
@@ -431,7 +419,7 @@ class UdpGroTest {
             MsgHdr m = new MsgHdr().setBuffer(buf, 0, buf.length).setControl(c);
             assertThat(h.sa.recvmsg(rx, m, MSG_DONTWAIT)).isEqualTo(6000);
             assertThat(Arrays.copyOf(buf, 6000)).isEqualTo(data);
-            assertThat(le32(c, 16)).isEqualTo(1400);
+            assertThat(UdpCmsgTest.le32(c, 16)).isEqualTo(1400);
         }
     }
 

@@ -181,6 +181,24 @@ final class Pd implements AutoCloseable {
         return fd;
     }
 
+    /**
+     * A connection accepted from the remote side's handshake on a listener at {@link #LOCAL_PORT}
+     * (backlog 4), in Linux's option layout, with or without timestamps; returns its fd.
+     */
+    int established(boolean timestamps) {
+        int l = listen(4);
+        if (timestamps) {
+            in("S 0:0(0) win 32792 <mss 1000,sackOK,TS val 100 ecr 0,nop,wscale 7>");
+            out("S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 0 ecr 100,nop,wscale 8>");
+            t(.01).in(". 1:1(0) ack 1 win 257 <nop,nop,TS val 110 ecr 1>");
+        } else {
+            in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>");
+            out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
+            t(.01).in(". 1:1(0) ack 1 win 257");
+        }
+        return accept(l);
+    }
+
     int accept(int lfd) {
         int fd = sys.accept4(lfd, null, 0);
         assertThat(fd).as("accept").isGreaterThanOrEqualTo(3);

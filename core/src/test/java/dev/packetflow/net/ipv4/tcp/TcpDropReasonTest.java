@@ -47,17 +47,7 @@ class TcpDropReasonTest {
     }
 
     int established(boolean timestamps) {
-        int l = pd.listen(4);
-        if (timestamps) {
-            pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,TS val 100 ecr 0,nop,wscale 7>");
-            pd.out("S. 0:0(0) ack 1 <mss 1460,sackOK,TS val 0 ecr 100,nop,wscale 8>");
-            pd.t(.01).in(". 1:1(0) ack 1 win 257 <nop,nop,TS val 110 ecr 1>");
-        } else {
-            pd.in("S 0:0(0) win 32792 <mss 1000,sackOK,nop,nop,nop,wscale 7>");
-            pd.out("S. 0:0(0) ack 1 <mss 1460,nop,nop,sackOK,nop,wscale 8>");
-            pd.t(.01).in(". 1:1(0) ack 1 win 257");
-        }
-        return pd.accept(l);
+        return pd.established(timestamps);
     }
 
     // ================================================================ tcp_v4_rcv
