@@ -19,5 +19,6 @@ class JitWarmupTest {
         assertThat(r.tcpConnections()).isPositive();
         assertThat(r.bulkBytes()).isGreaterThanOrEqualTo(2 * 64 * 1024);
         assertThat(r.toString()).contains("pings", "round trips", "MB bulk");
+        assertThat(r.link()).as("the TAP driver is warmed up too").isEqualTo("veth, then TAP drivers on a socket pair");
     }
 }

@@ -62,6 +62,9 @@ final class LibC {
 
     // socket(2), setns(2)
     static final int AF_INET = 2;
+    static final int AF_UNIX = 1;
+    static final int SOCK_SEQPACKET = 5;
+    static final int SOCK_NONBLOCK = 0x800;
     static final int SOCK_DGRAM = 2;
     static final int CLONE_NEWNET = 0x40000000;
 
@@ -89,6 +92,7 @@ final class LibC {
     private static final MethodHandle EPOLL_WAIT = bind("epoll_wait", FunctionDescriptor.of(I, I, P, I, I), -1);
     private static final MethodHandle EVENTFD = bind("eventfd", FunctionDescriptor.of(I, I, I), -1);
     private static final MethodHandle SOCKET = bind("socket", FunctionDescriptor.of(I, I, I, I), -1);
+    private static final MethodHandle SOCKETPAIR = bind("socketpair", FunctionDescriptor.of(I, I, I, I, P), -1);
     private static final MethodHandle SETNS = bind("setns", FunctionDescriptor.of(I, I, I), -1);
     private static final MethodHandle READLINK = bind("readlink", FunctionDescriptor.of(L, P, P, L), -1);
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
@@ -226,6 +230,15 @@ final class LibC {
     static int socket(MemorySegment cap, int domain, int type, int protocol) {
         try {
             return intResult((int) SOCKET.invokeExact(cap, domain, type, protocol), cap);
+        } catch (Throwable t) {
+            throw linkError(t);
+        }
+    }
+
+    /** {@code socketpair(2)}: the two descriptors go to {@code sv} (two ints); returns 0 or -errno. */
+    static int socketpair(MemorySegment cap, int domain, int type, int protocol, MemorySegment sv) {
+        try {
+            return intResult((int) SOCKETPAIR.invokeExact(cap, domain, type, protocol, sv), cap);
         } catch (Throwable t) {
             throw linkError(t);
         }

@@ -40,8 +40,14 @@ final class LinkControl {
     /** The kernel interface's MTU and {@code IFF_*} flags; each field is -errno when unreadable. */
     record State(int mtu, int flags) {}
 
+    /** What a {@link TunFile#socketPair} end reports: up, with no MTU of its own. */
+    private static final State PAIR_STATE = new State(-LibC.EOPNOTSUPP, IFF_UP);
+
     /** Reads the kernel interface's MTU and flags (one socket for both). */
     State state() {
+        if (tun.isSocketPair()) {
+            return PAIR_STATE; // no kernel interface: always up, the MTU is ours
+        }
         int[] out = {-LibC.EBADFD, -LibC.EBADFD};
         int rc = run((cap, sock, ifr) -> {
             int r = LibC.ioctl(cap, sock, SIOCGIFMTU, ifr);
@@ -61,6 +67,9 @@ final class LinkControl {
 
     /** Sets the kernel interface's MTU ({@code dev_set_mtu()} there). Returns 0 or -errno. */
     int setMtu(int mtu) {
+        if (tun.isSocketPair()) {
+            return 0;
+        }
         return run((cap, sock, ifr) -> {
             ifr.set(ValueLayout.JAVA_INT, TunFile.IFR_UNION, mtu);
             return LibC.ioctl(cap, sock, SIOCSIFMTU, ifr);

@@ -121,7 +121,40 @@ public final class TapBuilder {
         }
         int flags = (vnetHdrSize != 0 ? TunFile.IFF_VNET_HDR : 0)
                 | (mode == TapDevice.Mode.CREATE ? TunFile.IFF_TUN_EXCL : 0);
-        TunFile f = TunFile.open(path, name, flags);
+        return attach(TunFile.open(path, name, flags));
+    }
+
+    /**
+     * Two TAP drivers joined back to back, {@code a}'s and {@code b}'s, each in its builder's
+     * stack: what one writes (frame and virtio-net header) the other reads, through an
+     * {@code AF_UNIX} socket pair that stands in for the kernel ({@link TunFile#socketPair}). The
+     * driver runs exactly as on a TAP (reads, {@code writev}, epoll, offloads, the interrupt
+     * thread), without a kernel interface or any privilege; the kernel-side controls do nothing
+     * and both ends are always up. For the JIT warm-up of {@code packetflow serve} and for tests.
+     * Both builders need a name without {@code %}; their mode and path are not used.
+     */
+    public static TapDevice[] socketPair(TapBuilder a, TapBuilder b) {
+        for (TapBuilder t : new TapBuilder[] {a, b}) {
+            if (t.name == null || t.name.isEmpty() || t.name.indexOf('%') >= 0) {
+                throw new IllegalArgumentException("a socket-pair TAP needs a fixed name, not " + t.name);
+            }
+            if (t.net.device(t.name) != null) {
+                throw new IllegalArgumentException("device " + t.name + " already exists in " + t.net.name());
+            }
+        }
+        TunFile[] f = TunFile.socketPair(a.name, b.name);
+        TapDevice da;
+        try {
+            da = a.attach(f[0]);
+        } catch (RuntimeException e) {
+            f[1].close();
+            throw e;
+        }
+        return new TapDevice[] {da, b.attach(f[1])};
+    }
+
+    /** Sets up a driver on the open file {@code f} (closed again if that fails) and registers it. */
+    private TapDevice attach(TunFile f) {
         try {
             String actual = f.name();
             if (actual == null) {

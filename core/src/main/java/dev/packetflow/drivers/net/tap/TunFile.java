@@ -57,9 +57,48 @@ final class TunFile implements AutoCloseable {
     private final MemorySegment ifr = arena.allocate(IFREQ_SIZE, 8);
     private final MemorySegment intArg = arena.allocate(ValueLayout.JAVA_INT);
     private boolean closed;
+    /**
+     * Set for one end of {@link #socketPair}: the interface name it answers with; the TAP ioctls
+     * are then no-ops (there is no kernel interface).
+     */
+    private final String pairName;
 
     private TunFile(int fd) {
+        this(fd, null);
+    }
+
+    private TunFile(int fd, String pairName) {
         this.fd = fd;
+        this.pairName = pairName;
+    }
+
+    /**
+     * Two files that stand in for TAP files joined back to back: an {@code AF_UNIX}
+     * {@code SOCK_SEQPACKET} socket pair (non-blocking), so that one frame written on one end,
+     * virtio-net header included, is one frame read on the other, with {@code EAGAIN} and
+     * {@code EPOLLOUT} as a TAP file gives them. No kernel interface and no privilege: the control
+     * ioctls succeed without doing anything, {@code TUNGETIFF} reports {@code nameA}/{@code nameB}
+     * with {@code IFF_VNET_HDR}, and there is no kernel MAC or namespace. For the driver's JIT
+     * warm-up and for tests that need no root.
+     */
+    static TunFile[] socketPair(String nameA, String nameB) {
+        checkName(nameA);
+        checkName(nameB);
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment c = LibC.errnoSegment(a);
+            MemorySegment sv = a.allocate(ValueLayout.JAVA_INT, 2);
+            int rc = LibC.socketpair(c, LibC.AF_UNIX, LibC.SOCK_SEQPACKET | LibC.SOCK_NONBLOCK | LibC.O_CLOEXEC, 0, sv);
+            if (rc < 0) {
+                throw TapException.callFailed("socketpair", nameA, -rc);
+            }
+            return new TunFile[] {new TunFile(sv.getAtIndex(ValueLayout.JAVA_INT, 0), nameA),
+                    new TunFile(sv.getAtIndex(ValueLayout.JAVA_INT, 1), nameB)};
+        }
+    }
+
+    /** Whether this is one end of a {@link #socketPair} rather than a TAP file. */
+    boolean isSocketPair() {
+        return pairName != null;
     }
 
     /**
@@ -132,6 +171,9 @@ final class TunFile implements AutoCloseable {
         if (closed) {
             return null;
         }
+        if (pairName != null) {
+            return pairName;
+        }
         ifr.fill((byte) 0);
         int rc = LibC.ioctl(cap, fd, TUNGETIFF, ifr);
         return rc < 0 ? null : readName();
@@ -142,6 +184,9 @@ final class TunFile implements AutoCloseable {
         if (closed) {
             return -LibC.EBADF;
         }
+        if (pairName != null) {
+            return IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
+        }
         ifr.fill((byte) 0);
         int rc = LibC.ioctl(cap, fd, TUNGETIFF, ifr);
         return rc < 0 ? rc : ifr.get(ValueLayout.JAVA_SHORT, IFR_UNION) & 0xffff;
@@ -149,13 +194,16 @@ final class TunFile implements AutoCloseable {
 
     /** Linux: {@code TUNSETOFFLOAD}. Returns 0 or -errno. */
     synchronized int setOffload(int tunFlags) {
-        return closed ? -LibC.EBADF : LibC.ioctl(cap, fd, TUNSETOFFLOAD, tunFlags);
+        return closed ? -LibC.EBADF : pairName != null ? 0 : LibC.ioctl(cap, fd, TUNSETOFFLOAD, tunFlags);
     }
 
     /** Linux: {@code TUNSETVNETHDRSZ}. Returns 0 or -errno. */
     synchronized int setVnetHdrSize(int size) {
         if (closed) {
             return -LibC.EBADF;
+        }
+        if (pairName != null) {
+            return 0;
         }
         intArg.set(ValueLayout.JAVA_INT, 0, size);
         return LibC.ioctl(cap, fd, TUNSETVNETHDRSZ, intArg);
@@ -169,6 +217,9 @@ final class TunFile implements AutoCloseable {
         if (closed) {
             return -LibC.EBADF;
         }
+        if (pairName != null) {
+            return 0;
+        }
         intArg.set(ValueLayout.JAVA_INT, 0, on ? 1 : 0);
         return LibC.ioctl(cap, fd, TUNSETCARRIER, intArg);
     }
@@ -181,18 +232,21 @@ final class TunFile implements AutoCloseable {
         if (closed) {
             return -LibC.EBADF;
         }
+        if (pairName != null) {
+            return 0;
+        }
         intArg.set(ValueLayout.JAVA_INT, 0, bytes);
         return LibC.ioctl(cap, fd, TUNSETSNDBUF, intArg);
     }
 
     /** Linux: {@code TUNSETPERSIST}. Returns 0 or -errno. */
     synchronized int setPersist(boolean on) {
-        return closed ? -LibC.EBADF : LibC.ioctl(cap, fd, TUNSETPERSIST, on ? 1L : 0L);
+        return closed ? -LibC.EBADF : pairName != null ? 0 : LibC.ioctl(cap, fd, TUNSETPERSIST, on ? 1L : 0L);
     }
 
     /** The kernel interface's own MAC address ({@code SIOCGIFHWADDR} on the file), or -1. */
     synchronized long kernelMac() {
-        if (closed) {
+        if (closed || pairName != null) {
             return -1;
         }
         ifr.fill((byte) 0);
@@ -211,7 +265,7 @@ final class TunFile implements AutoCloseable {
      * {@code TUNGETDEVNETNS}), or -errno. The caller closes it.
      */
     synchronized int devNetns() {
-        return closed ? -LibC.EBADF : LibC.ioctl(cap, fd, TUNGETDEVNETNS);
+        return closed ? -LibC.EBADF : pairName != null ? -LibC.ENOTTY : LibC.ioctl(cap, fd, TUNGETDEVNETNS);
     }
 
     synchronized boolean isClosed() {
