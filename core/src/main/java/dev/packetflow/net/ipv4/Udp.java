@@ -39,8 +39,9 @@ import static dev.packetflow.net.socket.Uapi.*;
  *     fails with EMSGSIZE; a larger-than-MTU datagram is otherwise fragmented by IP; a broadcast
  *     destination needs {@code SO_BROADCAST} (EACCES); port 0 is EINVAL; an unconnected socket
  *     without an address is EDESTADDRREQ. The checksum is always computed (0 goes out as 0xFFFF)
- *     unless {@code SO_NO_CHECK}. TTL, TOS, priority and mark come from the socket; a connected
- *     socket numbers its datagrams from its own IP ID counter.
+ *     unless {@code SO_NO_CHECK}. TTL, TOS, priority and mark come from the socket unless the
+ *     send's control messages say otherwise ({@link IpCmsgSend}: {@code IP_PKTINFO} picks source
+ *     and interface); a connected socket numbers its datagrams from its own IP ID counter.
  * <li>Receiving: the length field must fit the packet and be at least 8 (else PKT_TOO_SMALL,
  *     InErrors); padding beyond it is trimmed; a non-zero checksum must verify (else UDP_CSUM,
  *     InCsumErrors and InErrors); broadcast and multicast datagrams go to every matching socket
@@ -310,7 +311,7 @@ public final class Udp implements Proto, NetProtocol {
             sk.lockSock();
             try {
                 if (u.cork.pending) {
-                    return appendData(u, msg, len, corkreq);
+                    return u.cork.appendData(this, u, msg, len, corkreq);
                 }
             } finally {
                 sk.releaseSock();
@@ -334,13 +335,27 @@ public final class Udp implements Proto, NetProtocol {
             daddr = sk.daddr;
             dport = sk.dport;
         }
-        int gso = msg.controllen == 0 ? u.gsoSize : UdpCmsg.udpCmsgSend(msg, u.gsoSize);
-        if (gso < 0) {
-            return gso;
-        }
+        int gso = u.gsoSize;
         int tos = sk.tos;
+        int ttl = 0; // the socket's
+        int prio = sk.priority;
+        int mark = sk.mark;
         Flowi4 fl4 = ipv4.route().scratchFlow();
         fl4.init(daddr, sk.saddr, sk.boundDevIf, IPPROTO_UDP);
+        if (msg.controllen != 0) {
+            IpCmsgSend ipc = IpCmsgSend.init(sk, gso);
+            int e = ipc.udpSend(sk, msg);
+            if (e != 0) {
+                return e;
+            }
+            fl4.saddr = ipc.addr;
+            fl4.oif = ipc.oif;
+            gso = ipc.gsoSize;
+            tos = ipc.tos;
+            ttl = ipc.ttl;
+            prio = ipc.priority;
+            mark = ipc.mark;
+        }
         fl4.tos = tos;
         Rtable rt = ipv4.route().ipRouteOutput(fl4);
         if (rt == null) {
@@ -369,9 +384,9 @@ public final class Udp implements Proto, NetProtocol {
                 if (u.cork.pending) {
                     return Errno.EINVAL.neg(); // corked by another thread meanwhile: an application bug
                 }
-                u.cork.setup(u, rt, saddr, daddr, dport, tos, pmtudisc, maxnonfrag - Ipv4Header.MIN_LEN,
-                        pathMtu(rt, pmtudisc), gso);
-                return appendData(u, msg, len, true);
+                u.cork.setup(rt, saddr, daddr, dport, tos, ttl, prio, mark, pmtudisc,
+                        maxnonfrag - Ipv4Header.MIN_LEN, pathMtu(rt, pmtudisc), gso);
+                return u.cork.appendData(this, u, msg, len, true);
             } finally {
                 sk.releaseSock();
             }
@@ -395,29 +410,10 @@ public final class Udp implements Proto, NetProtocol {
             Skb.kfreeSkb(net, skb, DropReason.NOT_SPECIFIED);
             return e;
         }
-        skb.priority = sk.priority;
-        skb.mark = sk.mark;
-        e = udpSendSkb((UdpSock) sk, skb, o, ulen, rt, saddr, daddr, dport, tos, pmtudisc, gso);
+        skb.priority = prio;
+        skb.mark = mark;
+        e = udpSendSkb((UdpSock) sk, skb, o, ulen, rt, saddr, daddr, dport, tos, ttl, pmtudisc, gso);
         return e == 0 ? len : e;
-    }
-
-    /**
-     * Linux: {@code udp_sendmsg()}'s {@code do_append_data} part, under the socket lock: appends
-     * to the pending datagram, discards it all on error, sends it unless more is to come.
-     */
-    private int appendData(UdpSock sk, MsgHdr msg, int len, boolean corkreq) {
-        int err = sk.cork.append(sk, msg, len);
-        if (err != 0) {
-            sk.cork.flush(sk, DropReason.NOT_SPECIFIED);
-            if (err == Errno.EAGAIN.neg() || err == Errno.ENOBUFS.neg()) {
-                mib.inc(SNDBUF_ERRORS); // Linux: ENOBUFS or SOCK_NOSPACE
-            }
-            return err;
-        }
-        if (!corkreq) {
-            err = sk.cork.push(this, sk);
-        }
-        return err == 0 ? len : err;
     }
 
     /**
@@ -426,11 +422,11 @@ public final class Udp implements Proto, NetProtocol {
      * device queue refused (reported only with {@code IP_RECVERR}, as Linux does).
      *
      * <p>With {@code gso} ({@code UDP_SEGMENT}) set, {@link UdpOffload#udpSendGso} checks it
-     * (EINVAL, EIO) and makes a longer payload a super-packet with a partial checksum. {@code skb}
-     * is always taken.
+     * (EINVAL, EIO) and makes a longer payload a super-packet with a partial checksum. A non-zero
+     * {@code ttl} ({@code IP_TTL} message) replaces the socket's. {@code skb} is always taken.
      */
     int udpSendSkb(UdpSock sk, SkBuff skb, int o, int ulen, Rtable rt, int saddr, int daddr, int dport,
-                           int tos, int pmtudisc, int gso) {
+                   int tos, int ttl, int pmtudisc, int gso) {
         skb.setU16(o + UdpHeader.SOURCE, sk.sport);
         skb.setU16(o + UdpHeader.DEST, dport);
         skb.setU16(o + UdpHeader.LENGTH, ulen);
@@ -453,7 +449,9 @@ public final class Udp implements Proto, NetProtocol {
             UdpHeader.fillChecksum(skb, o, ulen, saddr, daddr);
             skb.ipSummed = SkBuff.CHECKSUM_NONE;
         }
-        int ttl = rt.type == FibRoute.RTN_MULTICAST || InetAddr.isMulticast(daddr) ? sk.mcTtl : sk.ucTtl;
+        if (ttl == 0) { // no IP_TTL message
+            ttl = rt.type == FibRoute.RTN_MULTICAST || InetAddr.isMulticast(daddr) ? sk.mcTtl : sk.ucTtl;
+        }
         // INTERFACE and OMIT never set DF; the size was checked above.
         int ipPmtudisc = pmtudisc >= IpSockglue.IP_PMTUDISC_INTERFACE ? IpSockglue.IP_PMTUDISC_DONT : pmtudisc;
         int id = sk.daddr == 0 ? -1 : segs > 1 ? sk.nextInetId(segs) : sk.nextInetId();

@@ -15,7 +15,8 @@ import static dev.packetflow.net.socket.Uapi.*;
  *     {@code cmsg_len} exactly {@code CMSG_LEN(2)}): the segment size of this call only, in place
  *     of the socket's {@code UDP_SEGMENT} option (0 sends one plain datagram even when the option
  *     is set). Any other {@code SOL_UDP} type, a wrong length or a malformed message (not
- *     {@code CMSG_OK}) is EINVAL; the last {@code UDP_SEGMENT} message wins.
+ *     {@code CMSG_OK}) is EINVAL; the last {@code UDP_SEGMENT} message wins. These checks
+ *     come first, over all the messages; then {@link IpCmsgSend} reads those of other levels.
  * <li>On a receive with {@code UDP_GRO} ({@link Udp#UDP_GRO}) on, a {@code UDP_GRO} message (an
  *     {@code int}, host order) with the segment size of a super-packet returned whole, after the
  *     timestamp and before the {@code SOL_IP} messages, as Linux orders them.
@@ -28,34 +29,33 @@ final class UdpCmsg {
     private UdpCmsg() {}
 
     /**
-     * Linux: {@code udp_cmsg_send()} (called only when {@code msg_controllen} is not 0): the
-     * segment size for this send, {@code gso} (the socket's) unless a {@code UDP_SEGMENT} message
-     * overrides it; or -errno: EINVAL as the class comment says, ENOBUFS/EFAULT for an unreadable
-     * buffer ({@link Scm#sendControlCheck}).
-     *
-     * <p>Messages of other levels are checked ({@code CMSG_OK}) and skipped: Linux hands them to
-     * {@code ip_cmsg_send()} ({@code IP_TTL}, {@code IP_TOS}, {@code IP_PKTINFO},
-     * {@code SO_MARK}...), which is not implemented here.
+     * Linux: {@code udp_cmsg_send()} (called only when {@code msg_controllen} is not 0): sets
+     * {@code ipc.gsoSize} from a {@code UDP_SEGMENT} message. Returns 1 when a message of another
+     * level is there for {@link IpCmsgSend#ipCmsgSend} ({@code need_ip}), 0 when not, or -errno:
+     * EINVAL as the class comment says, ENOBUFS/EFAULT for an unreadable buffer
+     * ({@link Scm#sendControlCheck}). Messages of other levels are only checked ({@code CMSG_OK}).
      */
-    static int udpCmsgSend(MsgHdr msg, int gso) {
+    static int udpCmsgSend(MsgHdr msg, IpCmsgSend ipc) {
         int e = Scm.sendControlCheck(msg);
         if (e != 0) {
             return e;
         }
+        int needIp = 0;
         for (int c = Scm.firstCmsg(msg); c >= 0; c = Scm.nextCmsg(msg, c)) {
             if (!Scm.cmsgOk(msg, c)) {
                 return Errno.EINVAL.neg();
             }
             if (Scm.cmsgLevel(msg, c) != SOL_UDP) {
+                needIp = 1;
                 continue;
             }
             // __udp_cmsg_send()
             if (Scm.cmsgType(msg, c) != Udp.UDP_SEGMENT || Scm.cmsgLenAt(msg, c) != Scm.cmsgLen(2)) {
                 return Errno.EINVAL.neg();
             }
-            gso = Scm.getLe16(msg.control, c + Scm.CMSG_HDR_LEN);
+            ipc.gsoSize = Scm.getLe16(msg.control, c + Scm.CMSG_HDR_LEN);
         }
-        return gso;
+        return needIp;
     }
 
     /**

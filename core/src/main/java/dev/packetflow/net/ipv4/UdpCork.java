@@ -16,7 +16,9 @@ import static dev.packetflow.net.socket.Uapi.*;
  * larger than the MTU.
  *
  * <p>As in Linux, the first corked send fixes the datagram's destination, route, source address,
- * TOS and fragmentation rule; later sends only add data (an address they carry is ignored). The
+ * TOS, TTL, priority, mark and fragmentation rule, its control messages ({@link IpCmsgSend})
+ * included; later sends only add data (an address or control messages they carry are ignored,
+ * not even checked). The
  * data waits in send-buffer-charged chunks (Linux's {@code sk_write_queue}), so a full send buffer
  * blocks or fails a corked send as it does an uncorked one. A datagram that would exceed 65507
  * bytes of payload (or the path MTU with {@code IP_PMTUDISC_DO}) fails with EMSGSIZE and all of
@@ -44,6 +46,8 @@ final class UdpCork {
     private int daddr;
     private int dport;
     private int tos;
+    /** Linux: {@code cork->ttl}: an {@code IP_TTL} message's, 0 for the socket's. */
+    private int ttl;
     private int pmtudisc;
     private int priority;
     private int mark;
@@ -51,8 +55,8 @@ final class UdpCork {
     private int gsoSize;
 
     /** Linux: the corking half of {@code udp_sendmsg()} ({@code ip_setup_cork()}): a new pending datagram. */
-    void setup(UdpSock sk, Rtable rt, int saddr, int daddr, int dport, int tos, int pmtudisc, int maxLength,
-               int fragsize, int gsoSize) {
+    void setup(Rtable rt, int saddr, int daddr, int dport, int tos, int ttl, int priority, int mark,
+               int pmtudisc, int maxLength, int fragsize, int gsoSize) {
         this.fragsize = fragsize;
         this.gsoSize = gsoSize;
         this.rt = rt;
@@ -60,12 +64,33 @@ final class UdpCork {
         this.daddr = daddr;
         this.dport = dport;
         this.tos = tos;
+        this.ttl = ttl;
         this.pmtudisc = pmtudisc;
         this.maxLength = maxLength;
-        this.priority = sk.priority;
-        this.mark = sk.mark;
+        this.priority = priority;
+        this.mark = mark;
         this.length = UdpHeader.LEN;
         pending = true;
+    }
+
+    /**
+     * Linux: {@code udp_sendmsg()}'s {@code do_append_data} part, under the socket lock: appends
+     * to the pending datagram, discards it all on error, sends it unless more is to come. Returns
+     * {@code len} or -errno (EAGAIN and ENOBUFS count SndbufErrors).
+     */
+    int appendData(Udp udp, UdpSock sk, MsgHdr msg, int len, boolean corkreq) {
+        int err = append(sk, msg, len);
+        if (err != 0) {
+            flush(sk, DropReason.NOT_SPECIFIED);
+            if (err == Errno.EAGAIN.neg() || err == Errno.ENOBUFS.neg()) {
+                udp.mib().inc(Udp.SNDBUF_ERRORS); // Linux: ENOBUFS or SOCK_NOSPACE
+            }
+            return err;
+        }
+        if (!corkreq) {
+            err = push(udp, sk);
+        }
+        return err == 0 ? len : err;
     }
 
     /** The UDP length of the pending datagram (header included), 0 when none. */
@@ -139,7 +164,7 @@ final class UdpCork {
         skb.mark = mark;
         Rtable r = rt;
         reset();
-        return udp.udpSendSkb(sk, skb, o, ulen, r, saddr, daddr, dport, tos, pmtudisc, gsoSize);
+        return udp.udpSendSkb(sk, skb, o, ulen, r, saddr, daddr, dport, tos, ttl, pmtudisc, gsoSize);
     }
 
     /** Linux: {@code udp_flush_pending_frames()} / {@code ip_flush_pending_frames()}: discards the pending datagram. */

@@ -20,6 +20,11 @@ import org.junit.jupiter.api.Test;
  */
 class UdpZeroAllocTest {
     static double bytesPerDatagram(boolean cmsgs, int warmup, int measured) {
+        return bytesPerDatagram(cmsgs, null, warmup, measured);
+    }
+
+    /** With {@code sendControl} not null, each datagram is sent by {@code sendmsg} with these control messages. */
+    static double bytesPerDatagram(boolean cmsgs, byte[] sendControl, int warmup, int measured) {
         com.sun.management.ThreadMXBean mx =
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         try (UdpNet n = new UdpNet().neighbours()) {
@@ -36,12 +41,18 @@ class UdpZeroAllocTest {
             byte[] in = new byte[2048];
             byte[] control = new byte[256];
             MsgHdr m = new MsgHdr();
+            MsgHdr sm = new MsgHdr();
             long before = 0;
             for (int i = 0; i < warmup + measured; i++) {
                 if (i == warmup) {
                     before = mx.getCurrentThreadAllocatedBytes();
                 }
-                n.sa.sendto(tx, out, 0, out.length, 0, to);
+                if (sendControl == null) {
+                    n.sa.sendto(tx, out, 0, out.length, 0, to);
+                } else if (n.sa.sendmsg(tx, sm.setBuffer(out, 0, out.length).setName(to).setControl(sendControl), 0)
+                        != out.length) {
+                    throw new AssertionError("sendmsg " + i);
+                }
                 n.sim.run();
                 m.setBuffer(in, 0, in.length).setControl(control);
                 int r = n.sb.recvmsg(rx, m, MSG_DONTWAIT);
@@ -50,7 +61,8 @@ class UdpZeroAllocTest {
                 }
             }
             long allocated = mx.getCurrentThreadAllocatedBytes() - before;
-            System.out.printf("cmsgs=%s: %d bytes allocated for %d datagrams (%.3f per datagram)%n", cmsgs,
+            System.out.printf("cmsgs=%s%s: %d bytes allocated for %d datagrams (%.3f per datagram)%n", cmsgs,
+                    sendControl != null ? ", sent with control messages" : "",
                     allocated, measured, (double) allocated / measured);
             return (double) allocated / measured;
         }
@@ -66,5 +78,13 @@ class UdpZeroAllocTest {
     void steadyState_withPktinfoTtlTosAndTimestamp_allocatesNothingPerDatagram() {
         LeakCheckExtension.requireDetectionOff(); // paranoid leak detection allocates per skb
         assertThat(bytesPerDatagram(true, 50_000, 100_000)).isLessThan(1.0);
+    }
+
+    @Test
+    void steadyState_sendingPktinfoTtlAndTosMessages_allocatesNothingPerDatagram() {
+        LeakCheckExtension.requireDetectionOff(); // paranoid leak detection allocates per skb
+        byte[] control = UdpGroTest.concat(UdpCmsgSendTest.pktinfoCmsg(0, UdpNet.A), UdpCmsgSendTest.ttlCmsg(9),
+                UdpCmsgSendTest.tosCmsg(0x10));
+        assertThat(bytesPerDatagram(false, control, 50_000, 100_000)).isLessThan(1.0);
     }
 }
