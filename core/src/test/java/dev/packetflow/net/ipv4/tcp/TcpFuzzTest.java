@@ -23,8 +23,8 @@ import java.util.ArrayDeque;
  * Jazzer fuzz target for TCP's receive path: the input is a TCP header and payload, sent inside a
  * valid IPv4/Ethernet frame from the peer to a host with a listener and one established
  * connection. Nothing may throw, nothing may leak, and afterwards the stack still works: the
- * connection (if the segment did not legitimately end it) carries data both ways, else the
- * listener still answers a SYN. The input's ack field counts from the host's ISN (packetdrill's
+ * connection (if the segment did not legitimately end it) carries data both ways (or probes a
+ * window the segment legitimately closed), else the listener still answers a SYN. The input's ack field counts from the host's ISN (packetdrill's
  * relative numbers), so that valid seeds stay valid; the TCP checksum is always made right, so the
  * mutations reach past {@code tcp_v4_rcv()}'s first check. A plain test run replays the seeds
  * under {@code TcpFuzzTestInputs/}; {@code JAZZER_FUZZ=1} fuzzes.
