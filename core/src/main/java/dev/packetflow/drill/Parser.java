@@ -172,10 +172,19 @@ public final class Parser {
         if (!t.is(Kind.INT) && !t.is(Kind.FLOAT)) {
             throw error(t, "expected a time in seconds, found " + t.describe());
         }
-        BigDecimal s = new BigDecimal(t.text().startsWith(".") ? "0" + t.text() : t.text());
+        BigDecimal s;
+        try {
+            s = new BigDecimal(t.text().startsWith(".") ? "0" + t.text() : t.text());
+        } catch (NumberFormatException e) {
+            // a hexadecimal integer is a number, but not a time
+            throw error(t, "expected a time in decimal seconds, found " + t.text());
+        }
         BigDecimal us = s.movePointRight(6);
         if (us.stripTrailingZeros().scale() > 0) {
             throw error(t, "time " + t.text() + " has more than microsecond precision");
+        }
+        if (us.compareTo(BigDecimal.valueOf(Long.MAX_VALUE / 1000)) > 0) {
+            throw error(t, "time " + t.text() + " is too large");
         }
         return us.longValueExact();
     }

@@ -230,6 +230,10 @@ class ParserTest {
                 .hasMessageContaining("2:").hasMessageContaining("not a multiple of 4");
         assertThatThrownBy(() -> Parser.parse("t", "0 < Q 0:0(0) win 1\n")).hasMessageContaining("bad TCP flags 'Q'");
         assertThatThrownBy(() -> Parser.parse("t", "1 close(3) = 0\n")).hasMessageContaining("first event must be at time 0");
+        assertThatThrownBy(() -> Parser.parse("t", "0 close(3) = 0\n+0x10 close(3) = 0\n"))
+                .isInstanceOf(ScriptSyntaxException.class).hasMessageContaining("2:").hasMessageContaining("decimal seconds");
+        assertThatThrownBy(() -> Parser.parse("t", "0 close(3) = 0\n+99999999999999.5 close(3) = 0\n"))
+                .isInstanceOf(ScriptSyntaxException.class).hasMessageContaining("too large");
         assertThatThrownBy(() -> Parser.parse("t", "0 close(3) = 0\n0.5 close(4) = 0\n0.2 close(5) = 0\n"))
                 .hasMessageContaining("3:").hasMessageContaining("goes backwards");
         assertThatThrownBy(() -> Parser.parse("t", "0 close(3) = 0\n* close(3) = 0\n")).hasMessageContaining("only allowed on outbound");

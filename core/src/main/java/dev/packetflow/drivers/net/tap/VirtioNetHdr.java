@@ -163,7 +163,8 @@ final class VirtioNetHdr {
      * (frame of {@code len} bytes at {@code data}, Ethernet first), its segment size, or 0 for
      * an ordinary frame, or {@link #BAD_GSO} when the header does not describe a TCP/IPv4
      * packet longer than one segment ({@code hdr_len} beyond the frame, a zero
-     * {@code gso_size}, not IPv4/TCP). Only TCPV4 gets here ({@link #rxChecksum} refused the
+     * {@code gso_size}, not IPv4/TCP, an IPv4 or TCP header that is short or not inside the
+     * frame). Only TCPV4 gets here ({@link #rxChecksum} refused the
      * others).
      */
     static int rxGsoSize(MemorySegment seg, int hdrOff, int data, int len) {
@@ -176,6 +177,17 @@ final class VirtioNetHdr {
         if (gsoSize == 0 || hdrLen > len || len < 14 + 20 + 20
                 || (seg.get(BE16, data + 12) & 0xffff) != 0x0800
                 || (seg.get(ValueLayout.JAVA_BYTE, data + 14 + 9) & 0xff) != 6) {
+            return BAD_GSO;
+        }
+        // TapRx reads both headers to count the segments: they must lie inside the frame and be
+        // well formed (Linux pulls csum_start + the TCP header here and has tcp_gso_segment()
+        // refuse a bad data offset later, for a SKB_GSO_DODGY packet).
+        int th = 14 + ((seg.get(ValueLayout.JAVA_BYTE, data + 14) & 15) << 2);
+        if (th < 14 + 20 || th + 20 > len) {
+            return BAD_GSO;
+        }
+        int doff = (seg.get(ValueLayout.JAVA_BYTE, data + th + 12) & 0xf0) >>> 2;
+        if (doff < 20 || th + doff > len) {
             return BAD_GSO;
         }
         return gsoSize;

@@ -225,6 +225,28 @@ class VirtioNetHdrTest {
         assertThat(VirtioNetHdr.rxChecksum(seg, 54, 64, len)).as("UDP").isEqualTo(VirtioNetHdr.BAD_GSO);
     }
 
+    @Test
+    void gso_shortOrMisplacedIpOrTcpHeader_isRefused() {
+        SkBuff skb = tcpSuperPacket(3000, 1000);
+        MemorySegment hdr = arena.allocate(10);
+        assertThat(VirtioNetHdr.fromSkb(hdr, 10, skb)).isTrue();
+        int len = skb.len();
+        MemorySegment seg = arena.allocate(64 + len);
+        MemorySegment.copy(hdr, 0, seg, 54, 10);
+        MemorySegment.copy(skb.segment(), skb.data, seg, 64, len);
+        Skb.consumeSkb(skb);
+        assertThat(VirtioNetHdr.rxGsoSize(seg, 54, 64, len)).isEqualTo(1000);
+        int th = 64 + 14 + 20;
+        seg.set(ValueLayout.JAVA_BYTE, th + 12, (byte) 0x40);
+        assertThat(VirtioNetHdr.rxGsoSize(seg, 54, 64, len)).as("doff 4").isEqualTo(VirtioNetHdr.BAD_GSO);
+        seg.set(ValueLayout.JAVA_BYTE, th + 12, (byte) 0x50);
+        seg.set(ValueLayout.JAVA_BYTE, 64 + 14, (byte) 0x44);
+        assertThat(VirtioNetHdr.rxGsoSize(seg, 54, 64, len)).as("ihl 4").isEqualTo(VirtioNetHdr.BAD_GSO);
+        seg.set(ValueLayout.JAVA_BYTE, 64 + 14, (byte) 0x4f);
+        // a 60-byte IP header puts the TCP header's data offset at frame byte 86, outside 54
+        assertThat(VirtioNetHdr.rxGsoSize(seg, 54, 64, 54)).as("TCP header outside").isEqualTo(VirtioNetHdr.BAD_GSO);
+    }
+
     SkBuff frameSkb(int len) {
         SkBuff skb = Skb.allocSkb(pool, Skb.MAX_HEADER + len);
         skb.reserve(Skb.MAX_HEADER);
