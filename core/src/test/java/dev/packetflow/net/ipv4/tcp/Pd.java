@@ -138,7 +138,10 @@ final class Pd implements AutoCloseable {
             return;
         }
         long start = System.nanoTime();
-        while (c.doneNs < 0 && sys.sleepers(c.fd) == 0) {
+        // Blocked again only when it sleeps on the fd AND its thread is parked: the sleeper count
+        // alone once let a woken accept look blocked under load (TcpPacketdrillTest.blockingAccept,
+        // "call returned"), the thread still between being woken and running.
+        while (c.doneNs < 0 && !(sys.sleepers(c.fd) > 0 && parked(c.thread))) {
             if (System.nanoTime() - start > 30_000_000_000L) throw new AssertionError("woken call never finished");
             Thread.yield();
         }
@@ -150,6 +153,11 @@ final class Pd implements AutoCloseable {
             }
             blocked = null;
         }
+    }
+
+    private static boolean parked(Thread t) {
+        Thread.State st = t.getState();
+        return st == Thread.State.WAITING || st == Thread.State.TIMED_WAITING;
     }
 
     long nowMs() {
