@@ -72,10 +72,10 @@ public final class PagePool {
     private final String name;
     private final long maxBytes;
     private final Arena arena = Arena.ofAuto();
-    // Shared free lists and statistics: guarded by this.
-    private SkbShared freeSmall;
-    private SkbShared freeLarge;
-    private SkBuff freeHeads;
+    // Shared free stacks and statistics: guarded by this.
+    private final Stack<SkbShared> freeSmall = new Stack<>(new SkbShared[CACHE_MAX]);
+    private final Stack<SkbShared> freeLarge = new Stack<>(new SkbShared[LARGE_PER_CHUNK]);
+    private final Stack<SkBuff> freeHeads = new Stack<>(new SkBuff[CACHE_MAX]);
     private long bytesReserved;
     private long allocs;
     private long frees;
@@ -88,18 +88,60 @@ public final class PagePool {
     private final Cache[] caches = new Cache[CACHE_SLOTS];
 
     /**
+     * A stack of free objects kept in an array, not linked through the objects. Moving a batch
+     * between two stacks copies references and touches none of the objects: when the thread that
+     * frees is not the one that allocates (a veth carries skbs from the sender's thread to the
+     * receiver's), the objects' cache lines sit in the other core's cache, and walking a linked
+     * free list there would be one dependent cross-core miss per object, paid in a row by the
+     * refilling thread. Linux keeps its per-CPU caches as arrays for the same reason
+     * ({@code napi_alloc_cache.skb_cache[]}, {@code page_pool.alloc.cache[]}).
+     */
+    private static final class Stack<T> {
+        T[] a;
+        int n;
+
+        Stack(T[] initial) {
+            a = initial;
+        }
+
+        T pop() {
+            T t = a[--n];
+            a[n] = null;
+            return t;
+        }
+
+        void push(T t) {
+            if (n == a.length) {
+                a = java.util.Arrays.copyOf(a, a.length * 2);
+            }
+            a[n++] = t;
+        }
+
+        /** Moves the top {@code k} (at most {@link #n}) objects onto {@code to}; returns how many. */
+        int moveTo(Stack<T> to, int k) {
+            k = Math.min(k, n);
+            if (to.n + k > to.a.length) {
+                to.a = java.util.Arrays.copyOf(to.a, Math.max(to.a.length * 2, to.n + k));
+            }
+            System.arraycopy(a, n - k, to.a, to.n, k);
+            java.util.Arrays.fill(a, n - k, n, null);
+            n -= k;
+            to.n += k;
+            return k;
+        }
+    }
+
+    /**
      * One thread's private stock of small buffers and skb heads, touched by that thread only, so
      * that the packet path allocates and frees without a lock (Linux: the page pool's lockless
      * per-NAPI {@code alloc} cache and the per-CPU {@code napi_alloc_cache} of skb heads). It is
-     * refilled from, and spilled to, the pool's shared lists {@link #CACHE_BATCH} at a time, under
+     * refilled from, and spilled to, the pool's shared stacks {@link #CACHE_BATCH} at a time, under
      * the pool's lock. Whatever thread frees a buffer puts it in its own cache; buffers migrate
-     * from the threads that free to the threads that allocate through the shared lists.
+     * from the threads that free to the threads that allocate through the shared stacks.
      */
     private static final class Cache {
-        SkbShared small;
-        int nSmall;
-        SkBuff heads;
-        int nHeads;
+        final Stack<SkbShared> small = new Stack<>(new SkbShared[CACHE_MAX + 1]);
+        final Stack<SkBuff> heads = new Stack<>(new SkBuff[CACHE_MAX + 1]);
         /** ALLOCS, FREES, LIVE_HEADS, LIVE_PAGES; written by the owner only, read by anyone. */
         final long[] stats = new long[4];
 
@@ -166,11 +208,7 @@ public final class PagePool {
                     failures++;
                     return null;
                 }
-                skb = freeHeads;
-                if (skb != null) {
-                    freeHeads = skb.next;
-                    skb.next = null;
-                }
+                skb = freeHeads.n != 0 ? freeHeads.pop() : null;
                 allocs++;
                 liveHeads++;
             }
@@ -300,11 +338,7 @@ public final class PagePool {
         }
         SkBuff skb;
         synchronized (this) {
-            skb = freeHeads;
-            if (skb != null) {
-                freeHeads = skb.next;
-                skb.next = null;
-            }
+            skb = freeHeads.n != 0 ? freeHeads.pop() : null;
             allocs++;
             liveHeads++;
             if (fromPage) {
@@ -343,8 +377,7 @@ public final class PagePool {
     }
 
     private synchronized void freeHeadShared(SkBuff skb) {
-        skb.next = freeHeads;
-        freeHeads = skb;
+        freeHeads.push(skb);
         frees++;
         liveHeads--;
     }
@@ -356,126 +389,70 @@ public final class PagePool {
     }
 
     private void pushShared(SkbShared b) {
-        if (b.sizeClass == 0) {
-            b.nextFree = freeSmall;
-            freeSmall = b;
-        } else {
-            b.nextFree = freeLarge;
-            freeLarge = b;
-        }
+        (b.sizeClass == 0 ? freeSmall : freeLarge).push(b);
     }
 
     // ------------------------------------------------------------------ per-thread caches
 
     private SkbShared takeSmall(Cache c) {
-        SkbShared b = c.small;
-        if (b == null) {
-            b = refillSmall(c);
-            if (b == null) {
-                return null;
-            }
+        Stack<SkbShared> st = c.small;
+        if (st.n == 0 && !refillSmall(c)) {
+            return null;
         }
-        c.small = b.nextFree;
-        c.nSmall--;
-        b.nextFree = null;
-        return b;
+        return st.pop();
     }
 
-    private synchronized SkbShared refillSmall(Cache c) {
-        for (int i = 0; i < CACHE_BATCH; i++) {
-            if (freeSmall == null && !grow(0)) {
-                break;
-            }
-            SkbShared b = freeSmall;
-            freeSmall = b.nextFree;
-            b.nextFree = c.small;
-            c.small = b;
-            c.nSmall++;
+    private synchronized boolean refillSmall(Cache c) {
+        if (freeSmall.n < CACHE_BATCH) {
+            grow(0); // may fail at the pool's limit; then what is left is taken
         }
-        return c.small;
+        return freeSmall.moveTo(c.small, CACHE_BATCH) > 0;
     }
 
     private void putSmall(Cache c, SkbShared b) {
-        b.nextFree = c.small;
-        c.small = b;
-        if (++c.nSmall > CACHE_MAX) {
+        Stack<SkbShared> st = c.small;
+        st.push(b);
+        if (st.n > CACHE_MAX) {
             spillSmall(c);
         }
     }
 
     private synchronized void spillSmall(Cache c) {
-        for (int i = 0; i < CACHE_BATCH; i++) {
-            SkbShared b = c.small;
-            c.small = b.nextFree;
-            c.nSmall--;
-            b.nextFree = freeSmall;
-            freeSmall = b;
-        }
+        c.small.moveTo(freeSmall, CACHE_BATCH);
     }
 
     private SkBuff takeHead(Cache c) {
-        SkBuff skb = c.heads;
-        if (skb == null) {
-            skb = refillHeads(c);
-            if (skb == null) {
-                return new SkBuff(this);
-            }
+        Stack<SkBuff> st = c.heads;
+        if (st.n == 0 && !refillHeads(c)) {
+            return new SkBuff(this);
         }
-        c.heads = skb.next;
-        c.nHeads--;
-        skb.next = null;
-        return skb;
+        return st.pop();
     }
 
-    private synchronized SkBuff refillHeads(Cache c) {
-        for (int i = 0; i < CACHE_BATCH && freeHeads != null; i++) {
-            SkBuff h = freeHeads;
-            freeHeads = h.next;
-            h.next = c.heads;
-            c.heads = h;
-            c.nHeads++;
-        }
-        return c.heads;
+    private synchronized boolean refillHeads(Cache c) {
+        return freeHeads.moveTo(c.heads, CACHE_BATCH) > 0;
     }
 
     private void putHead(Cache c, SkBuff skb) {
-        skb.next = c.heads;
-        c.heads = skb;
-        if (++c.nHeads > CACHE_MAX) {
+        Stack<SkBuff> st = c.heads;
+        st.push(skb);
+        if (st.n > CACHE_MAX) {
             spillHeads(c);
         }
     }
 
     private synchronized void spillHeads(Cache c) {
-        for (int i = 0; i < CACHE_BATCH; i++) {
-            SkBuff h = c.heads;
-            c.heads = h.next;
-            c.nHeads--;
-            h.next = freeHeads;
-            freeHeads = h;
-        }
+        c.heads.moveTo(freeHeads, CACHE_BATCH);
     }
 
     // ------------------------------------------------------------------ shared lists
 
     private SkbShared takeBuffer(int size) {
         if (size <= SMALL) {
-            if (freeSmall == null && !grow(0)) {
-                return null;
-            }
-            SkbShared b = freeSmall;
-            freeSmall = b.nextFree;
-            b.nextFree = null;
-            return b;
+            return freeSmall.n != 0 || grow(0) ? freeSmall.pop() : null;
         }
         if (size <= LARGE) {
-            if (freeLarge == null && !grow(1)) {
-                return null;
-            }
-            SkbShared b = freeLarge;
-            freeLarge = b.nextFree;
-            b.nextFree = null;
-            return b;
+            return freeLarge.n != 0 || grow(1) ? freeLarge.pop() : null;
         }
         return null;
     }

@@ -30,8 +30,6 @@ final class SkbShared implements PagePool.Page {
     final int sizeClass;
     @SuppressWarnings("unused") // accessed through DATAREF
     private volatile int dataref;
-    /** Free-list link while the buffer is in its pool. */
-    SkbShared nextFree;
 
     SkbShared(MemorySegment seg, PagePool pool, int sizeClass) {
         this.seg = seg;
