@@ -20,7 +20,7 @@ import dev.packetflow.net.ipv4.Ipv4Repr;
  * through {@code icmp_rcv}/{@code icmp_echo}, and the reply goes down to {@code ndo_start_xmit},
  * whose sink counts and frees it. Nothing is allocated on the heap in steady state.
  */
-public final class EchoRig implements AutoCloseable {
+public final class EchoRig implements RigBench.Verifiable {
     /** Frames per NAPI burst: Linux's NAPI weight. */
     public static final int BATCH = 64;
     public static final int LOCAL = InetAddr.parse("198.18.0.1");

@@ -1,19 +1,7 @@
 package dev.packetflow.bench;
 
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
-import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
-import org.openjdk.jmh.annotations.Scope;
-import org.openjdk.jmh.annotations.Setup;
-import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * IPv4 forwarding through a router of 64-byte frames, dev0 to dev1 (see {@link ForwardRig}): time
@@ -24,27 +12,15 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * On a machine shared with other work the average swings with the load; add
  * {@code -bm sample -tu ns} for the per-invocation distribution, whose median and minimum are
- * hardly touched by preemption (BENCHMARKS.md, issue 2).
+ * hardly touched by preemption (BENCHMARKS.md, issue 2). JMH settings and the rig's lifecycle
+ * (checked before and after the trial): {@link RigBench}.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-XX:+UseParallelGC", "-XX:MaxInlineLevel=25"})
-@State(Scope.Thread)
-public class ForwardBench {
+public class ForwardBench extends RigBench.Trial {
     private ForwardRig rig;
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        rig = new ForwardRig();
-        rig.verify();
-    }
-
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        rig.verify();
-        rig.close();
+    @Override
+    RigBench.Verifiable open() {
+        return rig = new ForwardRig();
     }
 
     @Benchmark

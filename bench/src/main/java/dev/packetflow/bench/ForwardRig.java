@@ -23,7 +23,7 @@ import dev.packetflow.net.ipv4.Ipv4Repr;
  * {@code napi_poll} → {@code ip_rcv} → {@code ip_forward} → {@code ip_output} →
  * {@code ndo_start_xmit} of dev1, whose sink counts and frees it. Nothing is allocated on the heap in steady state.
  */
-public final class ForwardRig implements AutoCloseable {
+public final class ForwardRig implements RigBench.Verifiable {
     public static final int BATCH = 64;
     public static final int FRAME_LEN = 64;
     public static final int SRC = InetAddr.parse("198.18.0.1");

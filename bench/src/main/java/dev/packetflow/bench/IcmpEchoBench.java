@@ -1,19 +1,11 @@
 package dev.packetflow.bench;
 
-import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
-import org.openjdk.jmh.annotations.BenchmarkMode;
-import org.openjdk.jmh.annotations.Fork;
 import org.openjdk.jmh.annotations.Level;
-import org.openjdk.jmh.annotations.Measurement;
-import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
-import org.openjdk.jmh.annotations.OutputTimeUnit;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
-import org.openjdk.jmh.annotations.TearDown;
-import org.openjdk.jmh.annotations.Warmup;
 
 /**
  * An ICMP echo request turned into its reply on one stack, from the {@code napi_poll} that takes
@@ -28,29 +20,18 @@ import org.openjdk.jmh.annotations.Warmup;
  *
  * On a machine shared with other work the average swings with the load; add
  * {@code -bm sample -tu ns} for the per-invocation distribution, whose median and minimum are
- * hardly touched by preemption (BENCHMARKS.md, issue 2).
+ * hardly touched by preemption (BENCHMARKS.md, issue 2). JMH settings and the rig's lifecycle:
+ * {@link RigBench}.
  */
-@BenchmarkMode(Mode.AverageTime)
-@OutputTimeUnit(TimeUnit.NANOSECONDS)
-@Warmup(iterations = 3, time = 1)
-@Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-XX:+UseParallelGC", "-XX:MaxInlineLevel=25"})
-public class IcmpEchoBench {
+public class IcmpEchoBench extends RigBench {
     /** One rig per benchmark thread, checked before and after the trial. */
     @State(Scope.Thread)
-    public static class Rig {
+    public static class Rig extends RigBench.Trial {
         EchoRig rig;
 
-        @Setup(Level.Trial)
-        public void setUp() {
-            rig = new EchoRig();
-            rig.verify();
-        }
-
-        @TearDown(Level.Trial)
-        public void tearDown() {
-            rig.verify();
-            rig.close();
+        @Override
+        RigBench.Verifiable open() {
+            return rig = new EchoRig();
         }
     }
 

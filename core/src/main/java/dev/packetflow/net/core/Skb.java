@@ -113,25 +113,33 @@ public final class Skb {
     }
 
     /**
-     * Linux: the per-segment part of {@code skb_segment()}. A new skb with {@code headroom} in
-     * front, holding the first {@code hdrLen} bytes of {@code skb} from {@code data} (its headers)
-     * followed by {@code len} payload bytes from absolute offset {@code from}; the super-packet's
-     * metadata ({@link SkBuff#copySegmentMeta}) and its MAC, network and transport header offsets
-     * carried over. Null when the pool is empty.
+     * Linux: the per-segment part of {@code skb_segment()}, list building included. A new skb
+     * holding the first {@code hdrLen} bytes of {@code skb} from {@code data} (its headers)
+     * followed by {@code len} bytes of the payload that starts {@code off} bytes after them, with
+     * {@link #NET_SKB_PAD} of headroom (what a driver may still push in front of the frame), the
+     * super-packet's metadata ({@link SkBuff#copySegmentMeta}) and its MAC, network and transport
+     * header offsets carried over; linked after {@code tail}, the last segment made so far (null
+     * for the first). Returns the new segment, the list's new tail. When the pool is empty,
+     * every segment made so far (the list from {@code head}) is freed and null returned, so a
+     * segmenter leaves nothing behind by returning null.
      */
-    public static SkBuff segmentAlloc(SkBuff skb, int headroom, int hdrLen, int from, int len) {
-        SkBuff s = skb.pool().alloc(headroom + hdrLen + len);
+    public static SkBuff segmentAppend(SkBuff skb, SkBuff head, SkBuff tail, int hdrLen, int off, int len) {
+        SkBuff s = skb.pool().alloc(NET_SKB_PAD + hdrLen + len);
         if (s == null) {
+            consumeSkbList(head);
             return null;
         }
-        s.reserve(headroom);
+        s.reserve(NET_SKB_PAD);
         int o = s.put(hdrLen + len);
         s.write(o, skb, skb.data, hdrLen);
-        s.write(o + hdrLen, skb, from, len);
+        s.write(o + hdrLen, skb, skb.data + hdrLen + off, len);
         s.copySegmentMeta(skb);
         s.macHeader = skb.macHeader >= skb.data ? o + skb.macHeader - skb.data : -1;
         s.networkHeader = o + skb.networkHeader - skb.data;
         s.transportHeader = o + skb.transportHeader - skb.data;
+        if (tail != null) {
+            tail.next = s;
+        }
         return s;
     }
 

@@ -65,9 +65,6 @@ public final class UdpOffload {
         return skb.gsoSize != 0 && ((skb.gsoType & SkBuff.SKB_GSO_UDP_L4) == 0 || !sk.groEnabled);
     }
 
-    /** Headroom of each segment: what a driver may still push in front of the frame. */
-    private static final int SEG_HEADROOM = Skb.NET_SKB_PAD;
-
     /**
      * Linux: {@code inet_gso_segment()} + {@code __udp_gso_segment()} + {@code skb_segment()}.
      * Cuts {@code skb} (data at its first header, network and transport headers set) into
@@ -106,10 +103,9 @@ public final class UdpOffload {
         SkBuff last = null;
         for (int off = 0; off < payload; off += mss) {
             int plen = Math.min(mss, payload - off);
-            SkBuff s = Skb.segmentAlloc(skb, SEG_HEADROOM, hdr, th + UdpHeader.LEN + off, plen);
+            SkBuff s = Skb.segmentAppend(skb, first, last, hdr, off, plen);
             if (s == null) {
-                Skb.consumeSkbList(first);
-                return null;
+                return null; // out of memory: the segments made so far are freed
             }
             int snh = s.networkHeader;
             int sth = s.transportHeader;
@@ -127,8 +123,6 @@ public final class UdpOffload {
             }
             if (first == null) {
                 first = s;
-            } else {
-                last.next = s;
             }
             last = s;
         }

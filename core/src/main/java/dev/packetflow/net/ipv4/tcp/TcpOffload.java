@@ -17,9 +17,6 @@ import dev.packetflow.net.ipv4.Ipv4Header;
 public final class TcpOffload {
     private TcpOffload() {}
 
-    /** Headroom of each segment: what a driver may still push in front of the frame. */
-    static final int SEG_HEADROOM = dev.packetflow.net.core.Skb.NET_SKB_PAD;
-
     /**
      * Linux: {@code inet_gso_segment()} + {@code tcp_gso_segment()} + {@code skb_segment()}. Cuts
      * {@code skb} (data at its first header, network and transport headers set, {@code gsoSize}
@@ -57,10 +54,9 @@ public final class TcpOffload {
         SkBuff last = null;
         for (int off = 0; off < payload; off += mss) {
             int plen = Math.min(mss, payload - off);
-            SkBuff s = Skb.segmentAlloc(skb, SEG_HEADROOM, hdr, skb.data + hdr + off, plen);
+            SkBuff s = Skb.segmentAppend(skb, first, last, hdr, off, plen);
             if (s == null) {
-                Skb.consumeSkbList(first);
-                return null;
+                return null; // out of memory: the segments made so far are freed
             }
             int snh = s.networkHeader;
             int sth = s.transportHeader;
@@ -82,8 +78,6 @@ public final class TcpOffload {
             s.ipSummed = SkBuff.CHECKSUM_UNNECESSARY;
             if (first == null) {
                 first = s;
-            } else {
-                last.next = s;
             }
             last = s;
         }
