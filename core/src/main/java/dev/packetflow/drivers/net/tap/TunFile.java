@@ -9,7 +9,8 @@ import java.nio.charset.StandardCharsets;
  * One open file of the TUN/TAP clone device, attached to a TAP interface: the user-space end of
  * {@code drivers/net/tun.c}. Holds the file descriptor and the control ioctls of
  * {@code include/uapi/linux/if_tun.h}; the packet path ({@code read}/{@code write}) is the
- * driver's, on {@link #fd()} directly.
+ * driver's, on {@link #fd()} directly. Or one end of a {@link #socketPair} standing in for such a
+ * file: which of the two is settled when the file is made ({@link TunControl}).
  *
  * <p>What the kernel does with the file: the first {@code TUNSETIFF} attaches it to the interface
  * (creating the interface if none has that name); while attached, the kernel interface's carrier
@@ -54,22 +55,14 @@ final class TunFile implements AutoCloseable {
     private final int fd;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment cap = LibC.errnoSegment(arena);
-    private final MemorySegment ifr = arena.allocate(IFREQ_SIZE, 8);
-    private final MemorySegment intArg = arena.allocate(ValueLayout.JAVA_INT);
+    /** Answers the control ioctls; fixed for the file's life, so no method asks what kind it is. */
+    private final TunControl ctl;
     private boolean closed;
-    /**
-     * Set for one end of {@link #socketPair}: the interface name it answers with; the TAP ioctls
-     * are then no-ops (there is no kernel interface).
-     */
-    private final String pairName;
 
-    private TunFile(int fd) {
-        this(fd, null);
-    }
-
+    /** {@code pairName} null: a TAP file, already attached; otherwise a socket-pair end answering with that name. */
     private TunFile(int fd, String pairName) {
         this.fd = fd;
-        this.pairName = pairName;
+        this.ctl = pairName == null ? new TunControl.Tap(fd, cap, arena) : new TunControl.Pair(pairName);
     }
 
     /**
@@ -78,8 +71,8 @@ final class TunFile implements AutoCloseable {
      * virtio-net header included, is one frame read on the other, with {@code EAGAIN} and
      * {@code EPOLLOUT} as a TAP file gives them. No kernel interface and no privilege: the control
      * ioctls succeed without doing anything, {@code TUNGETIFF} reports {@code nameA}/{@code nameB}
-     * with {@code IFF_VNET_HDR}, and there is no kernel MAC or namespace. For the driver's JIT
-     * warm-up and for tests that need no root.
+     * with {@code IFF_VNET_HDR}, and there is no kernel MAC or namespace ({@link TunControl.Pair}).
+     * For the driver's JIT warm-up and for tests that need no root.
      */
     static TunFile[] socketPair(String nameA, String nameB) {
         checkName(nameA);
@@ -98,36 +91,39 @@ final class TunFile implements AutoCloseable {
 
     /** Whether this is one end of a {@link #socketPair} rather than a TAP file. */
     boolean isSocketPair() {
-        return pairName != null;
+        return ctl instanceof TunControl.Pair;
     }
 
     /**
      * Opens {@code path} (non-blocking) and attaches to the TAP called {@code name} (a name with
      * {@code %d} or null lets the kernel choose, "tap%d"), creating it if it does not exist.
      * {@code flags} are added to {@code IFF_TAP | IFF_NO_PI} ({@code IFF_VNET_HDR},
-     * {@code IFF_TUN_EXCL}). Linux: {@code tun_chr_open()}, {@code tun_set_iff()}.
+     * {@code IFF_TUN_EXCL}). Linux: {@code drivers/net/tun.c tun_chr_open()},
+     * {@code __tun_chr_ioctl()} {@code TUNSETIFF} → {@code tun_set_iff()}.
      *
      * @throws TapException with a message for the user when the kernel refuses
      */
     static TunFile open(String path, String name, int flags) {
         checkName(name);
-        int fd;
+        // TUNSETIFF is what makes the descriptor a TAP file, so it happens before there is a
+        // TunFile: every TunFile of the TAP kind is attached (until the kernel deletes the interface).
         try (Arena a = Arena.ofConfined()) {
             MemorySegment c = LibC.errnoSegment(a);
-            fd = LibC.open(c, a.allocateFrom(path), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+            int fd = LibC.open(c, a.allocateFrom(path), LibC.O_RDWR | LibC.O_NONBLOCK | LibC.O_CLOEXEC);
+            if (fd < 0) {
+                throw TapException.openFailed(path, -fd);
+            }
+            MemorySegment ifr = a.allocate(IFREQ_SIZE, 8);
+            byte[] b = (name == null ? "" : name).getBytes(StandardCharsets.US_ASCII);
+            MemorySegment.copy(b, 0, ifr, ValueLayout.JAVA_BYTE, 0, b.length);
+            ifr.set(ValueLayout.JAVA_SHORT, IFR_UNION, (short) (IFF_TAP | IFF_NO_PI | flags));
+            int rc = LibC.ioctl(c, fd, TUNSETIFF, ifr);
+            if (rc < 0) {
+                LibC.close(c, fd);
+                throw TapException.setIffFailed(name, -rc, (flags & IFF_TUN_EXCL) != 0);
+            }
+            return new TunFile(fd, null);
         }
-        if (fd < 0) {
-            throw TapException.openFailed(path, -fd);
-        }
-        TunFile f = new TunFile(fd);
-        f.writeName(name == null ? "" : name);
-        f.ifr.set(ValueLayout.JAVA_SHORT, IFR_UNION, (short) (IFF_TAP | IFF_NO_PI | flags));
-        int rc = LibC.ioctl(f.cap, fd, TUNSETIFF, f.ifr);
-        if (rc < 0) {
-            f.close();
-            throw TapException.setIffFailed(name, -rc, (flags & IFF_TUN_EXCL) != 0);
-        }
-        return f;
     }
 
     int fd() {
@@ -153,119 +149,83 @@ final class TunFile implements AutoCloseable {
         }
     }
 
-    private void writeName(String name) {
-        byte[] b = name.getBytes(StandardCharsets.US_ASCII);
-        ifr.fill((byte) 0);
-        MemorySegment.copy(b, 0, ifr, ValueLayout.JAVA_BYTE, 0, b.length);
-    }
-
-    private String readName() {
-        return ifr.getString(0, StandardCharsets.US_ASCII);
-    }
+    // Once the file is closed each control answers as the ioctl on a closed fd would (EBADF, or
+    // null/-1 where the answer has no errno) without reaching the fd: its number may already
+    // belong to another file, and the ioctl buffers went with the arena.
 
     /**
-     * The interface's current name (it may have been renamed) via {@code TUNGETIFF}, or null when
-     * the file is no longer attached (the interface was deleted: {@code EBADFD}).
+     * The interface's current name (it may have been renamed), or null when the file is no longer
+     * attached (the interface was deleted: {@code EBADFD}) or is closed.
+     * Linux: {@code drivers/net/tun.c __tun_chr_ioctl()} {@code TUNGETIFF} → {@code tun_get_iff()}.
      */
     synchronized String name() {
-        if (closed) {
-            return null;
-        }
-        if (pairName != null) {
-            return pairName;
-        }
-        ifr.fill((byte) 0);
-        int rc = LibC.ioctl(cap, fd, TUNGETIFF, ifr);
-        return rc < 0 ? null : readName();
-    }
-
-    /** The TUNSETIFF flags the interface has ({@code TUNGETIFF}), or -errno. */
-    synchronized int flags() {
-        if (closed) {
-            return -LibC.EBADF;
-        }
-        if (pairName != null) {
-            return IFF_TAP | IFF_NO_PI | IFF_VNET_HDR;
-        }
-        ifr.fill((byte) 0);
-        int rc = LibC.ioctl(cap, fd, TUNGETIFF, ifr);
-        return rc < 0 ? rc : ifr.get(ValueLayout.JAVA_SHORT, IFR_UNION) & 0xffff;
-    }
-
-    /** Linux: {@code TUNSETOFFLOAD}. Returns 0 or -errno. */
-    synchronized int setOffload(int tunFlags) {
-        return closed ? -LibC.EBADF : pairName != null ? 0 : LibC.ioctl(cap, fd, TUNSETOFFLOAD, tunFlags);
-    }
-
-    /** Linux: {@code TUNSETVNETHDRSZ}. Returns 0 or -errno. */
-    synchronized int setVnetHdrSize(int size) {
-        if (closed) {
-            return -LibC.EBADF;
-        }
-        if (pairName != null) {
-            return 0;
-        }
-        intArg.set(ValueLayout.JAVA_INT, 0, size);
-        return LibC.ioctl(cap, fd, TUNSETVNETHDRSZ, intArg);
+        return closed ? null : ctl.name();
     }
 
     /**
-     * Linux: {@code TUNSETCARRIER} ({@code tun_net_change_carrier()}): the kernel interface's
-     * carrier. Returns 0 or -errno (EINVAL on kernels without the ioctl).
+     * The {@code TUNSETIFF} flags the interface has, or -errno.
+     * Linux: {@code drivers/net/tun.c __tun_chr_ioctl()} {@code TUNGETIFF} → {@code tun_get_iff()}.
+     */
+    synchronized int flags() {
+        return closed ? -LibC.EBADF : ctl.flags();
+    }
+
+    /**
+     * Which offloaded frames the kernel may hand us unfinished ({@code TUN_F_*}). Returns 0 or -errno.
+     * Linux: {@code drivers/net/tun.c __tun_chr_ioctl()} {@code TUNSETOFFLOAD} → {@code set_offload()}.
+     */
+    synchronized int setOffload(int tunFlags) {
+        return closed ? -LibC.EBADF : ctl.setOffload(tunFlags);
+    }
+
+    /**
+     * The size of the virtio-net header before each frame, both ways. Returns 0 or -errno.
+     * Linux: {@code drivers/net/tun.c __tun_chr_ioctl()} {@code TUNSETVNETHDRSZ}.
+     */
+    synchronized int setVnetHdrSize(int size) {
+        return closed ? -LibC.EBADF : ctl.setVnetHdrSize(size);
+    }
+
+    /**
+     * The kernel interface's carrier. Returns 0 or -errno (EINVAL on kernels without the ioctl).
+     * Linux: {@code drivers/net/tun.c __tun_chr_ioctl()} {@code TUNSETCARRIER} → {@code tun_net_change_carrier()}.
      */
     synchronized int setCarrier(boolean on) {
-        if (closed) {
-            return -LibC.EBADF;
-        }
-        if (pairName != null) {
-            return 0;
-        }
-        intArg.set(ValueLayout.JAVA_INT, 0, on ? 1 : 0);
-        return LibC.ioctl(cap, fd, TUNSETCARRIER, intArg);
+        return closed ? -LibC.EBADF : ctl.setCarrier(on);
     }
 
     /**
-     * Linux: {@code TUNSETSNDBUF}: how many bytes of written frames the kernel may hold before
-     * {@code write()} says EAGAIN (default: unlimited). Returns 0 or -errno.
+     * How many bytes of written frames the kernel may hold before {@code write()} says EAGAIN
+     * (default: unlimited). Returns 0 or -errno.
+     * Linux: {@code drivers/net/tun.c __tun_chr_ioctl()} {@code TUNSETSNDBUF} → {@code tun_set_sndbuf()}.
      */
     synchronized int setSndBuf(int bytes) {
-        if (closed) {
-            return -LibC.EBADF;
-        }
-        if (pairName != null) {
-            return 0;
-        }
-        intArg.set(ValueLayout.JAVA_INT, 0, bytes);
-        return LibC.ioctl(cap, fd, TUNSETSNDBUF, intArg);
-    }
-
-    /** Linux: {@code TUNSETPERSIST}. Returns 0 or -errno. */
-    synchronized int setPersist(boolean on) {
-        return closed ? -LibC.EBADF : pairName != null ? 0 : LibC.ioctl(cap, fd, TUNSETPERSIST, on ? 1L : 0L);
-    }
-
-    /** The kernel interface's own MAC address ({@code SIOCGIFHWADDR} on the file), or -1. */
-    synchronized long kernelMac() {
-        if (closed || pairName != null) {
-            return -1;
-        }
-        ifr.fill((byte) 0);
-        if (LibC.ioctl(cap, fd, SIOCGIFHWADDR, ifr) < 0) {
-            return -1;
-        }
-        long mac = 0;
-        for (int i = 0; i < 6; i++) {
-            mac = (mac << 8) | (ifr.get(ValueLayout.JAVA_BYTE, IFR_UNION + 2 + i) & 0xff);
-        }
-        return mac;
+        return closed ? -LibC.EBADF : ctl.setSndBuf(bytes);
     }
 
     /**
-     * A new file descriptor for the network namespace the interface is in now (newer kernels;
-     * {@code TUNGETDEVNETNS}), or -errno. The caller closes it.
+     * Whether the interface outlives its last file. Returns 0 or -errno.
+     * Linux: {@code drivers/net/tun.c __tun_chr_ioctl()} {@code TUNSETPERSIST}.
+     */
+    synchronized int setPersist(boolean on) {
+        return closed ? -LibC.EBADF : ctl.setPersist(on);
+    }
+
+    /**
+     * The kernel interface's own MAC address, or -1.
+     * Linux: {@code drivers/net/tun.c __tun_chr_ioctl()} {@code SIOCGIFHWADDR}.
+     */
+    synchronized long kernelMac() {
+        return closed ? -1 : ctl.kernelMac();
+    }
+
+    /**
+     * A new file descriptor for the network namespace the interface is in now (newer kernels),
+     * or -errno. The caller closes it.
+     * Linux: {@code drivers/net/tun.c __tun_chr_ioctl()} {@code TUNGETDEVNETNS} → {@code open_related_ns()}.
      */
     synchronized int devNetns() {
-        return closed ? -LibC.EBADF : pairName != null ? -LibC.ENOTTY : LibC.ioctl(cap, fd, TUNGETDEVNETNS);
+        return closed ? -LibC.EBADF : ctl.devNetns();
     }
 
     synchronized boolean isClosed() {
