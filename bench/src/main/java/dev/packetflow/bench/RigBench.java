@@ -17,7 +17,8 @@ import org.openjdk.jmh.annotations.Warmup;
  * What the rig benchmarks ({@link IcmpEchoBench}, {@link ForwardBench}) share. A subclass
  * inherits the JMH settings (JMH's class-level annotations are {@code @Inherited}): average time
  * per packet in ns, 3 one-second warm-up and 5 one-second measurement iterations, one fork with
- * the parallel collector and {@code -XX:MaxInlineLevel=25}, so that C2 inlines the whole transmit
+ * the parallel collector, {@code -XX:+UseCondCardMark} (README, "JVM flags") and
+ * {@code -XX:MaxInlineLevel=25}, so that C2 inlines the whole transmit
  * tail (BENCHMARKS.md). A benchmark's state extends {@link Trial}: one rig per benchmark thread,
  * checked before and after the trial, then closed.
  */
@@ -25,7 +26,7 @@ import org.openjdk.jmh.annotations.Warmup;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 5, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-XX:+UseParallelGC", "-XX:MaxInlineLevel=25"})
+@Fork(value = 1, jvmArgsAppend = {"-XX:+UseParallelGC", "-XX:+UseCondCardMark", "-XX:MaxInlineLevel=25"})
 abstract class RigBench {
     /** A rig: checks one packet's way through it against Linux's result, and frees its stack. */
     interface Verifiable extends AutoCloseable {

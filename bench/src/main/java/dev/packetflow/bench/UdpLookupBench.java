@@ -38,7 +38,7 @@ import static dev.packetflow.net.socket.Uapi.*;
 @OutputTimeUnit(TimeUnit.NANOSECONDS)
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 3, time = 1)
-@Fork(value = 1, jvmArgsAppend = {"-XX:+UseParallelGC", "-XX:MaxInlineLevel=25"})
+@Fork(value = 1, jvmArgsAppend = {"-XX:+UseParallelGC", "-XX:+UseCondCardMark", "-XX:MaxInlineLevel=25"})
 @State(Scope.Thread)
 public class UdpLookupBench {
     static final int LOCAL = InetAddr.parse("198.18.0.2");
