@@ -77,6 +77,10 @@ public final class PagePool {
     private final Stack<SkbShared> freeLarge = new Stack<>(new SkbShared[LARGE_PER_CHUNK]);
     private final Stack<SkBuff> freeHeads = new Stack<>(new SkBuff[CACHE_MAX]);
     private long bytesReserved;
+    /** Buffers and heads this pool has made, so far: what its shared stacks must be able to hold. */
+    private int smallCreated;
+    private int largeCreated;
+    private int headsCreated;
     private long allocs;
     private long frees;
     private long failures;
@@ -102,6 +106,17 @@ public final class PagePool {
 
         Stack(T[] initial) {
             a = initial;
+        }
+
+        /**
+         * Makes room for {@code cap} objects. The pool calls it whenever it creates buffers or
+         * heads (an allocation anyway), with the number it has created in all, so that a shared
+         * stack can take every one of them back and freeing never allocates.
+         */
+        void reserve(int cap) {
+            if (cap > a.length) {
+                a = java.util.Arrays.copyOf(a, Math.max(cap, a.length * 2));
+            }
         }
 
         T pop() {
@@ -213,7 +228,7 @@ public final class PagePool {
                 liveHeads++;
             }
             if (skb == null) {
-                skb = new SkBuff(this);
+                skb = newHead();
             }
         }
         buf.setRef(1);
@@ -345,7 +360,7 @@ public final class PagePool {
                 livePages--;
             }
         }
-        return skb != null ? skb : new SkBuff(this);
+        return skb != null ? skb : newHead();
     }
 
     /**
@@ -374,6 +389,13 @@ public final class PagePool {
                 buf.pool.freeBuffer(buf);
             }
         }
+    }
+
+    /** A new head, the pool's stock of heads grown by one (Linux: {@code kmem_cache_alloc}). */
+    private synchronized SkBuff newHead() {
+        headsCreated++;
+        freeHeads.reserve(headsCreated);
+        return new SkBuff(this);
     }
 
     private synchronized void freeHeadShared(SkBuff skb) {
@@ -424,7 +446,7 @@ public final class PagePool {
     private SkBuff takeHead(Cache c) {
         Stack<SkBuff> st = c.heads;
         if (st.n == 0 && !refillHeads(c)) {
-            return new SkBuff(this);
+            return newHead();
         }
         return st.pop();
     }
@@ -466,6 +488,13 @@ public final class PagePool {
         }
         MemorySegment chunk = arena.allocate(bytes, 64);
         bytesReserved += bytes;
+        if (sizeClass == 0) {
+            smallCreated += n;
+            freeSmall.reserve(smallCreated);
+        } else {
+            largeCreated += n;
+            freeLarge.reserve(largeCreated);
+        }
         for (int i = n - 1; i >= 0; i--) {
             pushShared(new SkbShared(chunk.asSlice((long) i * bufSize, bufSize), this, sizeClass));
         }
