@@ -6,6 +6,7 @@ import dev.packetflow.kernel.time.TimerWheel;
 import dev.packetflow.net.core.DropReason;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
+import dev.packetflow.net.core.StripedCounters;
 import dev.packetflow.net.ethernet.Eth;
 
 /**
@@ -22,7 +23,8 @@ import dev.packetflow.net.ethernet.Eth;
  *
  * <p>Threading: in real-time mode senders call {@link #transmit} from their threads while the
  * timer fires on the receiver's softnet worker; the fate decision and the heap are guarded by the
- * lane's monitor, and frames are delivered outside it (the receiver's rings are lock-free).
+ * lane's monitor, and frames are delivered outside it (the receiver's rings are lock-free). On a
+ * perfect lane a frame takes no lock at all: it is counted in the sending thread's stripe.
  *
  * <p>Statistics are the medium's, not a device's: a frame lost here never reached the receiver, so
  * no device counts it; {@code kfree_skb} fires with {@link DropReason#WIRE_LOSS}.
@@ -43,7 +45,18 @@ public final class WireLane {
     /** Expiry the timer is armed for, or Long.MAX_VALUE when it is not armed. */
     private long armedNs = Long.MAX_VALUE;
 
-    // statistics, under the monitor
+    /**
+     * Frames (and their bytes) that crossed while the lane was perfect: every one of them delivered
+     * at once, and each stands for {@link #DRAWS_PER_FRAME} draws of the generator, made up when
+     * the next impaired frame comes ({@link #catchUpPerfect}).
+     */
+    private final StripedCounters perfect = new StripedCounters(2);
+    private static final int PERFECT_FRAMES = 0;
+    private static final int PERFECT_BYTES = 1;
+    /** Perfect frames whose draws are already in {@link #rng}; under the monitor. */
+    private long perfectDrawn;
+
+    // statistics, under the monitor (plus the perfect frames)
     private long sent;
     private long sentBytes;
     private long delivered;
@@ -95,13 +108,9 @@ public final class WireLane {
             // if they had been, so frame n's fate stays a function of the seed and n), and the
             // clock is not read. Per frame that is a clock read (tens of ns in a VM) and six
             // mixes less on the sender's path.
-            int len = skb.len();
-            synchronized (this) {
-                sent++;
-                sentBytes += len;
-                rng += DRAWS_PER_FRAME * GAMMA;
-                delivered++;
-            }
+            // Counted per sending thread, without the lane's lock (a lock word written per frame
+            // by the sender is a line the statistics readers and other senders take from it).
+            perfect.add(PERFECT_FRAMES, 1, PERFECT_BYTES, skb.len());
             sink.wireReceive(skb);
             return;
         }
@@ -111,6 +120,7 @@ public final class WireLane {
         boolean drop = false;
         boolean queued = false;
         synchronized (this) {
+            catchUpPerfect();
             sent++;
             sentBytes += len;
             // Always six draws per frame: frame n's fate depends on the seed and n only.
@@ -269,6 +279,19 @@ public final class WireLane {
     /** Draws made for every frame, whatever the conditions (see {@link #transmit}). */
     private static final int DRAWS_PER_FRAME = 6;
 
+    /**
+     * Advances the generator past the draws of the perfect frames sent since the last impaired
+     * one (SplitMix64's state after k draws is the seed plus k gammas), so that frame n's fate
+     * stays a function of the seed and n. Under the monitor.
+     */
+    private void catchUpPerfect() {
+        long total = perfect.get(PERFECT_FRAMES);
+        if (total != perfectDrawn) {
+            rng += (total - perfectDrawn) * DRAWS_PER_FRAME * GAMMA;
+            perfectDrawn = total;
+        }
+    }
+
     private long next() {
         long z = (rng += GAMMA);
         z = (z ^ (z >>> 30)) * 0xBF58476D1CE4E5B9L;
@@ -286,16 +309,16 @@ public final class WireLane {
     }
 
     public synchronized long sent() {
-        return sent;
+        return sent + perfect.get(PERFECT_FRAMES);
     }
 
     public synchronized long sentBytes() {
-        return sentBytes;
+        return sentBytes + perfect.get(PERFECT_BYTES);
     }
 
     /** Frames handed to the receiver (duplicates included). */
     public synchronized long delivered() {
-        return delivered;
+        return delivered + perfect.get(PERFECT_FRAMES);
     }
 
     /** Frames the medium lost (random loss and frames beyond the limit). */
