@@ -49,6 +49,17 @@ public final class IpOutput {
     /** Headroom an output device needs for its link header (Linux: LL_RESERVED_SPACE for Ethernet). */
     static final int LL_RESERVED_SPACE = 16;
 
+    /**
+     * Headroom of a datagram built by a protocol ({@code udp_sendmsg}): the link header's
+     * {@link #LL_RESERVED_SPACE} and the IP header, as Linux's {@code __ip_append_data()} reserves
+     * {@code hh_len} and puts the IP header right after it. The IP header then starts 16 bytes into
+     * the buffer, and the Ethernet, IP and UDP headers and the first 20 bytes of data share the
+     * buffer's first cache line: a 64-byte datagram's frame is two lines, each of which crosses
+     * to the receiving core once. With {@link Skb#MAX_HEADER} (160) it was three, and the Ethernet
+     * header's first two bytes were the only ones written in the buffer's second line.
+     */
+    public static final int DGRAM_HEADROOM = LL_RESERVED_SPACE + Ipv4Header.MIN_LEN;
+
     private final NetStack net;
     private final Ipv4 ipv4;
     private final Mib ip;

@@ -395,7 +395,7 @@ public final class Udp implements Proto, NetProtocol {
             IpCmsg.ipLocalError(u, Errno.EMSGSIZE.code, daddr, sk.dport, pathMtu(rt, pmtudisc));
             return Errno.EMSGSIZE.neg();
         }
-        SkBuff skb = sk.sockAllocSendSkb(Skb.MAX_HEADER + ulen, (msg.flags & MSG_DONTWAIT) != 0, msg);
+        SkBuff skb = sk.sockAllocSendSkb(IpOutput.DGRAM_HEADROOM + ulen, (msg.flags & MSG_DONTWAIT) != 0, msg);
         if (skb == null) {
             int e = msg.err;
             if (e == Errno.EAGAIN.neg() || e == Errno.ENOBUFS.neg()) {
@@ -403,7 +403,7 @@ public final class Udp implements Proto, NetProtocol {
             }
             return e;
         }
-        skb.reserve(Skb.MAX_HEADER);
+        skb.reserve(IpOutput.DGRAM_HEADROOM);
         int o = skb.put(ulen);
         int e = msg.copyToSkb(skb, o + UdpHeader.LEN, len);
         if (e != 0) {

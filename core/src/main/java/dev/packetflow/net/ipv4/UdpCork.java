@@ -144,13 +144,13 @@ final class UdpCork {
             return 0;
         }
         int ulen = length;
-        SkBuff skb = sk.net.pool().alloc(Skb.MAX_HEADER + ulen);
+        SkBuff skb = sk.net.pool().alloc(IpOutput.DGRAM_HEADROOM + ulen);
         if (skb == null) {
             flush(sk, DropReason.NOMEM);
             return Errno.ENOBUFS.neg();
         }
         sk.skbSetOwnerW(skb);
-        skb.reserve(Skb.MAX_HEADER);
+        skb.reserve(IpOutput.DGRAM_HEADROOM);
         int o = skb.put(ulen);
         int off = o + UdpHeader.LEN;
         SkBuff c;
