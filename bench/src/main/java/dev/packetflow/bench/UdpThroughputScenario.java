@@ -49,6 +49,9 @@ final class UdpThroughputScenario implements Scenario {
      */
     static final int BATCH = Integer.getInteger("packetflow.bench.udp.batch", 32);
 
+    /** Print the rate of each second of the measured phase ({@code -Dpacketflow.bench.udp.series=true}). */
+    static final boolean SERIES = Boolean.getBoolean("packetflow.bench.udp.series");
+
     @Override
     public void run(PrintStream out, double seconds) throws Exception {
         // One datagram per system call (sendto / recvmsg), then batches (sendmmsg / recvmmsg), as a
@@ -98,8 +101,20 @@ final class UdpThroughputScenario implements Scenario {
             long s0 = UdpRig.cpuNs(0, sender);
             long t0 = System.nanoTime();
             long deadline = t0 + (long) (seconds * 1e9);
+            long lastT = t0;
+            long lastR = r0;
             while (System.nanoTime() < deadline && received.read() - r0 < MAX_DATAGRAMS) {
                 Thread.sleep(10);
+                long now = System.nanoTime();
+                if (SERIES && now - lastT >= 1_000_000_000L) {
+                    // Per-second rates: tells a machine that changes speed within a run (the host
+                    // moving the vCPUs) from a JVM that compiled the path well or badly from the start.
+                    long r = received.read();
+                    out.printf("# %s second %d: %d datagrams/s%n", suffix.isEmpty() ? "udp" : suffix.substring(1),
+                            (now - t0) / 1_000_000_000L, Math.round((r - lastR) * 1e9 / (now - lastT)));
+                    lastT = now;
+                    lastR = r;
+                }
             }
             long r1 = received.read();
             long a1 = UdpRig.allocated(sender, receiver);
