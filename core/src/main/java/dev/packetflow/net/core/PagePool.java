@@ -73,9 +73,9 @@ public final class PagePool {
     private final long maxBytes;
     private final Arena arena = Arena.ofAuto();
     // Shared free stacks and statistics: guarded by this.
-    private final Stack<SkbShared> freeSmall = new Stack<>(new SkbShared[CACHE_MAX]);
-    private final Stack<SkbShared> freeLarge = new Stack<>(new SkbShared[LARGE_PER_CHUNK]);
-    private final Stack<SkBuff> freeHeads = new Stack<>(new SkBuff[CACHE_MAX]);
+    private final FreeStack<SkbShared> freeSmall = new FreeStack<>(new SkbShared[CACHE_MAX]);
+    private final FreeStack<SkbShared> freeLarge = new FreeStack<>(new SkbShared[LARGE_PER_CHUNK]);
+    private final FreeStack<SkBuff> freeHeads = new FreeStack<>(new SkBuff[CACHE_MAX]);
     private long bytesReserved;
     /** Buffers and heads this pool has made, so far: what its shared stacks must be able to hold. */
     private int smallCreated;
@@ -100,11 +100,11 @@ public final class PagePool {
      * refilling thread. Linux keeps its per-CPU caches as arrays for the same reason
      * ({@code napi_alloc_cache.skb_cache[]}, {@code page_pool.alloc.cache[]}).
      */
-    private static final class Stack<T> {
+    private static final class FreeStack<T> {
         T[] a;
         int n;
 
-        Stack(T[] initial) {
+        FreeStack(T[] initial) {
             a = initial;
         }
 
@@ -133,7 +133,7 @@ public final class PagePool {
         }
 
         /** Moves the top {@code k} (at most {@link #n}) objects onto {@code to}; returns how many. */
-        int moveTo(Stack<T> to, int k) {
+        int moveTo(FreeStack<T> to, int k) {
             k = Math.min(k, n);
             if (to.n + k > to.a.length) {
                 to.a = java.util.Arrays.copyOf(to.a, Math.max(to.a.length * 2, to.n + k));
@@ -155,8 +155,8 @@ public final class PagePool {
      * from the threads that free to the threads that allocate through the shared stacks.
      */
     private static final class Cache {
-        final Stack<SkbShared> small = new Stack<>(new SkbShared[CACHE_MAX + 1]);
-        final Stack<SkBuff> heads = new Stack<>(new SkBuff[CACHE_MAX + 1]);
+        final FreeStack<SkbShared> small = new FreeStack<>(new SkbShared[CACHE_MAX + 1]);
+        final FreeStack<SkBuff> heads = new FreeStack<>(new SkBuff[CACHE_MAX + 1]);
         /** ALLOCS, FREES, LIVE_HEADS, LIVE_PAGES; written by the owner only, read by anyone. */
         final long[] stats = new long[4];
 
@@ -417,7 +417,7 @@ public final class PagePool {
     // ------------------------------------------------------------------ per-thread caches
 
     private SkbShared takeSmall(Cache c) {
-        Stack<SkbShared> st = c.small;
+        FreeStack<SkbShared> st = c.small;
         if (st.n == 0 && !refillSmall(c)) {
             return null;
         }
@@ -432,7 +432,7 @@ public final class PagePool {
     }
 
     private void putSmall(Cache c, SkbShared b) {
-        Stack<SkbShared> st = c.small;
+        FreeStack<SkbShared> st = c.small;
         st.push(b);
         if (st.n > CACHE_MAX) {
             spillSmall(c);
@@ -444,7 +444,7 @@ public final class PagePool {
     }
 
     private SkBuff takeHead(Cache c) {
-        Stack<SkBuff> st = c.heads;
+        FreeStack<SkBuff> st = c.heads;
         if (st.n == 0 && !refillHeads(c)) {
             return newHead();
         }
@@ -456,7 +456,7 @@ public final class PagePool {
     }
 
     private void putHead(Cache c, SkBuff skb) {
-        Stack<SkBuff> st = c.heads;
+        FreeStack<SkBuff> st = c.heads;
         st.push(skb);
         if (st.n > CACHE_MAX) {
             spillHeads(c);
