@@ -42,6 +42,16 @@ public final class JitWarmup {
                     pings, udpRoundTrips, tcpRoundTrips, tcpConnections, bulkBytes >> 20, nanos / 1e9, link);
         }
 
+        /** This round's counts added to {@code o}'s; this round's time and link. */
+        Result plus(Result o) {
+            return plus(o, nanos, link);
+        }
+
+        /** The same counts, with {@code totalNanos} as the time taken. */
+        Result took(long totalNanos) {
+            return new Result(pings, udpRoundTrips, tcpRoundTrips, tcpConnections, bulkBytes, totalNanos, link);
+        }
+
         /** This round's counts added to {@code o}'s, with the total time and what carried them. */
         Result plus(Result o, long totalNanos, String links) {
             return new Result(pings + o.pings, udpRoundTrips + o.udpRoundTrips, tcpRoundTrips + o.tcpRoundTrips,
@@ -71,47 +81,32 @@ public final class JitWarmup {
     private JitWarmup() {}
 
     /**
-     * Runs every phase {@code 2 * ROUNDS} times, stopping each early when its share of {@code budgetMs} is
-     * spent: in each of {@link #ROUNDS} rounds, first over a veth pair (60 % of the round: the stack's paths,
-     * many packets fast), then over
-     * two TAP drivers back to back on a socket pair (the rest: the driver's own code and system
-     * calls, which a veth never reaches; a ping to a freshly started {@code serve} took 0.4-0.6 ms
-     * instead of 0.1-0.2 until some thousands of frames had crossed its TAP). Where the socket
-     * pair cannot be had, the veth gets the whole budget.
+     * Runs every phase in up to {@link #ROUNDS} rounds, each phase stopping early when its share of
+     * {@code budgetMs} is spent; in each round first over a veth pair (60 %: the stack's paths,
+     * many packets fast), then over two TAP drivers back to back on a socket pair (the rest: the
+     * driver's own code and system calls, which a veth never reaches; a ping to a freshly started
+     * {@code serve} took 0.4-0.6 ms instead of 0.1-0.2 until some thousands of frames had crossed
+     * its TAP). Where the socket pair cannot be had, the veth gets the whole round. Then, once the
+     * JIT's queue has drained, one short round more. Throws when a phase fails (a reply lost past
+     * its timeout); what ran until then is compiled all the same.
      */
     public static Result run(long budgetMs) throws IOException {
         long t0 = System.nanoTime();
         // Rounds: the first runs mostly in the interpreter and C1 (a cold ping phase managed about
         // 2,500 pings in its share), the next ones in what the earlier had compiled, many times
         // faster (20,000-30,000 pings in the same share), which takes the paths past C2's
-        // thresholds; then the JIT's queue is let drain.
-        Result total = new Result(0, 0, 0, 0, 0, 0, "nothing");
-        for (int i = 0; i < ROUNDS; i++) {
-            if (i > 0 && System.nanoTime() - t0 > budgetMs * 1_000_000L) {
-                break; // a slow machine (or a profiler) stretched the rounds: serve should start
-            }
-            Result r;
-            try {
-                r = round(budgetMs / ROUNDS);
-            } catch (IOException e) {
-                // A phase that failed (a reply lost past its timeout) ends the warm-up, not the
-                // server that asked for it: what ran so far is compiled all the same.
-                break;
-            }
-            total = r.plus(total, 0, r.link());
+        // thresholds; no further round once the budget is spent (a slow machine, a profiler).
+        Result total = round(budgetMs / ROUNDS);
+        for (int i = 1; i < ROUNDS && System.nanoTime() - t0 <= budgetMs * 1_000_000L; i++) {
+            total = round(budgetMs / ROUNDS).plus(total);
         }
         awaitJitQuiet(JIT_SETTLE_MS);
         // One short round more once C2's queue is empty: while it was long, C2 raised its
         // thresholds (tiered compilation's load feedback) and methods that only some packets take
         // (the ICMP echo reply) stayed in C1 code; now they reach the normal thresholds.
-        try {
-            Result r = round(budgetMs / (2L * ROUNDS));
-            total = r.plus(total, 0, r.link());
-        } catch (IOException e) {
-            // as above: the warm-up ends, serve starts
-        }
+        total = round(budgetMs / (2L * ROUNDS)).plus(total);
         awaitJitQuiet(JIT_SETTLE_MS);
-        return total.plus(new Result(0, 0, 0, 0, 0, 0, total.link()), System.nanoTime() - t0, total.link());
+        return total.took(System.nanoTime() - t0);
     }
 
     /** One round: the phases over a veth (60 % of {@code budgetMs}), then over a socket-pair TAP. */

@@ -126,18 +126,14 @@ public final class PagePool {
         }
 
         void push(T t) {
-            if (n == a.length) {
-                a = java.util.Arrays.copyOf(a, a.length * 2);
-            }
+            reserve(n + 1); // never grows a stack sized as the pool sizes them
             a[n++] = t;
         }
 
         /** Moves the top {@code k} (at most {@link #n}) objects onto {@code to}; returns how many. */
         int moveTo(FreeStack<T> to, int k) {
             k = Math.min(k, n);
-            if (to.n + k > to.a.length) {
-                to.a = java.util.Arrays.copyOf(to.a, Math.max(to.a.length * 2, to.n + k));
-            }
+            to.reserve(to.n + k);
             System.arraycopy(a, n - k, to.a, to.n, k);
             java.util.Arrays.fill(a, n - k, n, null);
             n -= k;

@@ -25,7 +25,8 @@ import dev.packetflow.trace.Tracepoint;
  * <h2>Entry points for transport protocols</h2>
  * Route first with {@link Route#ipRouteOutput(Flowi4)} (which also picks the source address the
  * transport checksum needs), build the transport header at {@code skb.data} with at least
- * {@link Skb#MAX_HEADER} bytes of headroom, then call {@link #ipSendSkb} (datagram protocols, ID
+ * {@link #DGRAM_HEADROOM} bytes of headroom (less is made room for, with a copy), then call
+ * {@link #ipSendSkb} (datagram protocols, ID
  * chosen by the stack) or {@link #ipQueueXmit} (connected sockets that keep their own ID counter).
  * Both take the skb in every case and return 0 or a negative errno.
  *
