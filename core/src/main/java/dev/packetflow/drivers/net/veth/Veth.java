@@ -1,6 +1,6 @@
 package dev.packetflow.drivers.net.veth;
 
-import dev.packetflow.drivers.net.PtrRing;
+import dev.packetflow.drivers.net.FrameRing;
 import dev.packetflow.drivers.net.wire.Wire;
 import dev.packetflow.drivers.net.wire.WireConditions;
 import dev.packetflow.drivers.net.wire.WireEndpoint;
@@ -59,7 +59,7 @@ public final class Veth extends NetDevice implements WireEndpoint {
         }
     }
 
-    private final PtrRing<SkBuff> rxRing;
+    private final FrameRing rxRing;
     /**
      * Linux: {@code rq->rx_notify_masked}. Set while our NAPI is scheduled or polling, so that
      * producers do not call {@code napi_schedule} for every frame; cleared by the poll that drains
@@ -73,11 +73,13 @@ public final class Veth extends NetDevice implements WireEndpoint {
     private WireLane txLane;
     private Napi napi;
     private long rxRingFull;
+    /** The ring's copy allocation failures already counted as drops (consumer thread only). */
+    private long rxAllocFailuresCounted;
 
     private Veth(String name, long mac, int ringSize) {
         super(name);
         setMac(mac);
-        this.rxRing = new PtrRing<>(ringSize);
+        this.rxRing = new FrameRing(ringSize);
         this.minMtu = 68;
         this.maxMtu = MAX_MTU;
         this.txQueueLen = 0;
@@ -213,7 +215,7 @@ public final class Veth extends NetDevice implements WireEndpoint {
         setCarrier(false);
         peer.setCarrier(false);
         SkBuff skb;
-        while ((skb = rxRing.poll()) != null) {
+        while ((skb = rxRing.poll(this)) != null) {
             stats().inc(LinkStats64.RX_DROPPED);
             Skb.kfreeSkb(skb, DropReason.DEV_READY);
         }
@@ -345,7 +347,7 @@ public final class Veth extends NetDevice implements WireEndpoint {
     private int rxPoll(Napi n, int budget) {
         int work = 0;
         while (work < budget) {
-            SkBuff skb = rxRing.poll();
+            SkBuff skb = rxRing.poll(this);
             if (skb == null) {
                 break;
             }
@@ -354,6 +356,14 @@ public final class Veth extends NetDevice implements WireEndpoint {
                 Trace.NAPI_POLL.fire(this, skb, budget);
             }
             Dev.driverReceiveSkb(this, skb, xdpScratch);
+        }
+        long failures = rxRing.allocFailures();
+        if (failures != rxAllocFailuresCounted) {
+            // Linux: a driver whose napi_alloc_skb() fails drops the frame, in rx_dropped.
+            for (; rxAllocFailuresCounted < failures; rxAllocFailuresCounted++) {
+                stats().inc(LinkStats64.RX_DROPPED);
+                net().drops().count(DropReason.NOMEM);
+            }
         }
         if (work < budget && n.complete()) {
             // Linux: smp_store_mb(rq->rx_notify_masked, false), then look at the ring once more.

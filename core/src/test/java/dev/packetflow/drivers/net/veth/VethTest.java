@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.packetflow.drivers.net.FrameKit;
+import dev.packetflow.drivers.net.FrameRing;
 import dev.packetflow.drivers.net.wire.WireConditions;
 import dev.packetflow.kernel.Simulation;
 import dev.packetflow.net.NetStack;
@@ -72,7 +73,7 @@ class VethTest {
     }
 
     @Test
-    void theSkbItselfCrosses_zeroCopy_scrubbedOfItsNamespace() {
+    void aLargeFrame_itselfCrosses_zeroCopy_scrubbedOfItsNamespace() {
         Veth.Pair p = upPair(WireConditions.PERFECT, 1);
         List<SkBuff> got = new ArrayList<>();
         List<Object> seenSk = new ArrayList<>();
@@ -83,7 +84,7 @@ class VethTest {
             Skb.consumeSkb(skb);
             return 0;
         });
-        SkBuff skb = FrameKit.skb(p.a(), FrameKit.frame(p.a(), p.b(), 1, 64));
+        SkBuff skb = FrameKit.skb(p.a(), FrameKit.frame(p.a(), p.b(), 1, FrameRing.COPYBREAK + 1));
         skb.sk = new Object();
         skb.mark = 7;
         long address = skb.segment().address();
@@ -92,6 +93,43 @@ class VethTest {
         sim.run();
         assertThat(got).containsExactly(skb); // same head, same buffer: nothing was copied
         assertThat(seenSk).containsExactly(null, 0);
+    }
+
+    /**
+     * A small frame crosses as a copy (a NIC's copybreak, see {@link FrameRing}): the sender's skb
+     * is freed on transmit, its socket's destructor run there, and the peer receives the same bytes
+     * in an skb of its own, scrubbed as a zero-copy one would be.
+     */
+    @Test
+    void aSmallFrame_crossesAsACopy_theSendersSkbFreedOnTransmit() {
+        Veth.Pair p = upPair(WireConditions.PERFECT, 1);
+        List<SkBuff> got = new ArrayList<>();
+        List<Object> seen = new ArrayList<>();
+        netB.addPacketHandler(FrameKit.ETH_P_TEST, (skb, dev) -> {
+            got.add(skb);
+            seen.add(skb.sk);
+            seen.add(skb.dev);
+            seen.add(skb.toByteArray().length);
+            seen.add(skb.macHeader);
+            Skb.consumeSkb(skb);
+            return 0;
+        });
+        byte[] f = FrameKit.frame(p.a(), p.b(), 1, 106);
+        SkBuff skb = FrameKit.skb(p.a(), f);
+        skb.sk = new Object();
+        int[] destructed = {0};
+        skb.destructor = s -> destructed[0]++;
+        int live = p.a().pool().live();
+
+        Dev.devQueueXmit(skb);
+        assertThat(destructed[0]).isEqualTo(1);
+        assertThat(p.a().pool().live()).isEqualTo(live - 1);
+        sim.run();
+        assertThat(got).hasSize(1);
+        // eth_type_trans pulled the header; the frame sits at the receive headroom, not MAX_HEADER
+        assertThat(seen).containsExactly(null, p.b(), 106 - 14, Skb.NET_SKB_PAD);
+        assertThat(p.a().pool().live()).isEqualTo(live - 1);
+        assertThat(p.b().stats().rxPackets()).isEqualTo(1);
     }
 
     @Test

@@ -1,0 +1,239 @@
+package dev.packetflow.drivers.net;
+
+import dev.packetflow.net.core.NetDevice;
+import dev.packetflow.net.core.SkBuff;
+import dev.packetflow.net.core.Skb;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.lang.invoke.MethodHandles;
+import java.lang.invoke.VarHandle;
+
+/**
+ * A bounded, lock-free, multi-producer single-consumer ring that carries frames from the threads
+ * that transmit them to the one that polls them, either by reference (the skb itself crosses, as
+ * in Linux's veth) or, for a small linear frame, as a copy of its bytes in the ring's own slot
+ * (what a NIC's descriptor ring with {@code rx_copybreak} does: the receiving driver builds a
+ * fresh small skb from the slot and the ring keeps its memory).
+ *
+ * <h2>Why copy</h2>
+ *
+ * In a JVM an skb is four objects (head, shared info, segment, buffer) on some seven cache lines.
+ * When the sender's thread hands it to the receiver's on another core, every one of those lines
+ * moves to the receiver, which writes them, and moves back when the sender's thread allocates
+ * the head again from the pool it was freed to: fourteen cross-core transfers for a 64-byte
+ * datagram. A copied frame moves only the slot's lines (two for a 106-byte frame), both skbs stay
+ * on the core that made them, and the sender frees its own at once (a NIC's TX completion:
+ * {@code napi_consume_skb()}), so send-buffer space comes back without waiting for the peer.
+ *
+ * <h2>Slots and their sequence numbers</h2>
+ *
+ * Each slot has a sequence number (the idea of Vyukov's bounded queue, written for this stack):
+ * {@code pos} while free for the producer of position {@code pos}, {@code pos + 1} once that
+ * producer has published, {@code pos + capacity} once the consumer has emptied it for the next
+ * lap. A producer claims {@code pos} with a CAS on the producer index after seeing the slot free,
+ * writes the slot, then stores the sequence with release; the consumer reads it with acquire. So
+ * the sequence number, on the slot's first line, is both the publication and the flow control: no
+ * index line moves between the cores per frame.
+ *
+ * <pre>
+ *  slot (256 bytes, 64-byte aligned)
+ *   0  seq (8)   8  len (2)  10 ip_summed (1)  11 flags (1)  12 csum_start - data (2)  14 csum_offset (2)
+ *  16  frame bytes, at most {@value #COPYBREAK}
+ * 248  journey (8), when flags say so
+ * </pre>
+ *
+ * A frame goes by reference when it is larger than {@value #COPYBREAK} bytes, a GSO super-packet,
+ * or carries state the slot does not (a mark, a time stamp, a flow hash).
+ */
+public final class FrameRing {
+    /** Bytes per slot. */
+    static final int SLOT = 256;
+    private static final int FRAME_OFF = 16;
+    private static final int JOURNEY_OFF = SLOT - 8;
+    /** The largest frame carried as a copy. */
+    public static final int COPYBREAK = JOURNEY_OFF - FRAME_OFF;
+    private static final int F_JOURNEY = 1;
+
+    private static final VarHandle SEQ = ValueLayout.JAVA_LONG.varHandle();
+    private static final VarHandle REFS = MethodHandles.arrayElementVarHandle(SkBuff[].class);
+    private static final VarHandle PRODUCER;
+    private static final VarHandle CONSUMER;
+
+    static {
+        try {
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            PRODUCER = l.findVarHandle(PtrRing.IndexValue.class, "value", long.class);
+            CONSUMER = PRODUCER;
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    private final MemorySegment slots;
+    /** The skb of a slot that carries one by reference; null for a copied frame. */
+    private final SkBuff[] refs;
+    private final int capacity;
+    /** capacity - 1 when it is a power of two, else -1 (positions then wrap by division). */
+    private final int mask;
+    private final PtrRing.Index producer = new PtrRing.Index();
+    /** Written only by the consumer; read by others for {@link #isEmpty()} and {@link #size()}. */
+    private final PtrRing.Index consumer = new PtrRing.Index();
+    private long allocFailures;
+
+    public FrameRing(int capacity) {
+        if (capacity < 1 || capacity > (1 << 20)) {
+            throw new IllegalArgumentException("ring capacity must be 1..2^20: " + capacity);
+        }
+        this.capacity = capacity;
+        this.mask = Integer.bitCount(capacity) == 1 ? capacity - 1 : -1;
+        this.slots = Arena.ofAuto().allocate((long) capacity * SLOT, 64);
+        this.refs = new SkBuff[capacity];
+        for (int i = 0; i < capacity; i++) {
+            SEQ.set(slots, (long) i * SLOT, (long) i);
+        }
+    }
+
+    public int capacity() {
+        return capacity;
+    }
+
+    private int index(long pos) {
+        return mask >= 0 ? (int) (pos & mask) : (int) (pos % capacity);
+    }
+
+    /** Whether {@code skb} would cross as a copy of its bytes. */
+    public static boolean copies(SkBuff skb) {
+        return skb.len() <= COPYBREAK && skb.gsoSize == 0 && skb.mark == 0 && skb.tstampNs == 0 && skb.hash == 0;
+    }
+
+    /**
+     * Adds {@code skb}; false when the ring is full, and then the caller still owns it. A frame
+     * that {@link #copies} is copied into the slot and the skb consumed (it was the caller's to
+     * free); any other crosses by reference. Safe from any number of threads at once.
+     */
+    public boolean offer(SkBuff skb) {
+        long pos = claim();
+        if (pos < 0) {
+            return false;
+        }
+        int i = index(pos);
+        long base = (long) i * SLOT;
+        if (copies(skb)) {
+            int len = skb.len();
+            MemorySegment.copy(skb.segment(), skb.data, slots, base + FRAME_OFF, len);
+            long journey = skb.journey;
+            int flags = 0;
+            if (journey != 0) {
+                slots.set(ValueLayout.JAVA_LONG, base + JOURNEY_OFF, journey);
+                flags = F_JOURNEY;
+            }
+            // len | ip_summed | flags | csum_start (relative to the frame) | csum_offset, one store.
+            long meta = (len & 0xffffL) | (long) (skb.ipSummed & 0xff) << 16 | (long) flags << 24
+                    | (long) ((skb.csumStart - skb.data) & 0xffff) << 32 | (long) (skb.csumOffset & 0xffff) << 48;
+            slots.set(ValueLayout.JAVA_LONG, base + 8, meta);
+            REFS.set(refs, i, (SkBuff) null);
+            SEQ.setRelease(slots, base, pos + 1);
+            skb.journey = 0; // the journey goes on in the copy
+            Skb.consumeSkb(skb);
+        } else {
+            REFS.set(refs, i, skb);
+            SEQ.setRelease(slots, base, pos + 1);
+        }
+        return true;
+    }
+
+    /** A free position claimed for this producer, or -1 when the ring is full. */
+    private long claim() {
+        PtrRing.Index prod = producer;
+        long pos = (long) PRODUCER.getVolatile(prod);
+        for (;;) {
+            long seq = (long) SEQ.getAcquire(slots, (long) index(pos) * SLOT);
+            long dif = seq - pos;
+            if (dif == 0) {
+                if (PRODUCER.compareAndSet(prod, pos, pos + 1)) {
+                    return pos;
+                }
+                pos = (long) PRODUCER.getVolatile(prod);
+            } else if (dif < 0) {
+                return -1; // the slot still holds the frame of the previous lap: full
+            } else {
+                pos = (long) PRODUCER.getVolatile(prod); // another producer took it
+            }
+        }
+    }
+
+    /**
+     * The oldest frame as an skb of {@code dev} (a copied frame in a fresh skb from the device's
+     * pool, built on the calling thread), or null when the ring is empty or its oldest claimed slot
+     * is not published yet. A copied frame that finds the pool empty is dropped and counted
+     * ({@link #allocFailures()}), and the next one tried. Only the one consumer thread may call it.
+     */
+    public SkBuff poll(NetDevice dev) {
+        for (;;) {
+            PtrRing.Index cons = consumer;
+            long pos = (long) CONSUMER.getOpaque(cons);
+            int i = index(pos);
+            long base = (long) i * SLOT;
+            if ((long) SEQ.getAcquire(slots, base) != pos + 1) {
+                return null;
+            }
+            SkBuff skb = refs[i];
+            if (skb != null) {
+                refs[i] = null;
+            } else {
+                skb = build(dev, base);
+            }
+            SEQ.setRelease(slots, base, pos + capacity);
+            CONSUMER.setRelease(cons, pos + 1);
+            if (skb != null) {
+                return skb;
+            }
+            allocFailures++;
+        }
+    }
+
+    /** Linux: a driver's copybreak, {@code napi_alloc_skb()} and a copy of the slot's bytes. */
+    private SkBuff build(NetDevice dev, long base) {
+        long meta = slots.get(ValueLayout.JAVA_LONG, base + 8);
+        int len = (int) (meta & 0xffff);
+        SkBuff skb = Skb.netdevAllocSkb(dev, len);
+        if (skb == null) {
+            return null;
+        }
+        int data = skb.data;
+        MemorySegment.copy(slots, base + FRAME_OFF, skb.segment(), data, len);
+        skb.put(len);
+        skb.ipSummed = (int) (meta >>> 16) & 0xff;
+        if (skb.ipSummed == SkBuff.CHECKSUM_PARTIAL) {
+            skb.csumStart = data + (short) (meta >>> 32);
+            skb.csumOffset = (int) (meta >>> 48) & 0xffff;
+        }
+        if (((meta >>> 24) & F_JOURNEY) != 0) {
+            skb.journey = slots.get(ValueLayout.JAVA_LONG, base + JOURNEY_OFF);
+        }
+        return skb;
+    }
+
+    /** Whether no frame is claimed or published and not yet consumed. */
+    public boolean isEmpty() {
+        return (long) CONSUMER.getVolatile(consumer) == (long) PRODUCER.getVolatile(producer);
+    }
+
+    /** Frames claimed and not yet consumed (a snapshot when producers are active). */
+    public int size() {
+        long c = (long) CONSUMER.getVolatile(consumer);
+        long p = (long) PRODUCER.getVolatile(producer);
+        return (int) Math.max(0, Math.min(capacity, p - c));
+    }
+
+    /** Copied frames dropped because the consumer's pool had no buffer for them. Consumer thread only. */
+    public long allocFailures() {
+        return allocFailures;
+    }
+
+    @Override
+    public String toString() {
+        return "frame_ring[" + size() + "/" + capacity + "]";
+    }
+}
