@@ -43,6 +43,9 @@ final class UdpThroughputScenario implements Scenario {
      */
     static final int WINDOW = 200; // below the veth ring (256): a full ring would drop
 
+    /** Pauses between two looks at the receiver's count while the window is full. */
+    static final int FULL_SPINS = 32;
+
     /**
      * Datagrams per {@code sendmmsg}/{@code recvmmsg} call in the second pass
      * ({@code -Dpacketflow.bench.udp.batch}, default 32; 1 skips the pass).
@@ -215,12 +218,17 @@ final class UdpThroughputScenario implements Scenario {
             if (n - seen >= WINDOW - batch + 1) {
                 seen = received.read();
                 if (n - seen >= WINDOW - batch + 1) {
-                    // window full: spin a little, then give the core away (on a machine
-                    // with fewer free cores than threads the receiver may be waiting for it)
-                    if (++full % 1024 == 0) {
+                    // Window full: spin a while before looking again, for each look takes the
+                    // receiver's counter line away and its next increment must fetch it back (a
+                    // look per pause cost the receiver a cross-core miss per datagram). Now and
+                    // then give the core away: on a machine with fewer free cores than threads
+                    // the receiver may be waiting for it.
+                    if (++full % 64 == 0) {
                         Thread.yield();
                     } else {
-                        Thread.onSpinWait();
+                        for (int i = 0; i < FULL_SPINS; i++) {
+                            Thread.onSpinWait();
+                        }
                     }
                     continue;
                 }

@@ -39,6 +39,7 @@ import java.lang.invoke.VarHandle;
  * <pre>
  *  slot (256 bytes, 64-byte aligned)
  *   0  seq (8)   8  len (2)  10 ip_summed (1)  11 flags (1)  12 csum_start - data (2)  14 csum_offset (2)
+ *     (a frame by reference: flags only, and the skb in a parallel array)
  *  16  frame bytes, at most {@value #COPYBREAK}
  * 248  journey (8), when flags say so
  * </pre>
@@ -53,10 +54,11 @@ public final class FrameRing {
     private static final int JOURNEY_OFF = SLOT - 8;
     /** The largest frame carried as a copy. */
     public static final int COPYBREAK = JOURNEY_OFF - FRAME_OFF;
+    /** Flags: the slot carries a journey id; the frame crossed by reference (in {@link #refs}). */
     private static final int F_JOURNEY = 1;
+    private static final int F_REF = 2;
 
     private static final VarHandle SEQ = ValueLayout.JAVA_LONG.varHandle();
-    private static final VarHandle REFS = MethodHandles.arrayElementVarHandle(SkBuff[].class);
     private static final VarHandle PRODUCER;
     private static final VarHandle CONSUMER;
 
@@ -108,43 +110,26 @@ public final class FrameRing {
     }
 
     /**
-     * Adds {@code skb}; false when the ring is full, and then the caller still owns it. A frame
-     * that {@link #copies} is copied into the slot and the skb consumed (it was the caller's to
-     * free); any other crosses by reference. Safe from any number of threads at once.
+     * Adds {@code skb}; false when the ring is full, and then the caller still owns it.
+     * {@link #claim()} then {@link #publish}. Safe from any number of threads at once.
      */
     public boolean offer(SkBuff skb) {
         long pos = claim();
         if (pos < 0) {
             return false;
         }
-        int i = index(pos);
-        long base = (long) i * SLOT;
-        if (copies(skb)) {
-            int len = skb.len();
-            MemorySegment.copy(skb.segment(), skb.data, slots, base + FRAME_OFF, len);
-            long journey = skb.journey;
-            int flags = 0;
-            if (journey != 0) {
-                slots.set(ValueLayout.JAVA_LONG, base + JOURNEY_OFF, journey);
-                flags = F_JOURNEY;
-            }
-            // len | ip_summed | flags | csum_start (relative to the frame) | csum_offset, one store.
-            long meta = (len & 0xffffL) | (long) (skb.ipSummed & 0xff) << 16 | (long) flags << 24
-                    | (long) ((skb.csumStart - skb.data) & 0xffff) << 32 | (long) (skb.csumOffset & 0xffff) << 48;
-            slots.set(ValueLayout.JAVA_LONG, base + 8, meta);
-            REFS.set(refs, i, (SkBuff) null);
-            SEQ.setRelease(slots, base, pos + 1);
-            skb.journey = 0; // the journey goes on in the copy
-            Skb.consumeSkb(skb);
-        } else {
-            REFS.set(refs, i, skb);
-            SEQ.setRelease(slots, base, pos + 1);
-        }
+        publish(pos, skb);
         return true;
     }
 
-    /** A free position claimed for this producer, or -1 when the ring is full. */
-    private long claim() {
+    /**
+     * Claims the next position for the calling producer: a position to {@link #publish} at once, or
+     * -1 when the ring is full. The claim is a CAS on the producer index, a full barrier: a consumer
+     * that re-checks {@link #isEmpty()} after it stopped polling sees it, so a producer may read
+     * the consumer's "notify me" flag right after claiming, before it writes the slot, and needs
+     * no fence of its own after publishing (the seed's "memory ordering and barriers").
+     */
+    public long claim() {
         PtrRing.Index prod = producer;
         long pos = (long) PRODUCER.getVolatile(prod);
         for (;;) {
@@ -164,6 +149,41 @@ public final class FrameRing {
     }
 
     /**
+     * Fills the slot of a {@link #claim claimed} position and publishes it; the skb is the ring's
+     * from now on. A frame that {@link #copies} is copied and its skb consumed: its socket's memory
+     * is given back first ({@code skb_orphan()}), so that the atomic update of the socket's
+     * send-buffer count comes before the stores to the slot, whose cache lines are still on the
+     * consumer's core, and does not wait for them; nothing after those stores on this thread waits
+     * for them either, until its next packet. Any other frame is published by reference.
+     */
+    public void publish(long pos, SkBuff skb) {
+        int i = index(pos);
+        long base = (long) i * SLOT;
+        if (copies(skb)) {
+            Skb.skbOrphan(skb);
+            int len = skb.len();
+            MemorySegment.copy(skb.segment(), skb.data, slots, base + FRAME_OFF, len);
+            long journey = skb.journey;
+            int flags = 0;
+            if (journey != 0) {
+                slots.set(ValueLayout.JAVA_LONG, base + JOURNEY_OFF, journey);
+                flags = F_JOURNEY;
+                skb.journey = 0; // the journey goes on in the copy
+            }
+            // len | ip_summed | flags | csum_start (relative to the frame) | csum_offset, one store.
+            long meta = (len & 0xffffL) | (long) (skb.ipSummed & 0xff) << 16 | (long) flags << 24
+                    | (long) ((skb.csumStart - skb.data) & 0xffff) << 32 | (long) (skb.csumOffset & 0xffff) << 48;
+            slots.set(ValueLayout.JAVA_LONG, base + 8, meta);
+            SEQ.setRelease(slots, base, pos + 1);
+            Skb.consumeSkb(skb);
+        } else {
+            refs[i] = skb;
+            slots.set(ValueLayout.JAVA_LONG, base + 8, (long) F_REF << 24);
+            SEQ.setRelease(slots, base, pos + 1);
+        }
+    }
+
+    /**
      * The oldest frame as an skb of {@code dev} (a copied frame in a fresh skb from the device's
      * pool, built on the calling thread), or null when the ring is empty or its oldest claimed slot
      * is not published yet. A copied frame that finds the pool empty is dropped and counted
@@ -178,11 +198,13 @@ public final class FrameRing {
             if ((long) SEQ.getAcquire(slots, base) != pos + 1) {
                 return null;
             }
-            SkBuff skb = refs[i];
-            if (skb != null) {
+            long meta = slots.get(ValueLayout.JAVA_LONG, base + 8);
+            SkBuff skb;
+            if ((meta >>> 24 & F_REF) != 0) {
+                skb = refs[i];
                 refs[i] = null;
             } else {
-                skb = build(dev, base);
+                skb = build(dev, base, meta);
             }
             SEQ.setRelease(slots, base, pos + capacity);
             CONSUMER.setRelease(cons, pos + 1);
@@ -194,8 +216,7 @@ public final class FrameRing {
     }
 
     /** Linux: a driver's copybreak, {@code napi_alloc_skb()} and a copy of the slot's bytes. */
-    private SkBuff build(NetDevice dev, long base) {
-        long meta = slots.get(ValueLayout.JAVA_LONG, base + 8);
+    private SkBuff build(NetDevice dev, long base, long meta) {
         int len = (int) (meta & 0xffff);
         SkBuff skb = Skb.netdevAllocSkb(dev, len);
         if (skb == null) {

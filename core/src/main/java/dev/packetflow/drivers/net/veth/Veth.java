@@ -24,14 +24,20 @@ import java.lang.invoke.VarHandle;
  * live in two stacks (two network namespaces, the usual container plumbing) or in one.
  *
  * <pre>
- *  stack A: dev_queue_xmit ─► noqueue ─► veth_xmit (A) ─► Wire lane A→B ─► B's RX ring (ptr_ring, 256)
+ *  stack A: dev_queue_xmit ─► noqueue ─► veth_xmit (A) ─► Wire lane A→B ─► B's RX ring (FrameRing, 256)
  *                                                                         │ napi_schedule(B)
  *  stack B: netif_receive_skb ◄─ eth_type_trans ◄─ generic XDP ◄─ veth_poll (B, budget) ◄┘
  * </pre>
  *
- * The skb itself crosses (zero copy), so its {@code journey} tag crosses too; it is scrubbed like
- * Linux's {@code skb_scrub_packet()}: no socket, no route, no priority, and across stacks no mark
- * or timestamp. The wire between the ends is perfect unless given {@link WireConditions}.
+ * A frame larger than {@link FrameRing#COPYBREAK} (232 bytes), a GSO super-packet, or one with a
+ * mark, time stamp or flow hash crosses itself (zero copy), as in Linux. A smaller one crosses as a
+ * copy in the ring's own slot, and the receiving end builds a fresh skb from it, as a NIC driver's
+ * {@code rx_copybreak} does: where Linux's veth departs from a NIC, packetflow follows the NIC,
+ * because in a JVM the objects of an skb handed to another core cost more cache-line transfers
+ * than the copy ({@link FrameRing} has the figures' reasoning; BENCHMARKS.md the figures). Either
+ * way the {@code journey} tag crosses too, and the frame is scrubbed like Linux's
+ * {@code skb_scrub_packet()}: no socket, no route, no priority, and across stacks no mark or
+ * timestamp. The wire between the ends is perfect unless given {@link WireConditions}.
  *
  * <p>Linux: {@code drivers/net/veth.c} in its NAPI mode ({@code veth_xdp_rx()} puts the skb on the
  * peer's {@code ptr_ring}, {@code veth_poll()} drains it). As in Linux, the carrier of both ends is
@@ -41,7 +47,8 @@ import java.lang.invoke.VarHandle;
  *
  * <p>Threading: in real-time mode {@code veth_xmit} runs in the sender's thread (possibly several
  * at once: the device is lockless, {@code NETIF_F_LLTX}) and {@code veth_poll} on the receiver's
- * softnet worker; the ring between them is a lock-free MPSC {@link PtrRing}.
+ * softnet worker (or an application thread busy-polling it); the ring between them is a lock-free
+ * MPSC {@link FrameRing}.
  */
 public final class Veth extends NetDevice implements WireEndpoint {
     /** Linux: {@code VETH_RING_SIZE}, the peer's ptr_ring capacity. */
@@ -310,7 +317,8 @@ public final class Veth extends NetDevice implements WireEndpoint {
             Skb.kfreeSkb(skb, DropReason.DEV_READY);
             return;
         }
-        if (!rxRing.offer(skb)) {
+        long pos = rxRing.claim();
+        if (pos < 0) {
             synchronized (rxRing) {
                 rxRingFull++;
             }
@@ -318,17 +326,15 @@ public final class Veth extends NetDevice implements WireEndpoint {
             Skb.kfreeSkb(skb, DropReason.FULL_RING);
             return;
         }
-        xdpFlush();
-    }
-
-    /**
-     * Linux: {@code __veth_xdp_flush()}. The ring write must be visible before we read the mask
-     * (smp_mb), mirroring the poll, which clears the mask before it re-reads the ring: one of the
-     * two always sees the other, so no frame is left behind unnoticed.
-     */
-    private void xdpFlush() {
-        VarHandle.fullFence();
-        if (!(boolean) NOTIFY_MASKED.getVolatile(this) && NOTIFY_MASKED.compareAndSet(this, false, true)) {
+        // Linux: __veth_xdp_flush(), whose smp_mb() orders the ring write before the read of the
+        // mask; the poll clears the mask, then re-reads the ring: one of the two always sees the
+        // other, so no frame is left behind unnoticed. Here the claim's CAS on the producer index
+        // (what the poll's re-check reads) is that barrier, so the mask is read right after it,
+        // before the slot is written, and publishing needs no fence that would wait for the
+        // slot's cache lines to come over from the polling core.
+        boolean masked = (boolean) NOTIFY_MASKED.getVolatile(this);
+        rxRing.publish(pos, skb);
+        if (!masked && NOTIFY_MASKED.compareAndSet(this, false, true)) {
             napi.schedule();
         }
     }
