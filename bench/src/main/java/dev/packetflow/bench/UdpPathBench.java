@@ -29,7 +29,10 @@ import static dev.packetflow.net.socket.Uapi.*;
  * One 64-byte datagram from an application on A to an application on B over a veth pair, in
  * virtual time and on one thread: {@code sendto} down to the veth, the receive path up to the
  * socket queue, {@code recvmsg} into the application's buffer. The whole UDP path's CPU cost
- * without threads, and with {@code -prof gc} its allocation (expected: 0 B/op).
+ * without threads, and with {@code -prof gc} its allocation (expected: 0 B/op). {@link #sendHalf}
+ * and {@link #receiveHalf} time the two halves of {@link #batchOf64} apart (the other half runs
+ * outside the timed region): what each of {@code udp-throughput}'s two threads costs without the
+ * cache lines that cross between them.
  *
  * <pre>java -jar bench/target/benchmarks.jar UdpPathBench -prof gc</pre>
  */
@@ -38,59 +41,107 @@ import static dev.packetflow.net.socket.Uapi.*;
 @Warmup(iterations = 3, time = 1)
 @Measurement(iterations = 3, time = 1)
 @Fork(value = 1, jvmArgsAppend = {"-XX:+UseParallelGC", "-XX:+UseCondCardMark", "-XX:MaxInlineLevel=25"})
-@State(Scope.Thread)
 public class UdpPathBench {
-    private Simulation sim;
-    private NetStack a;
-    private NetStack b;
-    private SocketLayer sa;
-    private SocketLayer sb;
-    private int tx;
-    private int rx;
-    private final ByteBuffer out = ByteBuffer.allocateDirect(64);
-    private final ByteBuffer in = ByteBuffer.allocateDirect(2048);
-    private final MsgHdr m = new MsgHdr();
-    private SockAddrIn to;
+    /** Datagrams per batch: what one NAPI poll takes. */
+    static final int BATCH = 64;
 
-    @Setup(Level.Trial)
-    public void setUp() {
-        sim = new Simulation(1);
-        a = NetStack.create(sim, "A");
-        b = NetStack.create(sim, "B");
-        a.arp().setGratuitousArpOnAddressAdd(false);
-        b.arp().setGratuitousArpOnAddressAdd(false);
-        Veth.Pair v = Veth.pair(a, "eth0", b, "eth0");
-        a.exec("ip link set eth0 up");
-        b.exec("ip link set eth0 up");
-        a.exec("ip addr add 198.18.0.1/24 dev eth0");
-        b.exec("ip addr add 198.18.0.2/24 dev eth0");
-        int ia = InetAddr.parse("198.18.0.1");
-        int ib = InetAddr.parse("198.18.0.2");
-        a.arp().addPermanent(ib, v.b().mac(), v.a());
-        b.arp().addPermanent(ia, v.a().mac(), v.b());
-        sa = a.sockets();
-        sb = b.sockets();
-        tx = sa.socket(AF_INET, SOCK_DGRAM, 0);
-        sa.bind(tx, new SockAddrIn(ia, 9001));
-        rx = sb.socket(AF_INET, SOCK_DGRAM, 0);
-        sb.bind(rx, new SockAddrIn(ib, 9000));
-        to = new SockAddrIn(ib, 9000);
+    /** Two stacks joined by a veth, a bound socket on each, in one simulation. */
+    @State(Scope.Thread)
+    public static class Pair {
+        private Simulation sim;
+        private NetStack a;
+        private NetStack b;
+        private SocketLayer sa;
+        private SocketLayer sb;
+        private int tx;
+        private int rx;
+        private final ByteBuffer out = ByteBuffer.allocateDirect(64);
+        private final ByteBuffer in = ByteBuffer.allocateDirect(2048);
+        private final MsgHdr m = new MsgHdr();
+        private SockAddrIn to;
+
+        @Setup(Level.Trial)
+        public void setUp() {
+            sim = new Simulation(1);
+            a = NetStack.create(sim, "A");
+            b = NetStack.create(sim, "B");
+            a.arp().setGratuitousArpOnAddressAdd(false);
+            b.arp().setGratuitousArpOnAddressAdd(false);
+            Veth.Pair v = Veth.pair(a, "eth0", b, "eth0");
+            a.exec("ip link set eth0 up");
+            b.exec("ip link set eth0 up");
+            a.exec("ip addr add 198.18.0.1/24 dev eth0");
+            b.exec("ip addr add 198.18.0.2/24 dev eth0");
+            int ia = InetAddr.parse("198.18.0.1");
+            int ib = InetAddr.parse("198.18.0.2");
+            a.arp().addPermanent(ib, v.b().mac(), v.a());
+            b.arp().addPermanent(ia, v.a().mac(), v.b());
+            sa = a.sockets();
+            sb = b.sockets();
+            tx = sa.socket(AF_INET, SOCK_DGRAM, 0);
+            sa.bind(tx, new SockAddrIn(ia, 9001));
+            rx = sb.socket(AF_INET, SOCK_DGRAM, 0);
+            sb.bind(rx, new SockAddrIn(ib, 9000));
+            to = new SockAddrIn(ib, 9000);
+        }
+
+        @TearDown(Level.Trial)
+        public void tearDown() {
+            a.close();
+            b.close();
+        }
+
+        int sendOne() {
+            out.clear();
+            return sa.sendto(tx, out, MSG_DONTWAIT, to);
+        }
+
+        int receiveOne() {
+            in.clear();
+            m.setBuffer(in);
+            return sb.recvmsg(rx, m, MSG_DONTWAIT);
+        }
+
+        void sendBatch() {
+            for (int i = 0; i < BATCH; i++) {
+                sendOne();
+            }
+        }
+
+        /** Runs the simulation (B's veth polls the batch), then receives it; the bytes received. */
+        int receiveBatch() {
+            sim.runForNs(0);
+            int got = 0;
+            for (int i = 0; i < BATCH; i++) {
+                got += receiveOne();
+            }
+            return got;
+        }
     }
 
-    @TearDown(Level.Trial)
-    public void tearDown() {
-        a.close();
-        b.close();
+    /** A {@link Pair} whose batch is sent before each timed call. */
+    @State(Scope.Thread)
+    public static class Sent extends Pair {
+        @Setup(Level.Invocation)
+        public void send() {
+            sendBatch();
+        }
+    }
+
+    /** A {@link Pair} whose batch is received after each timed call. */
+    @State(Scope.Thread)
+    public static class Drained extends Pair {
+        @TearDown(Level.Invocation)
+        public void drain() {
+            receiveBatch();
+        }
     }
 
     @Benchmark
-    public int sendtoToRecvmsg() {
-        out.clear();
-        sa.sendto(tx, out, MSG_DONTWAIT, to);
-        sim.runForNs(0);
-        in.clear();
-        m.setBuffer(in);
-        return sb.recvmsg(rx, m, MSG_DONTWAIT);
+    public int sendtoToRecvmsg(Pair p) {
+        p.sendOne();
+        p.sim.runForNs(0);
+        return p.receiveOne();
     }
 
     /**
@@ -98,19 +149,23 @@ public class UdpPathBench {
      * receiving veth polls them in one batch), 64 receives. Reported per datagram.
      */
     @Benchmark
-    @OperationsPerInvocation(64)
-    public int batchOf64() {
-        for (int i = 0; i < 64; i++) {
-            out.clear();
-            sa.sendto(tx, out, MSG_DONTWAIT, to);
-        }
-        sim.runForNs(0);
-        int got = 0;
-        for (int i = 0; i < 64; i++) {
-            in.clear();
-            m.setBuffer(in);
-            got += sb.recvmsg(rx, m, MSG_DONTWAIT);
-        }
-        return got;
+    @OperationsPerInvocation(BATCH)
+    public int batchOf64(Pair p) {
+        p.sendBatch();
+        return p.receiveBatch();
+    }
+
+    /** The send half of {@link #batchOf64}: 64 {@code sendto} to the veth. Per datagram. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public void sendHalf(Drained p) {
+        p.sendBatch();
+    }
+
+    /** The receive half of {@link #batchOf64}: B's veth poll and 64 {@code recvmsg}. Per datagram. */
+    @Benchmark
+    @OperationsPerInvocation(BATCH)
+    public int receiveHalf(Sent p) {
+        return p.receiveBatch();
     }
 }

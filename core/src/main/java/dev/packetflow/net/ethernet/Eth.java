@@ -62,11 +62,8 @@ public final class Eth {
         int m = skb.push(ETH_HLEN);
         // Two 8-byte stores rather than five: destination and the top of the source, then the
         // source again (its top two bytes written twice, with the same value) and the type.
-        skb.setU16(m, (int) (dstMac >>> 32));
-        skb.setU32(m + 2, (int) dstMac);
-        skb.setU16(m + 6, (int) (srcMac >>> 32));
-        skb.setU32(m + 8, (int) srcMac);
-        skb.setU16(m + 12, type);
+        skb.setU64(m, (dstMac << 16) | ((srcMac >>> 32) & 0xffff));
+        skb.setU64(m + 6, (srcMac << 16) | (type & 0xffff));
         skb.resetMacHeader();
     }
 
