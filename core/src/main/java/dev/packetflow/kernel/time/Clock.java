@@ -13,6 +13,15 @@ public interface Clock {
     /** Monotonic time in nanoseconds; only differences are meaningful. */
     long nanoTime();
 
-    /** The real monotonic clock of the machine. */
-    Clock SYSTEM = System::nanoTime;
+    /**
+     * Monotonic time in milliseconds, up to a millisecond old (Linux: {@code jiffies} at
+     * {@code HZ} = 1000): for code that reads the time on every packet and needs no finer grain.
+     * In virtual time it is exact.
+     */
+    default long jiffies() {
+        return nanoTime() / 1_000_000L;
+    }
+
+    /** The real monotonic clock of the machine; its {@link #jiffies()} come from a tick. */
+    Clock SYSTEM = new SystemClock();
 }

@@ -338,7 +338,7 @@ public final class Ipv4 implements AutoCloseable {
 
     /** The stack's clock in jiffies (HZ = 1000), the unit of Linux's rate limiters. */
     long jiffies() {
-        return net.clock().nanoTime() / 1_000_000L;
+        return net.clock().jiffies();
     }
 
     // ------------------------------------------------------------------ inet_protos
