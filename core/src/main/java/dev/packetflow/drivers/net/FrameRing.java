@@ -1,6 +1,7 @@
 package dev.packetflow.drivers.net;
 
 import dev.packetflow.net.core.NetDevice;
+import dev.packetflow.net.core.PagePool;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
 import java.lang.foreign.Arena;
@@ -124,10 +125,11 @@ public final class FrameRing {
 
     /**
      * Claims the next position for the calling producer: a position to {@link #publish} at once, or
-     * -1 when the ring is full (the consumer has not moved past the slot's previous lap). The claim is a CAS on the producer index, a full barrier: a consumer
-     * that re-checks {@link #isEmpty()} after it stopped polling sees it, so a producer may read
-     * the consumer's "notify me" flag right after claiming, before it writes the slot, and needs
-     * no fence of its own after publishing (the seed's "memory ordering and barriers").
+     * -1 when the ring is full (the consumer has not moved past the slot's previous lap). The
+     * claim is a CAS on the producer index, a full barrier: a consumer that re-checks
+     * {@link #isEmpty()} after it stopped polling sees it, so a producer may read the consumer's
+     * "notify me" flag right after claiming, before it writes the slot, and needs no fence of its
+     * own after publishing (the seed's "memory ordering and barriers").
      */
     public long claim() {
         PtrRing.Index prod = producer;
@@ -215,16 +217,21 @@ public final class FrameRing {
         }
     }
 
-    /** Linux: a driver's copybreak, {@code napi_alloc_skb()} and a copy of the slot's bytes. */
+    /**
+     * Linux: a driver's copybreak: a buffer from the page pool, the slot's bytes copied in after
+     * {@link Skb#NET_SKB_PAD} of headroom, and {@code build_skb()} around it. The skb's journey is
+     * the slot's, or none ({@code build_skb} takes no journey a caller of {@code alloc_skb} asked to
+     * follow, which belongs to the next packet made, not to this one).
+     */
     private SkBuff build(NetDevice dev, long base, long meta) {
         int len = (int) (meta & 0xffff);
-        SkBuff skb = Skb.netdevAllocSkb(dev, len);
-        if (skb == null) {
+        PagePool.Page page = dev.pool().allocPage(Skb.NET_SKB_PAD + len);
+        if (page == null) {
             return null;
         }
+        MemorySegment.copy(slots, base + FRAME_OFF, page.segment(), Skb.NET_SKB_PAD, len);
+        SkBuff skb = Skb.buildSkb(page, Skb.NET_SKB_PAD, len, dev);
         int data = skb.data;
-        MemorySegment.copy(slots, base + FRAME_OFF, skb.segment(), data, len);
-        skb.put(len);
         skb.ipSummed = (int) (meta >>> 16) & 0xff;
         if (skb.ipSummed == SkBuff.CHECKSUM_PARTIAL) {
             skb.csumStart = data + (short) (meta >>> 32);

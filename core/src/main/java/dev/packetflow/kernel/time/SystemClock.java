@@ -12,12 +12,17 @@ import java.util.concurrent.locks.LockSupport;
  * (the IP ID generator, the ICMP rate limiters) reads {@link #jiffies()} instead: a variable that a
  * "tick" thread advances every millisecond (Linux: {@code jiffies}, advanced by the timer interrupt
  * at {@code HZ} = 1000), so a reader pays one load. Like Linux's {@code NO_HZ} idle, the tick stops
- * once nobody has read jiffies for {@value #IDLE_TICKS} ticks; the next reader then reads the clock
- * itself and starts the tick again. A value is at most about one tick old while the tick runs.
+ * once nobody has read jiffies for {@value #IDLE_TICKS} ticks, and readers then read the clock
+ * themselves; only readers dense enough to pay for the tick start it again
+ * ({@value #DENSE_READS} readings within one millisecond), so that a stack answering a ping every
+ * few milliseconds keeps no thread waking a thousand times a second beside its own. A value is at
+ * most about one tick old while the tick runs.
  */
 final class SystemClock implements Clock {
     /** Ticks without a reader after which the tick stops. */
-    static final int IDLE_TICKS = 100;
+    static final int IDLE_TICKS = 10;
+    /** Readings within one millisecond, with the tick stopped, that start it. */
+    static final int DENSE_READS = 16;
     private static final long TICK_NS = 1_000_000L;
     private static final VarHandle READ;
 
@@ -35,6 +40,8 @@ final class SystemClock implements Clock {
     @SuppressWarnings("unused") // through READ
     private boolean read;
     private Thread tick;
+    /** Readings in the current millisecond while the tick is stopped (under this). */
+    private int denseReads;
 
     @Override
     public long nanoTime() {
@@ -52,12 +59,21 @@ final class SystemClock implements Clock {
         return wake();
     }
 
-    /** The tick is stopped: read the clock here, and start the tick for the readers to come. */
+    /**
+     * The tick is stopped: read the clock here, and start the tick once readings come densely
+     * (each costs a read of the time-stamp counter until then).
+     */
     private synchronized long wake() {
         long now = System.nanoTime() / TICK_NS;
         if (now > jiffies) {
             jiffies = now;
+            denseReads = 0;
+            return now;
         }
+        if (++denseReads < DENSE_READS) {
+            return jiffies;
+        }
+        denseReads = 0;
         READ.setOpaque(this, true);
         if (!ticking) {
             ticking = true;
