@@ -1,12 +1,8 @@
 package dev.packetflow.bench;
 
-import dev.packetflow.drivers.net.veth.Veth;
 import dev.packetflow.kernel.Simulation;
-import dev.packetflow.net.NetStack;
-import dev.packetflow.net.ipv4.InetAddr;
 import dev.packetflow.net.socket.MsgHdr;
 import dev.packetflow.net.socket.SockAddrIn;
-import dev.packetflow.net.socket.SocketLayer;
 import java.nio.ByteBuffer;
 import java.util.concurrent.TimeUnit;
 import org.openjdk.jmh.annotations.Benchmark;
@@ -49,57 +45,38 @@ public class UdpPathBench {
     @State(Scope.Thread)
     public static class Pair {
         private Simulation sim;
-        private NetStack a;
-        private NetStack b;
-        private SocketLayer sa;
-        private SocketLayer sb;
+        private UdpRig rig;
         private int tx;
         private int rx;
         private final ByteBuffer out = ByteBuffer.allocateDirect(64);
         private final ByteBuffer in = ByteBuffer.allocateDirect(2048);
         private final MsgHdr m = new MsgHdr();
-        private SockAddrIn to;
+        private final SockAddrIn to = new SockAddrIn(UdpRig.B, 9000);
 
         @Setup(Level.Trial)
         public void setUp() {
             sim = new Simulation(1);
-            a = NetStack.create(sim, "A");
-            b = NetStack.create(sim, "B");
-            a.arp().setGratuitousArpOnAddressAdd(false);
-            b.arp().setGratuitousArpOnAddressAdd(false);
-            Veth.Pair v = Veth.pair(a, "eth0", b, "eth0");
-            a.exec("ip link set eth0 up");
-            b.exec("ip link set eth0 up");
-            a.exec("ip addr add 198.18.0.1/24 dev eth0");
-            b.exec("ip addr add 198.18.0.2/24 dev eth0");
-            int ia = InetAddr.parse("198.18.0.1");
-            int ib = InetAddr.parse("198.18.0.2");
-            a.arp().addPermanent(ib, v.b().mac(), v.a());
-            b.arp().addPermanent(ia, v.a().mac(), v.b());
-            sa = a.sockets();
-            sb = b.sockets();
-            tx = sa.socket(AF_INET, SOCK_DGRAM, 0);
-            sa.bind(tx, new SockAddrIn(ia, 9001));
-            rx = sb.socket(AF_INET, SOCK_DGRAM, 0);
-            sb.bind(rx, new SockAddrIn(ib, 9000));
-            to = new SockAddrIn(ib, 9000);
+            rig = new UdpRig(sim);
+            tx = rig.sa.socket(AF_INET, SOCK_DGRAM, 0);
+            rig.sa.bind(tx, new SockAddrIn(UdpRig.A, 9001));
+            rx = rig.sb.socket(AF_INET, SOCK_DGRAM, 0);
+            rig.sb.bind(rx, to);
         }
 
         @TearDown(Level.Trial)
         public void tearDown() {
-            a.close();
-            b.close();
+            rig.close();
         }
 
         int sendOne() {
             out.clear();
-            return sa.sendto(tx, out, MSG_DONTWAIT, to);
+            return rig.sa.sendto(tx, out, MSG_DONTWAIT, to);
         }
 
         int receiveOne() {
             in.clear();
             m.setBuffer(in);
-            return sb.recvmsg(rx, m, MSG_DONTWAIT);
+            return rig.sb.recvmsg(rx, m, MSG_DONTWAIT);
         }
 
         void sendBatch() {

@@ -7,7 +7,6 @@ import dev.packetflow.net.core.Skb;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 
 /**
@@ -51,7 +50,7 @@ import java.lang.invoke.VarHandle;
  * A frame goes by reference when it is larger than {@value #COPYBREAK} bytes, a GSO super-packet,
  * or carries state the slot does not (a mark, a time stamp, a flow hash).
  */
-public final class FrameRing {
+public final class FrameRing extends RingIndices {
     /** Bytes per slot. */
     static final int SLOT = 256;
     private static final int FRAME_OFF = 16;
@@ -63,42 +62,22 @@ public final class FrameRing {
     private static final int F_REF = 2;
 
     private static final VarHandle SEQ = ValueLayout.JAVA_LONG.varHandle();
-    private static final VarHandle PRODUCER;
-    private static final VarHandle CONSUMER;
-
-    static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            PRODUCER = l.findVarHandle(PtrRing.IndexValue.class, "value", long.class);
-            CONSUMER = PRODUCER;
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final MemorySegment slots;
     /** The skb of a slot that carries one by reference; null for a copied frame. */
     private final SkBuff[] refs;
-    private final int capacity;
     /** capacity - 1 when it is a power of two, else -1 (positions then wrap by division). */
     private final int mask;
-    private final PtrRing.Index producer = new PtrRing.Index();
-    /** Written only by the consumer; read by others for {@link #isEmpty()} and {@link #size()}. */
-    private final PtrRing.Index consumer = new PtrRing.Index();
     private long allocFailures;
 
     public FrameRing(int capacity) {
+        super(capacity);
         if (capacity < 1 || capacity > (1 << 20)) {
             throw new IllegalArgumentException("ring capacity must be 1..2^20: " + capacity);
         }
-        this.capacity = capacity;
         this.mask = Integer.bitCount(capacity) == 1 ? capacity - 1 : -1;
         this.slots = Arena.ofAuto().allocate((long) capacity * SLOT, 64);
         this.refs = new SkBuff[capacity];
-    }
-
-    public int capacity() {
-        return capacity;
     }
 
     private int index(long pos) {
@@ -132,23 +111,7 @@ public final class FrameRing {
      * own after publishing (the seed's "memory ordering and barriers").
      */
     public long claim() {
-        PtrRing.Index prod = producer;
-        for (;;) {
-            long pos = (long) PRODUCER.getVolatile(prod);
-            // A consumer index some producer read with acquire and published with release: never
-            // ahead of the real one, so room by it is room indeed; re-read only when it says full.
-            long c = prod.consumerSeen;
-            if (pos - c >= capacity) {
-                c = (long) CONSUMER.getAcquire(consumer);
-                if (pos - c >= capacity) {
-                    return -1;
-                }
-                prod.consumerSeen = c;
-            }
-            if (PRODUCER.compareAndSet(prod, pos, pos + 1)) {
-                return pos;
-            }
-        }
+        return claimPosition();
     }
 
     /**
@@ -194,8 +157,8 @@ public final class FrameRing {
      */
     public SkBuff poll(NetDevice dev) {
         for (;;) {
-            PtrRing.Index cons = consumer;
-            long pos = (long) CONSUMER.getOpaque(cons);
+            Index cons = consumer;
+            long pos = (long) INDEX.getOpaque(cons);
             int i = index(pos);
             long base = (long) i * SLOT;
             if ((long) SEQ.getAcquire(slots, base) != pos + 1) {
@@ -209,7 +172,7 @@ public final class FrameRing {
             } else {
                 skb = build(dev, base, meta);
             }
-            CONSUMER.setRelease(cons, pos + 1);
+            INDEX.setRelease(cons, pos + 1);
             if (skb != null) {
                 return skb;
             }
@@ -241,18 +204,6 @@ public final class FrameRing {
             skb.journey = slots.get(ValueLayout.JAVA_LONG, base + JOURNEY_OFF);
         }
         return skb;
-    }
-
-    /** Whether no frame is claimed or published and not yet consumed. */
-    public boolean isEmpty() {
-        return (long) CONSUMER.getVolatile(consumer) == (long) PRODUCER.getVolatile(producer);
-    }
-
-    /** Frames claimed and not yet consumed (a snapshot when producers are active). */
-    public int size() {
-        long c = (long) CONSUMER.getVolatile(consumer);
-        long p = (long) PRODUCER.getVolatile(producer);
-        return (int) Math.max(0, Math.min(capacity, p - c));
     }
 
     /** Copied frames dropped because the consumer's pool had no buffer for them. Consumer thread only. */

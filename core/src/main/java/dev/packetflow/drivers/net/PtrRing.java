@@ -39,55 +39,14 @@ import java.lang.invoke.VarHandle;
  * <p>Zero allocation: the array is sized once. Capacity need not be a power of two (the backlog's
  * {@code netdev_max_backlog} is 1000); the array is the next power of two.
  */
-public final class PtrRing<E> {
+public final class PtrRing<E> extends RingIndices {
     private static final VarHandle SLOT = MethodHandles.arrayElementVarHandle(Object[].class);
-    private static final VarHandle PRODUCER;
-    private static final VarHandle CONSUMER;
-
-    static {
-        try {
-            MethodHandles.Lookup l = MethodHandles.lookup();
-            PRODUCER = l.findVarHandle(IndexValue.class, "value", long.class);
-            CONSUMER = PRODUCER;
-        } catch (ReflectiveOperationException e) {
-            throw new ExceptionInInitializerError(e);
-        }
-    }
 
     private final Object[] slots;
     private final int mask;
-    private final int capacity;
-    /**
-     * The producers' side: their index and their last look at the consumer's. On cache lines of
-     * its own (see {@link Index}), so that the consumer advancing its index does not take the
-     * producers' line away, and producers read the consumer's line only when the ring looks full
-     * by their last look (JCTools' "producer limit").
-     */
-    private final Index producer = new Index();
-    /** The consumer's index, on cache lines of its own. */
-    private final Index consumer = new Index();
-
-    /** 64 bytes of padding: HotSpot lays out a superclass's fields before its subclasses'. */
-    @SuppressWarnings("unused")
-    static class PadBefore {
-        long p0, p1, p2, p3, p4, p5, p6, p7;
-    }
-
-    /** The padded value (accessed through {@link #PRODUCER}) and the producers' cached consumer index. */
-    static class IndexValue extends PadBefore {
-        @SuppressWarnings("unused") // through PRODUCER / CONSUMER
-        volatile long value;
-        /** Producers only: the consumer index as last read (acquire), published with release. */
-        volatile long consumerSeen;
-    }
-
-    /** An index alone on its cache lines (padding after it too). */
-    @SuppressWarnings("unused")
-    static final class Index extends IndexValue {
-        long q0, q1, q2, q3, q4, q5, q6, q7;
-    }
 
     public PtrRing(int capacity) {
+        super(capacity);
         if (capacity < 1 || capacity > (1 << 30)) {
             throw new IllegalArgumentException("ring capacity must be 1..2^30: " + capacity);
         }
@@ -97,11 +56,6 @@ public final class PtrRing<E> {
         }
         this.slots = new Object[size];
         this.mask = size - 1;
-        this.capacity = capacity;
-    }
-
-    public int capacity() {
-        return capacity;
     }
 
     /**
@@ -112,23 +66,9 @@ public final class PtrRing<E> {
         if (e == null) {
             throw new IllegalArgumentException("null element");
         }
-        long p;
-        Index prod = producer;
-        for (;;) {
-            p = (long) PRODUCER.getVolatile(prod);
-            // A consumer index some producer read with acquire and published with release: never
-            // ahead of the real one, so "room" by it is room indeed; re-read only when it says full.
-            long c = prod.consumerSeen;
-            if (p - c >= capacity) {
-                c = (long) CONSUMER.getAcquire(consumer);
-                if (p - c >= capacity) {
-                    return false;
-                }
-                prod.consumerSeen = c;
-            }
-            if (PRODUCER.compareAndSet(prod, p, p + 1)) {
-                break;
-            }
+        long p = claimPosition();
+        if (p < 0) {
+            return false;
         }
         SLOT.setRelease(slots, (int) (p & mask), e);
         return true;
@@ -141,27 +81,15 @@ public final class PtrRing<E> {
     @SuppressWarnings("unchecked")
     public E poll() {
         Index cons = consumer;
-        long c = (long) CONSUMER.getOpaque(cons);
+        long c = (long) INDEX.getOpaque(cons);
         int i = (int) (c & mask);
         Object e = SLOT.getAcquire(slots, i);
         if (e == null) {
             return null;
         }
         SLOT.setOpaque(slots, i, null);
-        CONSUMER.setRelease(cons, c + 1);
+        INDEX.setRelease(cons, c + 1);
         return (E) e;
-    }
-
-    /** Linux: {@code __ptr_ring_empty()}: no element claimed or published and not yet consumed. */
-    public boolean isEmpty() {
-        return (long) CONSUMER.getVolatile(consumer) == (long) PRODUCER.getVolatile(producer);
-    }
-
-    /** Elements claimed and not yet consumed (a snapshot when producers are active). */
-    public int size() {
-        long c = (long) CONSUMER.getVolatile(consumer);
-        long p = (long) PRODUCER.getVolatile(producer);
-        return (int) Math.max(0, Math.min(capacity, p - c));
     }
 
     @Override
