@@ -55,6 +55,8 @@ public final class FrameRing extends RingIndices {
     static final int SLOT = 256;
     private static final int FRAME_OFF = 16;
     private static final int JOURNEY_OFF = SLOT - 8;
+    /** The largest ring: 2^20 slots, 256 MB of slots. */
+    public static final int MAX_CAPACITY = 1 << 20;
     /** The largest frame carried as a copy. */
     public static final int COPYBREAK = JOURNEY_OFF - FRAME_OFF;
     /** Flags: the slot carries a journey id; the frame crossed by reference (in {@link #refs}). */
@@ -72,8 +74,8 @@ public final class FrameRing extends RingIndices {
 
     public FrameRing(int capacity) {
         super(capacity);
-        if (capacity < 1 || capacity > (1 << 20)) {
-            throw new IllegalArgumentException("ring capacity must be 1..2^20: " + capacity);
+        if (capacity < 1 || capacity > MAX_CAPACITY) {
+            throw new IllegalArgumentException("ring capacity must be 1.." + MAX_CAPACITY + ": " + capacity);
         }
         this.mask = Integer.bitCount(capacity) == 1 ? capacity - 1 : -1;
         this.slots = Arena.ofAuto().allocate((long) capacity * SLOT, 64);

@@ -161,7 +161,10 @@ public final class Veth extends NetDevice implements WireEndpoint {
             return this;
         }
 
-        /** Capacity of each end's RX ring (Linux: 256). */
+        /**
+         * Capacity of each end's RX ring (Linux: 256), 1 to {@link FrameRing#MAX_CAPACITY}; each
+         * slot takes 256 bytes of native memory, for the frames that cross as a copy.
+         */
         public Builder ringSize(int n) {
             this.ringSize = n;
             return this;
@@ -172,8 +175,8 @@ public final class Veth extends NetDevice implements WireEndpoint {
             if (conditions == null) {
                 throw new IllegalArgumentException("conditions must not be null");
             }
-            if (ringSize < 1) {
-                throw new IllegalArgumentException("ring size must be positive: " + ringSize);
+            if (ringSize < 1 || ringSize > FrameRing.MAX_CAPACITY) {
+                throw new IllegalArgumentException("ring size must be 1.." + FrameRing.MAX_CAPACITY + ": " + ringSize);
             }
             if (netA.device(nameA) != null) {
                 throw new IllegalArgumentException("device " + nameA + " already exists in " + netA.name());

@@ -165,6 +165,17 @@ class VethTest {
     }
 
     @Test
+    void pair_withARingTooSmallOrTooLarge_isRejectedAndRegistersNothing() {
+        for (int n : new int[] {0, FrameRing.MAX_CAPACITY + 1}) {
+            assertThatThrownBy(() -> Veth.builder(netA, "x", netB, "y").ringSize(n).create())
+                    .isInstanceOf(IllegalArgumentException.class)
+                    .hasMessageContaining("ring size must be 1.." + FrameRing.MAX_CAPACITY);
+        }
+        assertThat(netA.device("x")).isNull();
+        assertThat(netB.device("y")).isNull();
+    }
+
+    @Test
     void pair_withinOneStack_works() {
         Veth.Pair p = Veth.pair(netA, "veth0", netA, "veth1");
         netA.devices().open(p.a());
