@@ -1,5 +1,7 @@
 package dev.packetflow.drivers.net;
 
+import dev.packetflow.net.core.DropReason;
+import dev.packetflow.net.core.LinkStats64;
 import dev.packetflow.net.core.NetDevice;
 import dev.packetflow.net.core.PagePool;
 import dev.packetflow.net.core.SkBuff;
@@ -70,7 +72,6 @@ public final class FrameRing extends RingIndices {
     private final SkBuff[] refs;
     /** capacity - 1 when it is a power of two, else -1 (positions then wrap by division). */
     private final int mask;
-    private long allocFailures;
 
     public FrameRing(int capacity) {
         super(capacity);
@@ -154,8 +155,9 @@ public final class FrameRing extends RingIndices {
     /**
      * The oldest frame as an skb of {@code dev} (a copied frame in a fresh skb from the device's
      * pool, built on the calling thread), or null when the ring is empty or its oldest claimed slot
-     * is not published yet. A copied frame that finds the pool empty is dropped and counted
-     * ({@link #allocFailures()}), and the next one tried. Only the one consumer thread may call it.
+     * is not published yet. A copied frame that finds the pool empty is dropped, as a driver whose
+     * {@code napi_alloc_skb()} fails drops it: counted in the device's {@code rx_dropped} and as a
+     * NOMEM drop of its stack, and the next one tried. Only the one consumer thread may call it.
      */
     public SkBuff poll(NetDevice dev) {
         for (;;) {
@@ -178,7 +180,8 @@ public final class FrameRing extends RingIndices {
             if (skb != null) {
                 return skb;
             }
-            allocFailures++;
+            dev.stats().inc(LinkStats64.RX_DROPPED);
+            dev.net().drops().count(DropReason.NOMEM);
         }
     }
 
@@ -206,11 +209,6 @@ public final class FrameRing extends RingIndices {
             skb.journey = slots.get(ValueLayout.JAVA_LONG, base + JOURNEY_OFF);
         }
         return skb;
-    }
-
-    /** Copied frames dropped because the consumer's pool had no buffer for them. Consumer thread only. */
-    public long allocFailures() {
-        return allocFailures;
     }
 
     @Override

@@ -80,8 +80,6 @@ public final class Veth extends NetDevice implements WireEndpoint {
     private WireLane txLane;
     private Napi napi;
     private long rxRingFull;
-    /** The ring's copy allocation failures already counted as drops (consumer thread only). */
-    private long rxAllocFailuresCounted;
 
     private Veth(String name, long mac, int ringSize) {
         super(name);
@@ -365,14 +363,6 @@ public final class Veth extends NetDevice implements WireEndpoint {
                 Trace.NAPI_POLL.fire(this, skb, budget);
             }
             Dev.driverReceiveSkb(this, skb, xdpScratch);
-        }
-        long failures = rxRing.allocFailures();
-        if (failures != rxAllocFailuresCounted) {
-            // Linux: a driver whose napi_alloc_skb() fails drops the frame, in rx_dropped.
-            for (; rxAllocFailuresCounted < failures; rxAllocFailuresCounted++) {
-                stats().inc(LinkStats64.RX_DROPPED);
-                net().drops().count(DropReason.NOMEM);
-            }
         }
         if (work < budget && n.complete()) {
             // Linux: smp_store_mb(rq->rx_notify_masked, false), then look at the ring once more.
