@@ -153,6 +153,11 @@ final class UdpThroughputScenario implements Scenario {
             long lost = rig.b.udp().mib().get("RcvbufErrors") + rig.a.device("eth0").stats().get(
                     dev.packetflow.net.core.LinkStats64.TX_DROPPED);
             Scenario.figure(out, "udp_lost" + suffix, lost, "datagrams");
+            // Which side set the pace: a receiver that often finds nothing waits for the sender,
+            // a sender that often finds its window full waits for the receiver (whole run, warm-up included).
+            long all = Math.max(1, received.read());
+            Scenario.figure(out, "udp_rx_empty_polls_per_datagram" + suffix, (double) received.empty / all, "");
+            Scenario.figure(out, "udp_tx_window_full_looks_per_datagram" + suffix, (double) sent.empty / all, "");
         }
     }
 
@@ -180,6 +185,7 @@ final class UdpThroughputScenario implements Scenario {
                     received.add(unpublished);
                     unpublished = 0;
                 }
+                received.empty++;
                 Thread.onSpinWait();
             }
         }
@@ -210,6 +216,7 @@ final class UdpThroughputScenario implements Scenario {
                 }
                 received.add(n);
             } else {
+                received.empty++;
                 Thread.onSpinWait();
             }
         }
@@ -241,6 +248,7 @@ final class UdpThroughputScenario implements Scenario {
                     // look per pause cost the receiver a cross-core miss per datagram). Now and
                     // then give the core away: on a machine with fewer free cores than threads
                     // the receiver may be waiting for it.
+                    sent.empty++;
                     if (++full % 64 == 0) {
                         Thread.yield();
                     } else {
@@ -291,6 +299,8 @@ final class UdpThroughputScenario implements Scenario {
         /** Set when the measured phase starts. */
         volatile boolean measure;
         long n;
+        /** Looks that found nothing to do (receiver: empty queue; sender: full window); read after join. */
+        long empty;
     }
 
     /**
