@@ -8,7 +8,7 @@ public final class Scenarios {
 
     public static List<Scenario> all() {
         return List.of(new IcmpEchoScenario(), new ForwardScenario(), new PingRttScenario(),
-                new UdpThroughputScenario(), new UdpRrScenario(), new TapBench(), new TcpBulkScenario(),
+                new UdpThroughputScenario(), new RingFloorScenario(), new UdpRrScenario(), new TapBench(), new TcpBulkScenario(),
                 new TcpRrScenario(), new TapTcpScenario(), new TcpIdleScenario());
     }
 
