@@ -61,10 +61,11 @@ public final class PagePool {
     private static final VarHandle LONGS = MethodHandles.arrayElementVarHandle(long[].class);
     private static final VarHandle CACHES = MethodHandles.arrayElementVarHandle(Cache[].class);
     // Cache statistics slots.
+    // Heads in use are ALLOCS - FREES summed over the caches and the shared counts: no slot of their
+    // own, so that an skb's life costs one counter update at each end, not two.
     private static final int ALLOCS = 0;
     private static final int FREES = 1;
-    private static final int LIVE_HEADS = 2;
-    private static final int LIVE_PAGES = 3;
+    private static final int LIVE_PAGES = 2;
 
     /** The pool used when a caller does not name one. */
     public static final PagePool DEFAULT = new PagePool("default", 1L << 31);
@@ -84,7 +85,6 @@ public final class PagePool {
     private long allocs;
     private long frees;
     private long failures;
-    private int liveHeads;
     private int livePages;
 
     /** Thread id owning each cache slot, 0 while free; set once. */
@@ -153,8 +153,8 @@ public final class PagePool {
     private static final class Cache {
         final FreeStack<SkbShared> small = new FreeStack<>(new SkbShared[CACHE_MAX + 1]);
         final FreeStack<SkBuff> heads = new FreeStack<>(new SkBuff[CACHE_MAX + 1]);
-        /** ALLOCS, FREES, LIVE_HEADS, LIVE_PAGES; written by the owner only, read by anyone. */
-        final long[] stats = new long[4];
+        /** ALLOCS, FREES, LIVE_PAGES; written by the owner only, read by anyone. */
+        final long[] stats = new long[3];
 
         void count(int i, long n) {
             LONGS.setOpaque(stats, i, stats[i] + n);
@@ -211,7 +211,6 @@ public final class PagePool {
             }
             skb = takeHead(c);
             c.count(ALLOCS, 1);
-            c.count(LIVE_HEADS, 1);
         } else {
             synchronized (this) {
                 buf = takeBuffer(size);
@@ -221,7 +220,6 @@ public final class PagePool {
                 }
                 skb = freeHeads.n != 0 ? freeHeads.pop() : null;
                 allocs++;
-                liveHeads++;
             }
             if (skb == null) {
                 skb = newHead();
@@ -341,7 +339,6 @@ public final class PagePool {
         if (c != null) {
             SkBuff skb = takeHead(c);
             c.count(ALLOCS, 1);
-            c.count(LIVE_HEADS, 1);
             if (fromPage) {
                 c.count(LIVE_PAGES, -1);
             }
@@ -351,7 +348,6 @@ public final class PagePool {
         synchronized (this) {
             skb = freeHeads.n != 0 ? freeHeads.pop() : null;
             allocs++;
-            liveHeads++;
             if (fromPage) {
                 livePages--;
             }
@@ -376,7 +372,6 @@ public final class PagePool {
             return;
         }
         c.count(FREES, 1);
-        c.count(LIVE_HEADS, -1);
         putHead(c, skb);
         if (buf != null) {
             if (buf.pool == this && buf.sizeClass == 0) {
@@ -397,7 +392,6 @@ public final class PagePool {
     private synchronized void freeHeadShared(SkBuff skb) {
         freeHeads.push(skb);
         frees++;
-        liveHeads--;
     }
 
     void freeBuffer(SkbShared b) {
@@ -512,7 +506,7 @@ public final class PagePool {
 
     /** Skb heads handed out and not yet freed. */
     public synchronized int live() {
-        return liveHeads + (int) cached(LIVE_HEADS);
+        return (int) (allocs + cached(ALLOCS) - frees - cached(FREES));
     }
 
     /** Raw pages handed out ({@link #allocPage}) and neither recycled nor built into an skb. */
