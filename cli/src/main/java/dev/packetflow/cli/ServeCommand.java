@@ -132,7 +132,8 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (warmup) {
             try {
-                out.println("packetflow serve: warming up the JIT: " + JitWarmup.run(3000));
+                // the warm-up's TAP drivers poll as ours will (a bad --poll-us is refused below)
+                out.println("packetflow serve: warming up the JIT: " + JitWarmup.run(3000, Math.max(0, pollUs)));
             } catch (IOException e) {
                 err.println("packetflow serve: warm-up cut short (" + e.getMessage() + "); serving anyway");
             }

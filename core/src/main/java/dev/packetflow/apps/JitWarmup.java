@@ -88,34 +88,45 @@ public final class JitWarmup {
      * {@code serve} took 0.4-0.6 ms instead of 0.1-0.2 until some thousands of frames had crossed
      * its TAP). Where the socket pair cannot be had, the veth gets the whole round. Then, once the
      * JIT's queue has drained, one short round more. Throws when a phase fails (a reply lost past
-     * its timeout); what ran until then is compiled all the same.
+     * its timeout); what ran until then is compiled all the same. The TAP drivers do not poll
+     * before sleeping; {@link #run(long, int)} for a TAP that does.
      */
     public static Result run(long budgetMs) throws IOException {
+        return run(budgetMs, 0);
+    }
+
+    /**
+     * {@link #run(long)}, with the socket-pair TAP drivers polling up to {@code tapPollMicros} µs
+     * before they sleep ({@link TapBuilder#pollMaxMicros}), as the TAP being warmed up for does: a
+     * polling window the warm-up never opened sent {@code serve}'s interrupt loop back to the
+     * interpreter (an uncommon trap on {@code pollNs > 0}) at its first real pings.
+     */
+    public static Result run(long budgetMs, int tapPollMicros) throws IOException {
         long t0 = System.nanoTime();
         // Rounds: the first runs mostly in the interpreter and C1 (a cold ping phase managed about
         // 2,500 pings in its share), the next ones in what the earlier had compiled, many times
         // faster (20,000-30,000 pings in the same share), which takes the paths past C2's
         // thresholds; no further round once the budget is spent (a slow machine, a profiler).
-        Result total = round(budgetMs / ROUNDS);
+        Result total = round(budgetMs / ROUNDS, tapPollMicros);
         for (int i = 1; i < ROUNDS && System.nanoTime() - t0 <= budgetMs * 1_000_000L; i++) {
-            total = round(budgetMs / ROUNDS).plus(total);
+            total = round(budgetMs / ROUNDS, tapPollMicros).plus(total);
         }
         awaitJitQuiet(JIT_SETTLE_MS);
         // One short round more once C2's queue is empty: while it was long, C2 raised its
         // thresholds (tiered compilation's load feedback) and methods that only some packets take
         // (the ICMP echo reply) stayed in C1 code; now they reach the normal thresholds.
-        total = round(budgetMs / (2L * ROUNDS)).plus(total);
+        total = round(budgetMs / (2L * ROUNDS), tapPollMicros).plus(total);
         awaitJitQuiet(JIT_SETTLE_MS);
         return total.took(System.nanoTime() - t0);
     }
 
     /** One round: the phases over a veth (60 % of {@code budgetMs}), then over a socket-pair TAP. */
-    private static Result round(long budgetMs) throws IOException {
+    private static Result round(long budgetMs, int tapPollMicros) throws IOException {
         long t0 = System.nanoTime();
-        Result veth = runOver(false, budgetMs * 6 / 10);
-        Result tap = runOver(true, budgetMs - budgetMs * 6 / 10);
+        Result veth = runOver(false, budgetMs * 6 / 10, 0);
+        Result tap = runOver(true, budgetMs - budgetMs * 6 / 10, tapPollMicros);
         if (tap == null) {
-            return runOver(false, budgetMs - budgetMs * 6 / 10).plus(veth, System.nanoTime() - t0, "veth");
+            return runOver(false, budgetMs - budgetMs * 6 / 10, 0).plus(veth, System.nanoTime() - t0, "veth");
         }
         return tap.plus(veth, System.nanoTime() - t0, "veth, then TAP drivers on a socket pair");
     }
@@ -147,15 +158,18 @@ public final class JitWarmup {
         }
     }
 
-    /** One round of the phases over a veth pair or ({@code tap}) a socket-pair TAP; null if that cannot be had. */
-    private static Result runOver(boolean tap, long budgetMs) throws IOException {
+    /**
+     * One round of the phases over a veth pair or ({@code tap}) a socket-pair TAP whose drivers poll
+     * up to {@code tapPollMicros} µs; null if that cannot be had.
+     */
+    private static Result runOver(boolean tap, long budgetMs, int tapPollMicros) throws IOException {
         long t0 = System.nanoTime();
         long share = Math.max(1, budgetMs / 6) * 1_000_000L;
         try (RealTimeKernel kernel = new RealTimeKernel(1, RealTimeKernel.IdleStrategy.BACKOFF)) {
             NetStack a = NetStack.create(kernel, "warmup-a");
             NetStack b = NetStack.create(kernel, "warmup-b");
             try {
-                String dev = tap ? tapPair(a, b) : vethPair(a, b);
+                String dev = tap ? tapPair(a, b, tapPollMicros) : vethPair(a, b);
                 if (dev == null) {
                     return null;
                 }
@@ -190,13 +204,15 @@ public final class JitWarmup {
     /**
      * Joins the two stacks by two TAP drivers back to back over a socket pair
      * ({@link TapBuilder#socketPair}), as {@code serve} runs its TAP (virtio-net header, interrupt
-     * thread, polling window). Returns the devices' name, or null where the socket pair cannot be
-     * had (a sandbox refusing it, a libc without it).
+     * thread, and on b a polling window of {@code pollMicros}). Returns the devices' name, or null where the
+     * socket pair cannot be had (a sandbox refusing it, a libc without it).
      */
-    private static String tapPair(NetStack a, NetStack b) {
+    private static String tapPair(NetStack a, NetStack b, int pollMicros) {
         try {
+            // Only b, the side that answers as serve does, polls: two polling threads and the
+            // phases' own would be more busy threads than this project's two-core machine has.
             TapBuilder.socketPair(TapDevice.builder(a).name("warm0").vnetHdr(true),
-                    TapDevice.builder(b).name("warm0").vnetHdr(true));
+                    TapDevice.builder(b).name("warm0").vnetHdr(true).pollMaxMicros(pollMicros));
             return "warm0";
         } catch (TapException | UnsatisfiedLinkError e) {
             return null;
