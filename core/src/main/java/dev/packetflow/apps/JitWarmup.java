@@ -89,15 +89,16 @@ public final class JitWarmup {
      * its TAP). Where the socket pair cannot be had, the veth gets the whole round. Then, once the
      * JIT's queue has drained, one short round more. Throws when a phase fails (a reply lost past
      * its timeout); what ran until then is compiled all the same. The TAP drivers do not poll
-     * before sleeping; {@link #run(long, int)} for a TAP that does.
+     * before sleeping; {@link #run(long, int)} warms up for a TAP that does.
      */
     public static Result run(long budgetMs) throws IOException {
         return run(budgetMs, 0);
     }
 
     /**
-     * {@link #run(long)}, with the socket-pair TAP drivers polling up to {@code tapPollMicros} µs
-     * before they sleep ({@link TapBuilder#pollMaxMicros}), as the TAP being warmed up for does: a
+     * {@link #run(long)}, with the answering socket-pair TAP driver polling up to
+     * {@code tapPollMicros} µs before it sleeps ({@link TapBuilder#pollMaxMicros}), as the TAP being
+     * warmed up for does: a
      * polling window the warm-up never opened sent {@code serve}'s interrupt loop back to the
      * interpreter (an uncommon trap on {@code pollNs > 0}) at its first real pings.
      */
@@ -159,8 +160,8 @@ public final class JitWarmup {
     }
 
     /**
-     * One round of the phases over a veth pair or ({@code tap}) a socket-pair TAP whose drivers poll
-     * up to {@code tapPollMicros} µs; null if that cannot be had.
+     * One round of the phases over a veth pair or ({@code tap}) a socket-pair TAP whose answering
+     * driver polls up to {@code tapPollMicros} µs; null if that cannot be had.
      */
     private static Result runOver(boolean tap, long budgetMs, int tapPollMicros) throws IOException {
         long t0 = System.nanoTime();
