@@ -130,10 +130,13 @@ final class ServeCommand implements Callable<Integer> {
                 throw new CommandLine.ParameterException(spec.commandLine(), "--mac: " + e.getMessage());
             }
         }
+        if (pollUs < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--poll-us must not be negative");
+        }
         if (warmup) {
             try {
-                // the warm-up's TAP drivers poll as ours will (a bad --poll-us is refused below)
-                out.println("packetflow serve: warming up the JIT: " + JitWarmup.run(3000, Math.max(0, pollUs)));
+                // the warm-up's answering TAP driver polls as ours will
+                out.println("packetflow serve: warming up the JIT: " + JitWarmup.run(3000, pollUs));
             } catch (IOException e) {
                 err.println("packetflow serve: warm-up cut short (" + e.getMessage() + "); serving anyway");
             }
@@ -158,9 +161,6 @@ final class ServeCommand implements Callable<Integer> {
             Loopback.create(net);
             net.exec("ip link set lo up");
             net.exec("ip addr add 127.0.0.1/8 dev lo");
-            if (pollUs < 0) {
-                throw new CommandLine.ParameterException(spec.commandLine(), "--poll-us must not be negative");
-            }
             var b = TapDevice.builder(net).name(tapName).mode(m).vnetHdr(vnetHdr).pollMaxMicros(pollUs);
             if (mac != null) {
                 b.mac(macAddr);
