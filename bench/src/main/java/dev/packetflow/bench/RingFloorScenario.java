@@ -21,6 +21,9 @@ import java.io.PrintStream;
  * <li>{@code ring_floor_ring_only_pps}: 106-byte frames (a 64-byte UDP payload with its headers)
  * through veth's {@link FrameRing} between the two threads, copied in and out as veth does, with
  * no other work: the hand-over's own rate.</li>
+ * <li>{@code ring_floor_coupled_pps}: the same ring with each half's busy work on its side: the
+ * two-thread model of {@code udp-throughput} with the stack's code replaced by work of the same
+ * length, so that it says what rate halves of a given cost can reach on this machine.</li>
  * </ul>
  * {@code udp-throughput}'s per-datagram figure has both costs in it; when the first figure is
  * itself near the target, the shortfall is the machine's. {@code -Dpacketflow.bench.floor.tx_ns}
@@ -52,7 +55,8 @@ final class RingFloorScenario implements Scenario {
         Scenario.figure(out, "ring_floor_rx_work_ns", Math.round(rxUnits * unitNs), "ns");
         Scenario.figure(out, "cacheline_round_trip_ns", Math.round(CoreToCore.roundTripNs(5, 100_000)), "ns");
         Scenario.figure(out, "ring_floor_uncoupled_pps", Math.round(uncoupled(txUnits, rxUnits, seconds)), "pps");
-        Scenario.figure(out, "ring_floor_ring_only_pps", Math.round(ringOnly(seconds)), "pps");
+        Scenario.figure(out, "ring_floor_ring_only_pps", Math.round(ring(0, 0, seconds)), "pps");
+        Scenario.figure(out, "ring_floor_coupled_pps", Math.round(ring(txUnits, rxUnits, seconds)), "pps");
     }
 
     /** Where each thread leaves its work's result, so that the JIT cannot drop the work. */
@@ -130,11 +134,13 @@ final class RingFloorScenario implements Scenario {
     }
 
     /**
-     * A producer thread allocates a frame and offers it to the ring (spinning while the ring is
-     * full); the consumer polls it (a copy into an skb of the device's pool) and frees it. Returns
-     * the frames/s the consumer took.
+     * A producer thread does {@code txUnits} of work, allocates a frame and offers it to the ring
+     * (spinning while the ring is full); the consumer polls it (a copy into an skb of the device's
+     * pool), frees it and does {@code rxUnits} of work. Returns the frames/s the consumer took.
+     * With no work it is the ring's own rate; with each half's work it is the whole two-thread
+     * model of {@code udp-throughput}, the stack's code replaced by work of the same length.
      */
-    private static double ringOnly(double seconds) throws InterruptedException {
+    private static double ring(int txUnits, int rxUnits, double seconds) throws InterruptedException {
         NetStack net = NetStack.create(new Simulation(1), "floor");
         NetDevice dev = Veth.pair(net, "f0", net, "f1").a();
         FrameRing ring = new FrameRing(RING);
@@ -142,8 +148,10 @@ final class RingFloorScenario implements Scenario {
         long deadline = System.nanoTime() + (long) (seconds * 1e9);
         long[] sent = new long[1];
         Thread producer = Thread.ofPlatform().name("floor-tx").start(() -> {
+            Work w = new Work(1);
             long n = 0;
             while (n < MAX_FRAMES && ((n & 1023) != 0 || System.nanoTime() < deadline)) {
+                w.run(txUnits);
                 SkBuff s = Skb.allocSkb(dev.pool(), Skb.NET_SKB_PAD + FRAME);
                 s.reserve(Skb.NET_SKB_PAD);
                 s.putData(frame);
@@ -153,7 +161,9 @@ final class RingFloorScenario implements Scenario {
                 n++;
             }
             sent[0] = n;
+            sink = w.value();
         });
+        Work w = new Work(2);
         long got = 0;
         long t0 = System.nanoTime();
         for (;;) {
@@ -166,8 +176,10 @@ final class RingFloorScenario implements Scenario {
                 continue;
             }
             Skb.consumeSkb(s);
+            w.run(rxUnits);
             got++;
         }
+        sink = w.value();
         long t1 = System.nanoTime();
         producer.join();
         if (got != sent[0]) {

@@ -59,17 +59,22 @@ final class UdpThroughputScenario implements Scenario {
     public void run(PrintStream out, double seconds) throws Exception {
         // One datagram per system call (sendto / recvmsg), then batches (sendmmsg / recvmmsg), as a
         // Linux application that moves many small datagrams does; each pass in a rig of its own.
-        pass(out, seconds, 1, false, "");
+        pass(out, seconds, 1, false, false, "");
+        // The same with the two sockets connected to each other, as an application with one peer
+        // connects: the sender keeps its route (sk_dst_cache) and a per-socket IP ID, the receiver
+        // finds its socket by early demux and keeps its input route (sk_rx_dst).
+        pass(out, seconds, 1, false, true, "_connected");
         if (BATCH > 1) {
-            pass(out, seconds, BATCH, false, "_mmsg");
+            pass(out, seconds, BATCH, false, false, "_mmsg");
             // UDP_SEGMENT: one sendto carries BATCH 64-byte datagrams as one GSO skb over the veth;
             // B's socket cuts it (udp_rcv_segment) and the receiver reads them with recvmmsg.
-            pass(out, seconds, BATCH, true, "_gso");
+            pass(out, seconds, BATCH, true, false, "_gso");
         }
         KernelUdp.throughput(out, seconds);
     }
 
-    private void pass(PrintStream out, double seconds, int batch, boolean gso, String suffix) throws Exception {
+    private void pass(PrintStream out, double seconds, int batch, boolean gso, boolean connected, String suffix)
+            throws Exception {
         double c2cBefore = CoreToCore.roundTripNs(5, 100_000);
         boolean busyPoll = !"softnet".equals(System.getProperty("packetflow.bench.udp.rx"));
         // With busy polling the receiver thread runs B's receive path itself; softnet only sleeps.
@@ -78,6 +83,10 @@ final class UdpThroughputScenario implements Scenario {
         try (RealTimeKernel k = new RealTimeKernel(2, idle); UdpRig rig = new UdpRig(k)) {
             int rx = UdpRig.socket(rig.sb, UdpRig.B, 9000);
             int tx = UdpRig.socket(rig.sa, UdpRig.A, 9001);
+            if (connected) {
+                UdpRig.check(rig.sa.connect(tx, new SockAddrIn(UdpRig.B, 9000)), "connect");
+                UdpRig.check(rig.sb.connect(rx, new SockAddrIn(UdpRig.A, 9001)), "connect");
+            }
             if (busyPoll) {
                 UdpRig.check(rig.sb.setsockopt(rx, SOL_SOCKET, SO_BUSY_POLL, 50), "SO_BUSY_POLL");
                 if (UdpRrScenario.PREFER) {
@@ -92,7 +101,8 @@ final class UdpThroughputScenario implements Scenario {
                 UdpRig.check(rig.sa.setsockopt(tx, SOL_UDP, dev.packetflow.net.ipv4.Udp.UDP_SEGMENT, PAYLOAD),
                         "UDP_SEGMENT");
             }
-            Thread sender = Thread.ofPlatform().name("udp-tx").start(() -> send(rig, tx, sent, received, batch, gso));
+            Thread sender = Thread.ofPlatform().name("udp-tx").start(
+                    () -> send(rig, tx, sent, received, batch, gso, connected));
             // warm-up (JIT, pools, buffers): at least 2 s, and until the JIT has settled
             RigLoop.Warmup warm = new RigLoop.Warmup((long) (Math.min(2.0, seconds) * 1e9));
             while (!warm.done()) {
@@ -133,7 +143,8 @@ final class UdpThroughputScenario implements Scenario {
             long got = r1 - r0;
             out.printf("# receive path run by %s; sender window %d datagrams; %s%n",
                     busyPoll ? "the receiving thread (SO_BUSY_POLL)" : "B's softnet worker", WINDOW,
-                    batch == 1 ? "sendto / recvmsg, one datagram per call"
+                    batch == 1 ? (connected ? "connected sockets, send / recvmsg" : "sendto / recvmsg")
+                                    + ", one datagram per call"
                             : gso ? "sendto with UDP_SEGMENT (" + batch + " datagrams per call, one GSO skb) / recvmmsg"
                             : "sendmmsg / recvmmsg, up to " + batch + " datagrams per call");
             Scenario.figure(out, "udp_rx_pps" + suffix, Math.round(got / secs), "pps");
@@ -226,14 +237,17 @@ final class UdpThroughputScenario implements Scenario {
      * The sender: {@code sendto} (or {@code sendmmsg} of up to {@code batch}) with MSG_DONTWAIT,
      * keeping at most {@link #WINDOW} datagrams unreceived.
      */
-    private static void send(UdpRig rig, int tx, Counter sent, Counter received, int batch, boolean gso) {
-        SockAddrIn to = new SockAddrIn(UdpRig.B, 9000);
+    private static void send(UdpRig rig, int tx, Counter sent, Counter received, int batch, boolean gso,
+                             boolean connected) {
+        SockAddrIn to = connected ? null : new SockAddrIn(UdpRig.B, 9000);
         ByteBuffer super64 = ByteBuffer.allocateDirect(batch * PAYLOAD);
         ByteBuffer[] bufs = new ByteBuffer[batch];
         MMsgHdr[] v = MMsgHdr.array(batch);
         for (int i = 0; i < batch; i++) {
             bufs[i] = ByteBuffer.allocateDirect(PAYLOAD);
-            v[i].msg.setName(to);
+            if (to != null) {
+                v[i].msg.setName(to);
+            }
         }
         long n = 0;
         long full = 0;

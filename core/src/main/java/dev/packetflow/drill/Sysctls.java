@@ -21,6 +21,8 @@ final class Sysctls {
             case "net.core.busy_read" -> net.sockets().sysctl().setBusyRead(intValue(name, v));
             case "net.ipv4.ip_default_ttl" -> net.ipv4().setIpDefaultTtl(intValue(name, v));
             case "net.ipv4.ip_no_pmtu_disc" -> net.ipv4().ipNoPmtuDisc = intValue(name, v);
+            case "net.ipv4.ip_early_demux" -> net.ipv4().ipEarlyDemux = intValue(name, v);
+            case "net.ipv4.udp_early_demux" -> net.ipv4().udpEarlyDemux = intValue(name, v);
             case "net.ipv4.ip_forward" -> net.ipv4().setIpForward(intValue(name, v));
             case "net.ipv4.ip_local_port_range" -> {
                 String[] p = v.split("\\s+");

@@ -27,6 +27,12 @@ public final class Fib {
     private final NetStack net;
     private final FibTable local = new FibTable(FibRoute.RT_TABLE_LOCAL);
     private final FibTable main = new FibTable(FibRoute.RT_TABLE_MAIN);
+    /**
+     * Linux: {@code net->ipv4.rt_genid}. Moves on with every change to either table and every
+     * learned path MTU, so that a route a socket keeps ({@code sk_dst_cache}) can be checked in one
+     * read instead of looked up again.
+     */
+    private final java.util.concurrent.atomic.AtomicInteger genid = new java.util.concurrent.atomic.AtomicInteger();
 
     Fib(NetStack net) {
         this.net = net;
@@ -287,7 +293,7 @@ public final class Fib {
         if (old != null) {
             List<FibRoute> l = new ArrayList<>(List.of(t.all()));
             l.set(l.indexOf(old), r);
-            t.publish(l);
+            publish(t, l);
         } else {
             insert(t, r);
         }
@@ -336,13 +342,13 @@ public final class Fib {
     private void insert(FibTable t, FibRoute r) {
         List<FibRoute> l = new ArrayList<>(List.of(t.all()));
         l.add(r);
-        t.publish(l);
+        publish(t, l);
     }
 
     private void remove(FibTable t, FibRoute r) {
         List<FibRoute> l = new ArrayList<>(List.of(t.all()));
         l.remove(r);
-        t.publish(l);
+        publish(t, l);
     }
 
     private void removeIf(FibTable t, java.util.function.Predicate<FibRoute> p) {
@@ -356,8 +362,24 @@ public final class Fib {
             }
         }
         if (changed) {
-            t.publish(l);
+            publish(t, l);
         }
+    }
+
+    /** Replaces a table's contents and makes every route cached from it stale. */
+    private void publish(FibTable t, List<FibRoute> l) {
+        t.publish(l);
+        rtGenidBump();
+    }
+
+    /** Linux: {@code rt_genid_bump_ipv4()}: every route a socket has cached must be looked up again. */
+    void rtGenidBump() {
+        genid.incrementAndGet();
+    }
+
+    /** Linux: {@code rt_genid_ipv4()}. */
+    int rtGenid() {
+        return genid.get();
     }
 
     private boolean has(FibTable t, int type, int dst, int len, NetDevice dev) {

@@ -10,6 +10,7 @@ import dev.packetflow.net.core.PacketType;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.netfilter.Netfilter;
+import dev.packetflow.net.socket.Sock;
 import dev.packetflow.trace.Trace;
 import dev.packetflow.trace.Tracepoint;
 
@@ -146,11 +147,25 @@ final class IpInput {
         }
         if (skb.dst == null) {
             int nh = skb.networkHeader;
-            DropReason r = ipv4.route().ipRouteInput(skb, skb.u32(nh + Ipv4Header.DADDR),
-                    skb.u32(nh + Ipv4Header.SADDR), skb.dev);
-            if (r != null) {
-                Skb.kfreeSkb(skb, r);
-                return PacketType.NET_RX_DROP;
+            Route route = ipv4.route();
+            int genid = route.rtGenid(); // before routing: a change meanwhile leaves what is kept stale
+            Sock early = null;
+            // Linux: ip_rcv_finish_core()'s early demux, for a datagram no one has claimed yet
+            if (ipv4.ipEarlyDemux != 0 && ipv4.udpEarlyDemux != 0 && skb.sk == null
+                    && skb.u8(nh + Ipv4Header.PROTOCOL) == Ipv4Header.IPPROTO_UDP
+                    && !Ipv4Header.isFragment(skb, nh)) {
+                early = net.udp().earlyDemux(skb, genid);
+            }
+            if (skb.dst == null) {
+                DropReason r = route.ipRouteInput(skb, skb.u32(nh + Ipv4Header.DADDR),
+                        skb.u32(nh + Ipv4Header.SADDR), skb.dev);
+                if (r != null) {
+                    Skb.kfreeSkb(skb, r);
+                    return PacketType.NET_RX_DROP;
+                }
+                if (early != null && ((Rtable) skb.dst).input == Rtable.INPUT_LOCAL) {
+                    net.udp().skRxDstSet(early, (Rtable) skb.dst, genid, skb.dev);
+                }
             }
         }
         Rtable rt = (Rtable) skb.dst;

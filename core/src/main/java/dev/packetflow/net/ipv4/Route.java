@@ -305,6 +305,26 @@ public final class Route {
         keep.add(new Pmtu(daddr, b, new Rtable(b.type, b.flags, b.input, b.error, b.dev, b.gateway, b.prefsrc, mtu,
                 b.route), now + IP_RT_MTU_EXPIRES_NS));
         pmtus = keep.toArray(new Pmtu[0]);
+        fib.rtGenidBump();
+    }
+
+    /**
+     * Linux: {@code rt_genid_ipv4()}: the generation of the routes a lookup gives now. Read it
+     * before {@link #ipRouteOutput} to cache the answer: a change made meanwhile leaves the cached
+     * route stale, never a stale route marked fresh.
+     */
+    public int rtGenid() {
+        return fib.rtGenid();
+    }
+
+    /**
+     * Whether a socket may keep {@code rt} as its route ({@code sk_dst_set}): the FIB entry's own
+     * route. A learned path MTU's route expires by time, which a generation does not see, and an
+     * invented one (broadcast, on-link through {@code oif}) is built per lookup: those are looked
+     * up each time.
+     */
+    public static boolean cacheable(Rtable rt) {
+        return rt.route != null && rt.route.rt == rt;
     }
 
     /** The path MTU the stack uses towards {@code daddr} now (learned or the route's), 0 if unroutable. */

@@ -223,6 +223,7 @@ public final class Udp implements Proto, NetProtocol {
         }
         sk.lockSock();
         try {
+            ((UdpSock) sk).dstCache = null; // Linux: sk_dst_reset()
             Flowi4 fl4 = ipv4.route().scratchFlow();
             fl4.init(addr.addr(), sk.saddr, sk.boundDevIf, IPPROTO_UDP);
             fl4.tos = sk.tos;
@@ -263,6 +264,7 @@ public final class Udp implements Proto, NetProtocol {
         sk.lockSock();
         try {
             sk.state = Sock.TCP_CLOSE;
+            ((UdpSock) sk).dstCache = null; // Linux: sk_dst_reset()
             sk.daddr = 0;
             sk.dport = 0;
             sk.boundDevIf = 0;
@@ -340,36 +342,54 @@ public final class Udp implements Proto, NetProtocol {
         int ttl = 0; // the socket's
         int prio = sk.priority;
         int mark = sk.mark;
-        Flowi4 fl4 = ipv4.route().scratchFlow();
-        fl4.init(daddr, sk.saddr, sk.boundDevIf, IPPROTO_UDP);
-        if (msg.controllen != 0) {
-            IpCmsgSend ipc = IpCmsgSend.init(sk, gso);
-            int e = ipc.udpSend(sk, msg);
-            if (e != 0) {
-                return e;
+        // Linux's "connected": a send to the connected peer with nothing in the message that could
+        // route it elsewhere uses the socket's kept route (sk_dst_check) while it is still valid.
+        boolean connected = msg.namelen == 0 && msg.controllen == 0 && !InetAddr.isMulticast(daddr);
+        Route route = ipv4.route();
+        int saddrKey = sk.saddr;
+        int oif = sk.boundDevIf;
+        UdpSock.SkDst kept = connected ? u.dstCache : null;
+        Rtable rt;
+        int saddr;
+        if (kept != null && kept.matches(route.rtGenid(), daddr, saddrKey, tos, oif)) {
+            rt = kept.rt();
+            saddr = kept.saddr();
+        } else {
+            int genid = route.rtGenid(); // before the lookup: a change meanwhile leaves the route stale
+            Flowi4 fl4 = route.scratchFlow();
+            fl4.init(daddr, saddrKey, oif, IPPROTO_UDP);
+            if (msg.controllen != 0) {
+                IpCmsgSend ipc = IpCmsgSend.init(sk, gso);
+                int e = ipc.udpSend(sk, msg);
+                if (e != 0) {
+                    return e;
+                }
+                fl4.saddr = ipc.addr;
+                fl4.oif = ipc.oif;
+                gso = ipc.gsoSize;
+                tos = ipc.tos;
+                ttl = ipc.ttl;
+                prio = ipc.priority;
+                mark = ipc.mark;
             }
-            fl4.saddr = ipc.addr;
-            fl4.oif = ipc.oif;
-            gso = ipc.gsoSize;
-            tos = ipc.tos;
-            ttl = ipc.ttl;
-            prio = ipc.priority;
-            mark = ipc.mark;
-        }
-        fl4.tos = tos;
-        Rtable rt = ipv4.route().ipRouteOutput(fl4);
-        if (rt == null) {
-            if (fl4.err == Errno.ENETUNREACH.neg()) {
-                ipv4.ipMib().inc(IpMib.OUT_NO_ROUTES);
+            fl4.tos = tos;
+            rt = route.ipRouteOutput(fl4);
+            if (rt == null) {
+                if (fl4.err == Errno.ENETUNREACH.neg()) {
+                    ipv4.ipMib().inc(IpMib.OUT_NO_ROUTES);
+                }
+                return fl4.err;
             }
-            return fl4.err;
+            saddr = fl4.saddr;
+            if (daddr == 0) {
+                daddr = fl4.daddr;
+            }
+            if (connected && Route.cacheable(rt)) {
+                u.dstCache = new UdpSock.SkDst(rt, genid, daddr, saddrKey, tos, oif, saddr); // sk_dst_set
+            }
         }
         if ((rt.flags & Rtable.RTCF_BROADCAST) != 0 && !sk.broadcast) {
             return Errno.EACCES.neg();
-        }
-        int saddr = fl4.saddr;
-        if (daddr == 0) {
-            daddr = fl4.daddr;
         }
         // __ip_append_data(): what fits without fragments, unless the socket lets IP fragment
         int pmtudisc = sk.pmtudisc;
@@ -638,7 +658,10 @@ public final class Udp implements Proto, NetProtocol {
         if (rt != null && (rt.flags & (Rtable.RTCF_BROADCAST | Rtable.RTCF_MULTICAST)) != 0) {
             return mcastDeliver(skb, saddr, sport, daddr, dport, dif);
         }
-        Sock sk = table.lookup(saddr, sport, daddr, dport, dif);
+        Sock sk = Sock.skbStealSock(skb); // found by early demux
+        if (sk == null) {
+            sk = table.lookup(saddr, sport, daddr, dport, dif);
+        }
         if (UDP4_LIB_LOOKUP.enabled) {
             UDP4_LIB_LOOKUP.fire(net, skb, sk != null ? 1 : 0);
         }
@@ -650,6 +673,49 @@ public final class Udp implements Proto, NetProtocol {
         ipv4.icmp().icmpSend(skb, IcmpHeader.ICMP_DEST_UNREACH, IcmpHeader.ICMP_PORT_UNREACH, 0);
         Skb.kfreeSkb(net, skb, DropReason.NO_SOCKET);
         return PacketType.NET_RX_DROP;
+    }
+
+    /**
+     * Linux: {@code udp_v4_early_demux()}, called by {@code ip_rcv_finish} before routing a
+     * datagram that is for this host alone (not a fragment, no socket or route yet): finds a
+     * connected socket by the exact four-tuple and leaves it in the skb ({@link Sock#SOCK_PFREE}),
+     * for {@link #handler} to take without a lookup; if the socket kept the input route of the
+     * datagrams before and it is still valid, that becomes the skb's route, and routing is
+     * skipped. Returns the socket found, or null.
+     */
+    Sock earlyDemux(SkBuff skb, int genid) {
+        int nh = skb.networkHeader;
+        int th = nh + Ipv4Header.headerLength(skb, nh);
+        if (skb.pktType != SkBuff.PACKET_HOST || skb.tail - th < UdpHeader.LEN) {
+            return null;
+        }
+        int dif = skb.dev != null ? skb.dev.ifindex() : 0;
+        Sock sk = table.demuxLookup(Ipv4Header.sourceAddress(skb, nh), UdpHeader.source(skb, th),
+                Ipv4Header.destinationAddress(skb, nh), UdpHeader.dest(skb, th), dif);
+        if (sk == null) {
+            return null;
+        }
+        skb.sk = sk;
+        skb.destructor = Sock.SOCK_PFREE;
+        UdpSock.RxDst d = ((UdpSock) sk).rxDst;
+        if (d != null && d.genid() == genid && d.ifindex() == dif) {
+            skb.dst = d.rt(); // dst_check() passed: skb_dst_set_noref()
+        }
+        return sk;
+    }
+
+    /**
+     * Linux: {@code udp_sk_rx_dst_set()}: keeps {@code rt}, the route a datagram early demux found
+     * {@code sk} for was given by a lookup made at FIB generation {@code genid}. Allocates only
+     * when the route or its generation changed.
+     */
+    void skRxDstSet(Sock sk, Rtable rt, int genid, NetDevice dev) {
+        UdpSock u = (UdpSock) sk;
+        int ifindex = dev != null ? dev.ifindex() : 0;
+        UdpSock.RxDst d = u.rxDst;
+        if (d == null || d.rt() != rt || d.genid() != genid || d.ifindex() != ifindex) {
+            u.rxDst = new UdpSock.RxDst(rt, genid, ifindex);
+        }
     }
 
     private int drop(SkBuff skb, DropReason reason) {

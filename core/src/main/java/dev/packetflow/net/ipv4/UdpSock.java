@@ -28,6 +28,35 @@ public final class UdpSock extends Sock {
     @SuppressWarnings("unused") // INET_ID
     private volatile int inetId;
 
+    /**
+     * Linux: {@code sk->sk_dst_cache} with the flow it was found for ({@code inet->cork.fl}): the
+     * route of a connected socket, kept so that a send to the peer skips the lookup while the
+     * routes have not changed. Null when none is kept. One immutable record, so that threads
+     * sending on the socket at once never see a route paired with another's keys.
+     */
+    volatile SkDst dstCache;
+
+    /**
+     * A kept route and the source address its lookup chose: valid while the FIB generation is
+     * {@code genid} and the socket still sends to {@code daddr} with the flow keys it was looked up
+     * with (the socket's source address, possibly 0, its TOS and bound device).
+     */
+    record SkDst(Rtable rt, int genid, int daddr, int saddrKey, int tos, int oif, int saddr) {
+        boolean matches(int gen, int daddr, int saddrKey, int tos, int oif) {
+            return genid == gen && this.daddr == daddr && this.saddrKey == saddrKey && this.tos == tos
+                    && this.oif == oif;
+        }
+    }
+
+    /**
+     * Linux: {@code sk->sk_rx_dst}: the input route of the datagrams early demux finds this
+     * (connected) socket for, so that the next ones skip routing; valid while the FIB generation is
+     * {@code genid} and they arrive on {@code ifindex}.
+     */
+    volatile RxDst rxDst;
+
+    record RxDst(Rtable rt, int genid, int ifindex) {}
+
     /** {@code UDP_CORK} (Linux: {@code udp_test_bit(CORK, sk)}). */
     volatile boolean corkflag;
     /**

@@ -101,6 +101,33 @@ public final class UdpTable {
                 : lookup2((HashedSock[]) chain, saddr, sport, 0, dport, dif);
     }
 
+    /**
+     * Linux: {@code __udp4_lib_demux_lookup()}, for early demux: the connected sock whose four
+     * addresses and ports are exactly the datagram's (and whose bound device, if any, is
+     * {@code dif}), or null. Unconnected socks are not considered: only a connected one can be
+     * known to be the receiver before the full lookup ranks every candidate.
+     */
+    public Sock demuxLookup(int saddr, int sport, int daddr, int dport, int dif) {
+        Object[] t = hash2;
+        Object chain = SLOT.getAcquire(t, portaddrHash(daddr, dport) & (t.length - 1));
+        if (chain instanceof HashedSock e) {
+            return demuxMatch(e, saddr, sport, daddr, dport, dif) ? e.sk : null;
+        }
+        if (chain != null) {
+            for (HashedSock e : (HashedSock[]) chain) {
+                if (demuxMatch(e, saddr, sport, daddr, dport, dif)) {
+                    return e.sk;
+                }
+            }
+        }
+        return null;
+    }
+
+    private static boolean demuxMatch(HashedSock e, int saddr, int sport, int daddr, int hnum, int dif) {
+        return e.connected && e.num == hnum && e.rcvSaddr == daddr && e.daddr == saddr && e.dport == sport
+                && (e.boundDevIf == 0 || e.boundDevIf == dif);
+    }
+
     /** {@link #lookup2} for a chain of one. */
     private Sock lookup1(HashedSock e, int saddr, int sport, int daddr, int hnum, int dif) {
         if (computeScore(e, saddr, sport, daddr, hnum, dif) <= 0) {

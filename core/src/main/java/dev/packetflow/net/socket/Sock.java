@@ -422,6 +422,24 @@ public class Sock implements SkBuff.Destructor {
         }
     }
 
+    /**
+     * Linux: {@code sock_pfree()}: the destructor that marks {@code skb.sk} as the receiving socket
+     * early demux found ({@code skb_sk_is_prefetched()}), not a sender's: it charges nothing, so
+     * freeing the skb only lets go of the socket.
+     */
+    public static final SkBuff.Destructor SOCK_PFREE = skb -> { };
+
+    /** Linux: {@code skb_steal_sock()}: the socket early demux found for {@code skb}, taken from it; or null. */
+    public static Sock skbStealSock(SkBuff skb) {
+        if (skb.destructor != SOCK_PFREE) {
+            return null;
+        }
+        Sock sk = (Sock) skb.sk;
+        skb.sk = null;
+        skb.destructor = null;
+        return sk;
+    }
+
     /** Linux: {@code skb_orphan()}: runs and clears the skb's destructor, so it belongs to no socket. */
     public static void skbOrphan(SkBuff skb) {
         Skb.skbOrphan(skb);

@@ -20,11 +20,16 @@ import org.junit.jupiter.api.Test;
  */
 class UdpZeroAllocTest {
     static double bytesPerDatagram(boolean cmsgs, int warmup, int measured) {
-        return bytesPerDatagram(cmsgs, null, warmup, measured);
+        return bytesPerDatagram(cmsgs, null, false, warmup, measured);
     }
 
     /** With {@code sendControl} not null, each datagram is sent by {@code sendmsg} with these control messages. */
     static double bytesPerDatagram(boolean cmsgs, byte[] sendControl, int warmup, int measured) {
+        return bytesPerDatagram(cmsgs, sendControl, false, warmup, measured);
+    }
+
+    /** With {@code connected}, the sender is connected to the receiver and sends without an address. */
+    static double bytesPerDatagram(boolean cmsgs, byte[] sendControl, boolean connected, int warmup, int measured) {
         com.sun.management.ThreadMXBean mx =
                 (com.sun.management.ThreadMXBean) java.lang.management.ManagementFactory.getThreadMXBean();
         try (UdpNet n = new UdpNet().neighbours()) {
@@ -37,6 +42,10 @@ class UdpZeroAllocTest {
                 n.sb.setsockopt(rx, SOL_SOCKET, SO_TIMESTAMPNS, 1);
             }
             SockAddrIn to = new SockAddrIn(UdpNet.B, 5000);
+            if (connected && n.sa.connect(tx, to) != 0) {
+                throw new AssertionError("connect");
+            }
+            SockAddrIn dest = connected ? null : to;
             byte[] out = new byte[100];
             byte[] in = new byte[2048];
             byte[] control = new byte[256];
@@ -48,7 +57,7 @@ class UdpZeroAllocTest {
                     before = mx.getCurrentThreadAllocatedBytes();
                 }
                 if (sendControl == null) {
-                    n.sa.sendto(tx, out, 0, out.length, 0, to);
+                    n.sa.sendto(tx, out, 0, out.length, 0, dest);
                 } else if (n.sa.sendmsg(tx, sm.setBuffer(out, 0, out.length).setName(to).setControl(sendControl), 0)
                         != out.length) {
                     throw new AssertionError("sendmsg " + i);
@@ -72,6 +81,12 @@ class UdpZeroAllocTest {
     void steadyState_withoutControlMessages_allocatesNothingPerDatagram() {
         LeakCheckExtension.requireDetectionOff(); // paranoid leak detection allocates per skb
         assertThat(bytesPerDatagram(false, 50_000, 100_000)).isLessThan(1.0);
+    }
+
+    @Test
+    void steadyState_connectedSender_keepingItsRoute_allocatesNothingPerDatagram() {
+        LeakCheckExtension.requireDetectionOff(); // paranoid leak detection allocates per skb
+        assertThat(bytesPerDatagram(false, null, true, 50_000, 100_000)).isLessThan(1.0);
     }
 
     @Test
