@@ -13,6 +13,7 @@ import org.openjdk.jmh.annotations.Measurement;
 import org.openjdk.jmh.annotations.Mode;
 import org.openjdk.jmh.annotations.OperationsPerInvocation;
 import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
 import org.openjdk.jmh.annotations.Scope;
 import org.openjdk.jmh.annotations.Setup;
 import org.openjdk.jmh.annotations.State;
@@ -52,6 +53,14 @@ public class UdpPathBench {
         private final ByteBuffer in = ByteBuffer.allocateDirect(2048);
         private final MsgHdr m = new MsgHdr();
         private final SockAddrIn to = new SockAddrIn(UdpRig.B, 9000);
+        private SockAddrIn dest;
+
+        /**
+         * Both sockets connected to each other: the sender keeps its route and IP ID counter, the
+         * receiver is found by early demux with its kept input route.
+         */
+        @Param({"false", "true"})
+        public boolean connected;
 
         @Setup(Level.Trial)
         public void setUp() {
@@ -61,6 +70,11 @@ public class UdpPathBench {
             rig.sa.bind(tx, new SockAddrIn(UdpRig.A, 9001));
             rx = rig.sb.socket(AF_INET, SOCK_DGRAM, 0);
             rig.sb.bind(rx, to);
+            if (connected) {
+                rig.sa.connect(tx, to);
+                rig.sb.connect(rx, new SockAddrIn(UdpRig.A, 9001));
+            }
+            dest = connected ? null : to;
         }
 
         @TearDown(Level.Trial)
@@ -70,7 +84,7 @@ public class UdpPathBench {
 
         int sendOne() {
             out.clear();
-            return rig.sa.sendto(tx, out, MSG_DONTWAIT, to);
+            return rig.sa.sendto(tx, out, MSG_DONTWAIT, dest);
         }
 
         int receiveOne() {

@@ -163,8 +163,12 @@ final class IpInput {
                     Skb.kfreeSkb(skb, r);
                     return PacketType.NET_RX_DROP;
                 }
-                if (early != null && ((Rtable) skb.dst).input == Rtable.INPUT_LOCAL) {
-                    net.udp().skRxDstSet(early, (Rtable) skb.dst, genid, skb.dev);
+                if (early != null) {
+                    if (((Rtable) skb.dst).input == Rtable.INPUT_LOCAL) {
+                        net.udp().skRxDstSet(early, (Rtable) skb.dst, genid, skb.dev);
+                    } else {
+                        Skb.skbOrphan(skb); // not for us after all: no socket goes along (ip_forward drops one)
+                    }
                 }
             }
         }

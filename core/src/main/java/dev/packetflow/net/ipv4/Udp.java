@@ -654,11 +654,11 @@ public final class Udp implements Proto, NetProtocol {
         int sport = UdpHeader.source(skb, th);
         int dport = UdpHeader.dest(skb, th);
         int dif = skb.dev != null ? skb.dev.ifindex() : 0;
+        Sock sk = Sock.skbStealSock(skb); // found by early demux
         Rtable rt = (Rtable) skb.dst;
         if (rt != null && (rt.flags & (Rtable.RTCF_BROADCAST | Rtable.RTCF_MULTICAST)) != 0) {
             return mcastDeliver(skb, saddr, sport, daddr, dport, dif);
         }
-        Sock sk = Sock.skbStealSock(skb); // found by early demux
         if (sk == null) {
             sk = table.lookup(saddr, sport, daddr, dport, dif);
         }
