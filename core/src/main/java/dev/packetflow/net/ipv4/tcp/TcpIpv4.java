@@ -410,9 +410,11 @@ final class TcpIpv4 {
     /** Linux: {@code inet_csk_route_req()}: the route of a request's replies; null if unroutable. */
     Rtable routeReq(TcpRequestSock req) {
         Flowi4 fl4 = new Flowi4().init(req.rmtAddr, req.locAddr, 0, 6);
+        int genid = tcp.net().ipv4().route().rtGenid();
         Rtable rt = tcp.net().ipv4().route().ipRouteOutput(fl4);
         if (rt != null) {
             req.route = rt;
+            req.routeGenid = genid;
             req.routeMtu = rt.mtu();
         }
         return rt;
@@ -473,6 +475,7 @@ final class TcpIpv4 {
     /** Linux: {@code inet_sk_rebuild_header()}: a fresh route for the sock (or null). */
     Rtable rebuildHeader(TcpSock tp) {
         Flowi4 fl4 = new Flowi4().init(tp.daddr, tp.saddr, tp.boundDevIf, 6);
+        tp.dstGenid = tcp.net().ipv4().route().rtGenid(); // before the lookup: a change meanwhile makes it stale
         Rtable rt = tcp.net().ipv4().route().ipRouteOutput(fl4);
         tp.dst = rt;
         if (rt == null) {

@@ -475,6 +475,7 @@ final class TcpMinisocks {
         c.daddr = req.rmtAddr;
         c.dport = req.rmtPort;
         c.dst = req.route;
+        c.dstGenid = req.routeGenid;
         c.inetId = tcp.random().nextInt(65536);
         // tcp_create_openreq_child()
         int seq = req.rcvIsn + 1;

@@ -172,7 +172,8 @@ final class TcpOutput {
         int endSeq = TcpSkbCb.endSeq(skb);
         skb.cbl0 = nowUs;
         Rtable rt = tp.dst;
-        if (rt == null) {
+        // Linux: __sk_dst_check(): a route kept from before a change to the routes is looked up again
+        if (rt == null || tp.dstGenid != tcp.net().ipv4().route().rtGenid()) {
             rt = tcp.ipv4.rebuildHeader(tp);
             if (rt == null) {
                 if (!cloneIt) {

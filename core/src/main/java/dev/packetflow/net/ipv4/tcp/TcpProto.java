@@ -215,6 +215,7 @@ final class TcpProto implements Proto {
         }
         int daddr = addr.addr();
         Flowi4 fl4 = new Flowi4().init(daddr, tp.saddr, tp.boundDevIf, IPPROTO_TCP);
+        int genid = tcp.net().ipv4().route().rtGenid();
         Rtable rt = tcp.net().ipv4().route().ipRouteOutput(fl4);
         if (rt == null) {
             if (fl4.err == -Errno.ENETUNREACH.code) {
@@ -255,6 +256,7 @@ final class TcpProto implements Proto {
             return Errno.EADDRNOTAVAIL.neg();
         }
         tp.dst = rt;
+        tp.dstGenid = genid;
         if (tp.writeSeq == 0) {
             tp.writeSeq = tcp.secureSeq(tp.saddr, tp.daddr, tp.sport, tp.dport);
         }

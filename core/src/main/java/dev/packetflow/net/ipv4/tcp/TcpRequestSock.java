@@ -50,6 +50,8 @@ final class TcpRequestSock {
     /** Route of the replies, its MTU, and the MSS we advertise. */
     dev.packetflow.net.ipv4.Rtable route;
     int routeMtu;
+    /** The FIB generation {@link #route} was looked up in; the child socket's route inherits it. */
+    int routeGenid;
     int advmss;
 
     TcpRequestSock(TcpSock listener) {

@@ -84,6 +84,11 @@ public final class TcpSock extends Sock {
     // ================================================================ inet / icsk
     /** Cached route and the source address it was chosen with (Linux: {@code sk_dst_cache}). */
     Rtable dst;
+    /**
+     * The FIB generation {@link #dst} was looked up in: a transmit that finds the routes changed
+     * since looks up again (Linux: {@code __sk_dst_check()} in {@code ip_queue_xmit}).
+     */
+    int dstGenid;
     /** IP identification counter of this connection (Linux: {@code inet_id}). */
     int inetId;
     /** Path MTU this sock's MSS was computed for (Linux: {@code icsk_pmtu_cookie}). */
