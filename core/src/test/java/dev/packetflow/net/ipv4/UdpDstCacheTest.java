@@ -132,54 +132,54 @@ class UdpDstCacheTest {
         }
     }
 
+    /** B's socket on port 5000, connected to A's port 4000. */
+    private int receiverConnectedToA4000() {
+        int rx = bound(n.sb, B, 5000);
+        assertThat(n.sb.connect(rx, new SockAddrIn(A, 4000))).isZero();
+        return rx;
+    }
+
+    /**
+     * Sends {@code count} datagrams from {@code tx} and checks that {@code rx} got them all;
+     * returns the input routes B looked up meanwhile.
+     */
+    private long inputLookupsFor(int tx, int rx, int count) {
+        long before = inputLookups();
+        sendFromA(tx, count);
+        assertThat(received(rx)).isEqualTo(count);
+        return inputLookups() - before;
+    }
+
     @Test
     void earlyDemux_connectedReceiver_routesItsFirstDatagramOnly_anUnconnectedOneEvery() {
         int tx = bound(n.sa, A, 4000);
-        int rx = bound(n.sb, B, 5000);
-        assertThat(n.sb.connect(rx, new SockAddrIn(A, 4000))).isZero();
-        long before = inputLookups();
-        sendFromA(tx, 5);
-        assertThat(received(rx)).isEqualTo(5);
-        assertThat(inputLookups() - before).isEqualTo(1);
-
+        int rx = receiverConnectedToA4000();
+        assertThat(inputLookupsFor(tx, rx, 5)).isEqualTo(1);
         assertThat(n.sb.connect(rx, SockAddrIn.UNSPEC)).isZero();
-        before = inputLookups();
-        sendFromA(tx, 5);
-        assertThat(received(rx)).isEqualTo(5);
-        assertThat(inputLookups() - before).isEqualTo(5);
+        assertThat(inputLookupsFor(tx, rx, 5)).isEqualTo(5);
     }
 
     @Test
     void earlyDemux_keptInputRoute_goesStaleWithAnyRouteChange_andIsLearnedAgain() {
         int tx = bound(n.sa, A, 4000);
-        int rx = bound(n.sb, B, 5000);
-        assertThat(n.sb.connect(rx, new SockAddrIn(A, 4000))).isZero();
-        sendFromA(tx, 2);
-        assertThat(received(rx)).isEqualTo(2);
+        int rx = receiverConnectedToA4000();
+        assertThat(inputLookupsFor(tx, rx, 2)).isEqualTo(1);
         n.b.ipv4().fib().routeAdd(RouteSpec.to(InetAddr.parse("198.19.7.0"), 24).dev(n.veth.b()));
-        long before = inputLookups();
-        sendFromA(tx, 3);
-        assertThat(received(rx)).isEqualTo(3);
-        assertThat(inputLookups() - before).isEqualTo(1);
+        assertThat(inputLookupsFor(tx, rx, 3)).isEqualTo(1);
     }
 
     @Test
     void earlyDemux_offBySysctl_routesEveryDatagram() {
         n.b.ipv4().udpEarlyDemux = 0;
         int tx = bound(n.sa, A, 4000);
-        int rx = bound(n.sb, B, 5000);
-        assertThat(n.sb.connect(rx, new SockAddrIn(A, 4000))).isZero();
-        long before = inputLookups();
-        sendFromA(tx, 4);
-        assertThat(received(rx)).isEqualTo(4);
-        assertThat(inputLookups() - before).isEqualTo(4);
+        int rx = receiverConnectedToA4000();
+        assertThat(inputLookupsFor(tx, rx, 4)).isEqualTo(4);
     }
 
     @Test
     void earlyDemux_datagramFromAnotherPort_goesToTheFullLookup_andFindsNoSocket() {
         int tx = bound(n.sa, A, 4001);
-        int rx = bound(n.sb, B, 5000);
-        assertThat(n.sb.connect(rx, new SockAddrIn(A, 4000))).isZero();
+        int rx = receiverConnectedToA4000();
         sendFromA(tx, 1);
         assertThat(received(rx)).isZero();
         assertThat(UdpNet.udp(n.b, "NoPorts")).isEqualTo(1);
