@@ -99,6 +99,8 @@ public final class Udp implements Proto, NetProtocol {
     public static final Tracepoint UDP_RCV = Trace.point("udp_rcv");
     /** The socket lookup of an arriving datagram (the seed's "socket lookup" stage); arg 1 if found. */
     public static final Tracepoint UDP4_LIB_LOOKUP = Trace.point("__udp4_lib_lookup");
+    /** Early demux found the datagram's connected socket (value 1 if its kept input route was used too). */
+    public static final Tracepoint UDP_V4_EARLY_DEMUX = Trace.point("udp_v4_early_demux");
     public static final Tracepoint UDP_ERR = Trace.point("udp_err");
 
     /** Largest payload of one datagram: 65535 - 20 (IP header) - 8 (UDP header). */
@@ -661,9 +663,9 @@ public final class Udp implements Proto, NetProtocol {
         }
         if (sk == null) {
             sk = table.lookup(saddr, sport, daddr, dport, dif);
-        }
-        if (UDP4_LIB_LOOKUP.enabled) {
-            UDP4_LIB_LOOKUP.fire(net, skb, sk != null ? 1 : 0);
+            if (UDP4_LIB_LOOKUP.enabled) {
+                UDP4_LIB_LOOKUP.fire(net, skb, sk != null ? 1 : 0);
+            }
         }
         if (sk != null) {
             queueRcvSkb(sk, skb);
@@ -698,8 +700,12 @@ public final class Udp implements Proto, NetProtocol {
         skb.sk = sk;
         skb.destructor = Sock.SOCK_PFREE;
         UdpSock.RxDst d = ((UdpSock) sk).rxDst;
-        if (d != null && d.genid() == genid && d.ifindex() == dif) {
+        boolean kept = d != null && d.genid() == genid && d.ifindex() == dif;
+        if (kept) {
             skb.dst = d.rt(); // dst_check() passed: skb_dst_set_noref()
+        }
+        if (UDP_V4_EARLY_DEMUX.enabled) {
+            UDP_V4_EARLY_DEMUX.fire(net, skb, kept ? 1 : 0);
         }
         return sk;
     }

@@ -66,6 +66,29 @@ class UdpJourneyTest {
     }
 
     @Test
+    void connectedSockets_earlyDemuxTakesTheSocketAndItsKeptRoute_beforeRouting_asLinux() {
+        int rx = bound(n.sb, B, 5000);
+        int tx = bound(n.sa, A, 4000);
+        assertThat(n.sa.connect(tx, new SockAddrIn(B, 5000))).isZero();
+        assertThat(n.sb.connect(rx, new SockAddrIn(A, 4000))).isZero();
+        n.sa.sendto(tx, new byte[8], 0, 8, 0, null); // resolves the neighbour; B keeps the input route
+        n.sim.runFor(java.time.Duration.ofMillis(1));
+        assertThat(n.sb.recvfrom(rx, new byte[8], 0, 8, MSG_DONTWAIT, null)).isEqualTo(8);
+        try (JourneyRecorder rec = JourneyRecorder.start()) {
+            Journey j = rec.follow(() -> n.sa.sendto(tx, new byte[8], 0, 8, 0, null));
+            n.sim.run();
+            assertThat(n.sb.recvfrom(rx, new byte[8], 0, 8, MSG_DONTWAIT, null)).isEqualTo(8);
+            assertThat(j.stageNames("a")).isEqualTo(TX);
+            // ip_rcv_finish: udp_v4_early_demux instead of ip_route_input; udp_rcv: no lookup
+            assertThat(j.stageNames("b")).isEqualTo(List.of("napi_poll", "netif_receive_skb",
+                    "__netif_receive_skb_core", "ip_rcv", "NF_INET_PRE_ROUTING", "ip_rcv_finish", "udp_v4_early_demux",
+                    "ip_local_deliver", "NF_INET_LOCAL_IN", "ip_local_deliver_finish", "udp_rcv", "sock_queue_rcv_skb",
+                    "sk_data_ready", "recvfrom"));
+            assertThat(j.consumed()).isTrue();
+        }
+    }
+
+    @Test
     void blockedReader_onVirtualThread_journeyEndsAtItsRecvfrom() throws Exception {
         int rx = bound(n.sb, B, 5000);
         int tx = bound(n.sa, A, 4000);
