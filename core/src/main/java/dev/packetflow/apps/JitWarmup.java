@@ -97,10 +97,10 @@ public final class JitWarmup {
 
     /**
      * {@link #run(long)}, with the answering socket-pair TAP driver polling up to
-     * {@code tapPollMicros} µs before it sleeps ({@link TapBuilder#pollMaxMicros}), as the TAP being
-     * warmed up for does: a
-     * polling window the warm-up never opened sent {@code serve}'s interrupt loop back to the
-     * interpreter (an uncommon trap on {@code pollNs > 0}) at its first real pings.
+     * {@code tapPollMicros} µs before it sleeps ({@link TapBuilder#pollMaxMicros}), as the TAP
+     * being warmed up for does: a polling window the warm-up never opened sent {@code serve}'s
+     * interrupt loop back to the interpreter (an uncommon trap on {@code pollNs > 0}) at its first
+     * real pings.
      */
     public static Result run(long budgetMs, int tapPollMicros) throws IOException {
         long t0 = System.nanoTime();
@@ -205,8 +205,8 @@ public final class JitWarmup {
     /**
      * Joins the two stacks by two TAP drivers back to back over a socket pair
      * ({@link TapBuilder#socketPair}), as {@code serve} runs its TAP (virtio-net header, interrupt
-     * thread, and on b a polling window of {@code pollMicros}). Returns the devices' name, or null where the
-     * socket pair cannot be had (a sandbox refusing it, a libc without it).
+     * thread, and on b a polling window of {@code pollMicros}). Returns the devices' name, or null
+     * where the socket pair cannot be had (a sandbox refusing it, a libc without it).
      */
     private static String tapPair(NetStack a, NetStack b, int pollMicros) {
         try {

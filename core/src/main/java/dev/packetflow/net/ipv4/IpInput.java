@@ -148,12 +148,13 @@ final class IpInput {
         if (skb.dst == null) {
             int nh = skb.networkHeader;
             Route route = ipv4.route();
-            int genid = route.rtGenid(); // before routing: a change meanwhile leaves what is kept stale
+            int genid = 0;
             Sock early = null;
             // Linux: ip_rcv_finish_core()'s early demux, for a datagram no one has claimed yet
             if (ipv4.ipEarlyDemux != 0 && ipv4.udpEarlyDemux != 0 && skb.sk == null
                     && skb.u8(nh + Ipv4Header.PROTOCOL) == Ipv4Header.IPPROTO_UDP
                     && !Ipv4Header.isFragment(skb, nh)) {
+                genid = route.rtGenid(); // before routing: a change meanwhile leaves what is kept stale
                 early = net.udp().earlyDemux(skb, genid);
             }
             if (skb.dst == null) {

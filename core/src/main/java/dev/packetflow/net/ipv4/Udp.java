@@ -350,14 +350,15 @@ public final class Udp implements Proto, NetProtocol {
         Route route = ipv4.route();
         int saddrKey = sk.saddr;
         int oif = sk.boundDevIf;
+        // Read before any lookup: a change made meanwhile leaves the route it gives stale.
+        int genid = connected ? route.rtGenid() : 0;
         UdpSock.SkDst kept = connected ? u.dstCache : null;
         Rtable rt;
         int saddr;
-        if (kept != null && kept.matches(route.rtGenid(), daddr, saddrKey, tos, oif)) {
+        if (kept != null && kept.matches(genid, daddr, saddrKey, tos, oif)) {
             rt = kept.rt();
             saddr = kept.saddr();
         } else {
-            int genid = route.rtGenid(); // before the lookup: a change meanwhile leaves the route stale
             Flowi4 fl4 = route.scratchFlow();
             fl4.init(daddr, saddrKey, oif, IPPROTO_UDP);
             if (msg.controllen != 0) {
