@@ -2,14 +2,64 @@ package dev.packetflow.net.core;
 
 /**
  * A FIFO of skbs linked through their own {@code next}/{@code prev} fields, so queueing allocates
- * nothing. Not thread-safe: the owner (a qdisc band, a socket queue) provides the locking.
+ * nothing. The list operations are not thread-safe: the owner (a qdisc band, a socket queue)
+ * provides the locking, either its own or the queue's spinlock ({@link #lock()}, Linux's
+ * {@code sk_buff_head.lock}), which a socket's receive queue uses.
  *
  * <p>Linux: {@code struct sk_buff_head}, {@code __skb_queue_tail()}, {@code __skb_dequeue()}.
  */
 public final class SkBuffHead {
+    private static final java.lang.invoke.VarHandle LOCK;
+
+    static {
+        try {
+            LOCK = java.lang.invoke.MethodHandles.lookup().findVarHandle(SkBuffHead.class, "lock", int.class);
+        } catch (ReflectiveOperationException e) {
+            throw new ExceptionInInitializerError(e);
+        }
+    }
+
+    /** Spins before a waiter for {@link #lock()} gives its core away. */
+    private static final int SPINS_BEFORE_YIELD = 64;
+
     private SkBuff head;
     private SkBuff tail;
     private int qlen;
+    @SuppressWarnings("unused") // through LOCK
+    private volatile int lock;
+
+    /**
+     * Linux: {@code spin_lock_bh(&list->lock)}. A spinlock, not a monitor: a socket queue's
+     * critical sections are a few stores long and taken twice per packet (queue, dequeue); a
+     * monitor's enter and exit are two atomic instructions, this is one and a plain store. A waiter
+     * spins a while, then yields its core, so a holder the OS preempted gets it back (Linux
+     * disables preemption while it holds one; a JVM cannot).
+     */
+    public void lock() {
+        if (!LOCK.compareAndSet(this, 0, 1)) {
+            lockSlow();
+        }
+    }
+
+    private void lockSlow() {
+        int spins = 0;
+        for (;;) {
+            if ((int) LOCK.getOpaque(this) == 0 && LOCK.compareAndSet(this, 0, 1)) {
+                return;
+            }
+            if (++spins < SPINS_BEFORE_YIELD) {
+                Thread.onSpinWait();
+            } else {
+                spins = 0;
+                Thread.yield();
+            }
+        }
+    }
+
+    /** Linux: {@code spin_unlock_bh()}. Only the holder may call it. */
+    public void unlock() {
+        LOCK.setRelease(this, 0);
+    }
 
     public int qlen() {
         return qlen;

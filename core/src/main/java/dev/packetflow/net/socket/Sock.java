@@ -28,8 +28,8 @@ import static dev.packetflow.net.socket.Uapi.*;
  * {@link SkBuff#truesize} (buffer size class plus head, not payload length: a 1-byte datagram in a
  * 2 KB buffer costs 2304 bytes) to {@link #rmemAlloc()}; {@link #sockQueueRcvSkb} refuses a packet
  * while the charge is at or above {@link #rcvbuf}, so the queue can overshoot by one packet, as in
- * Linux. The queue's monitor ({@code synchronized (sk.receiveQueue())}) guards the queue and the
- * charge; it is held for a few instructions and never while parked.
+ * Linux. The queue's spinlock ({@link SkBuffHead#lock()}, Linux's {@code sk_receive_queue.lock})
+ * guards the queue and the charge; it is held for a few instructions and never while parked.
  *
  * <h2>The socket lock</h2>
  * State changes (connect, TCP's input) happen under the socket lock, Linux's {@code lock_sock()}:
@@ -91,6 +91,8 @@ public class Sock implements SkBuff.Destructor {
     private static final VarHandle WMEM;
     private static final VarHandle DROPS;
     private static final VarHandle ERR;
+    private static final VarHandle RMEM;
+    private static final VarHandle RQLEN;
 
     static {
         try {
@@ -98,6 +100,8 @@ public class Sock implements SkBuff.Destructor {
             WMEM = l.findVarHandle(Sock.class, "wmemAlloc", int.class);
             DROPS = l.findVarHandle(Sock.class, "drops", int.class);
             ERR = l.findVarHandle(Sock.class, "err", int.class);
+            RMEM = l.findVarHandle(Sock.class, "rmemAlloc", int.class);
+            RQLEN = l.findVarHandle(Sock.class, "rqLen", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -267,7 +271,7 @@ public class Sock implements SkBuff.Destructor {
         return wq;
     }
 
-    /** The receive queue; lock it with {@code synchronized} for anything but a lock-free peek at its length. */
+    /** The receive queue; hold its {@link SkBuffHead#lock()} for anything but a lock-free look at its length. */
     public SkBuffHead receiveQueue() {
         return receiveQueue;
     }
@@ -339,14 +343,21 @@ public class Sock implements SkBuff.Destructor {
         skb.sk = this;
         skMarkNapiId(skb);
         SkBuffHead q = receiveQueue;
-        synchronized (q) {
-            rmemAlloc += skb.truesize;
+        q.lock();
+        try {
+            // The charge is read without the lock only as a limit (a stale value is Linux's too),
+            // so a release store will do; the queue length stays a volatile store, the barrier
+            // between queueing and skDataReady's look for sleepers (Linux: skwq_has_sleeper's
+            // smp_mb()), which pairs with the sleeper's volatile add before it re-checks the queue.
+            RMEM.setRelease(this, rmemAlloc + skb.truesize);
             q.queueTail(skb);
             rqLen = q.qlen();
             // Fired under the queue lock so that a reader cannot free the skb under the probe.
             if (TP_SK_DATA_READY.enabled) {
                 TP_SK_DATA_READY.fire(net, skb, 0);
             }
+        } finally {
+            q.unlock();
         }
         if (!dead) {
             skDataReady();
@@ -376,14 +387,18 @@ public class Sock implements SkBuff.Destructor {
             return null; // Linux: skb_queue_empty_lockless(), no lock taken by a spinning reader
         }
         SkBuffHead q = receiveQueue;
-        synchronized (q) {
-            SkBuff skb = q.dequeue();
-            if (skb != null) {
-                rmemAlloc -= skb.truesize;
-                rqLen = q.qlen();
-            }
-            return skb;
+        q.lock();
+        SkBuff skb = q.dequeue();
+        if (skb != null) {
+            // Release stores, not volatile ones: the lock orders them for the next holder, the
+            // lock-free readers only need to see them eventually, and nobody waits for a dequeue
+            // to be seen, so the full barrier of a volatile store (a locked instruction on x86)
+            // would buy nothing.
+            RMEM.setRelease(this, rmemAlloc - skb.truesize);
+            RQLEN.setRelease(this, q.qlen());
         }
+        q.unlock();
+        return skb;
     }
 
     /**
@@ -394,19 +409,23 @@ public class Sock implements SkBuff.Destructor {
      */
     public SkBuff skbPeekClone() {
         SkBuffHead q = receiveQueue;
-        synchronized (q) {
+        q.lock();
+        try {
             SkBuff skb = q.peek();
             return skb == null ? null : skb.cloneSkb();
+        } finally {
+            q.unlock();
         }
     }
 
     /** Length of the first queued packet, or -1 when the queue is empty. */
     public int firstPacketLength() {
         SkBuffHead q = receiveQueue;
-        synchronized (q) {
-            SkBuff skb = q.peek();
-            return skb == null ? -1 : skb.len();
-        }
+        q.lock();
+        SkBuff skb = q.peek();
+        int len = skb == null ? -1 : skb.len();
+        q.unlock();
+        return len;
     }
 
     /**
@@ -415,11 +434,11 @@ public class Sock implements SkBuff.Destructor {
      */
     public void skbUnlink(SkBuff skb) {
         SkBuffHead q = receiveQueue;
-        synchronized (q) {
-            q.unlink(skb);
-            rmemAlloc -= skb.truesize;
-            rqLen = q.qlen();
-        }
+        q.lock();
+        q.unlink(skb);
+        rmemAlloc -= skb.truesize;
+        rqLen = q.qlen();
+        q.unlock();
     }
 
     /**
@@ -459,9 +478,9 @@ public class Sock implements SkBuff.Destructor {
         }
         skbOrphan(skb);
         skb.sk = this;
-        synchronized (receiveQueue) {
-            rmemAlloc += skb.truesize;
-        }
+        receiveQueue.lock();
+        rmemAlloc += skb.truesize;
+        receiveQueue.unlock();
         synchronized (errorQueue) {
             errorQueue.queueTail(skb);
         }
@@ -495,9 +514,9 @@ public class Sock implements SkBuff.Destructor {
                 err = 0;
             }
         }
-        synchronized (receiveQueue) {
-            rmemAlloc -= skb.truesize;
-        }
+        receiveQueue.lock();
+        rmemAlloc -= skb.truesize;
+        receiveQueue.unlock();
         skb.sk = null;
         if (next != null) {
             skErrorReport();
@@ -801,14 +820,15 @@ public class Sock implements SkBuff.Destructor {
         SkBuffHead q = receiveQueue;
         SkBuff skb;
         for (;;) {
-            synchronized (q) {
-                skb = q.dequeue();
-                if (skb == null) {
-                    rqLen = 0;
-                    break;
-                }
-                rmemAlloc -= skb.truesize;
+            q.lock();
+            skb = q.dequeue();
+            if (skb == null) {
+                rqLen = 0;
+                q.unlock();
+                break;
             }
+            rmemAlloc -= skb.truesize;
+            q.unlock();
             Skb.kfreeSkb(net, skb, DropReason.SOCKET_CLOSE);
         }
         for (;;) {
@@ -818,9 +838,9 @@ public class Sock implements SkBuff.Destructor {
             if (skb == null) {
                 break;
             }
-            synchronized (q) {
-                rmemAlloc -= skb.truesize;
-            }
+            q.lock();
+            rmemAlloc -= skb.truesize;
+            q.unlock();
             Skb.kfreeSkb(net, skb, DropReason.SOCKET_CLOSE);
         }
         slock.lock();
