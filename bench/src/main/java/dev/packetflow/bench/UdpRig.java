@@ -24,12 +24,16 @@ final class UdpRig implements AutoCloseable {
     final SocketLayer sa;
     final SocketLayer sb;
 
+    static final int RING = Integer.getInteger("packetflow.bench.udp.ring", Veth.DEFAULT_RING_SIZE);
+
     UdpRig(Kernel k) {
         a = NetStack.create(k, "A", 0);
         b = NetStack.create(k, "B", Math.min(1, k.numCpus() - 1));
         a.arp().setGratuitousArpOnAddressAdd(false);
         b.arp().setGratuitousArpOnAddressAdd(false);
-        Veth.Pair v = Veth.pair(a, "eth0", b, "eth0");
+        // -Dpacketflow.bench.udp.ring=N: the veth ring's slots (Linux's 256 by default), to see
+        // whether a ring larger than a core's L2 changes what the frames' cache lines cost.
+        Veth.Pair v = Veth.builder(a, "eth0", b, "eth0").ringSize(RING).create();
         a.exec("ip link set eth0 up");
         b.exec("ip link set eth0 up");
         a.exec("ip addr add 198.18.0.1/24 dev eth0");
