@@ -16,6 +16,13 @@ public interface Scenario {
     /** Runs the scenario; {@code seconds} bounds the measured phase. */
     void run(PrintStream out, double seconds) throws Exception;
 
+    /** A scenario's setting (a {@code -Dpacketflow.bench.*} property) out of its range: reported without a trace. */
+    final class BadSetting extends IllegalArgumentException {
+        public BadSetting(String message) {
+            super(message);
+        }
+    }
+
     /** Prints one figure in the project's format. */
     static void figure(PrintStream out, String name, double value, String unit) {
         out.printf(java.util.Locale.ROOT, "%s=%s %s%n", name, format(value), unit);

@@ -40,8 +40,10 @@ final class UdpThroughputScenario implements Scenario {
      * Datagrams the sender may have in flight (sent, not yet received by the application): a
      * window, so that the sender does not bury the receiver in datagrams it can only drop (UDP
      * has no flow control; this measures what the receiving side sustains, with no loss).
+     * {@code -Dpacketflow.bench.udp.window} changes it, below the ring's size.
      */
-    static final int WINDOW = 200; // below the veth ring (256): a full ring would drop
+    static final int WINDOW = Integer.getInteger("packetflow.bench.udp.window", 200); // below the veth ring (256): a full ring would drop
+
 
     /** Pauses between two looks at the receiver's count while the window is full. */
     static final int FULL_SPINS = 32;
@@ -57,6 +59,14 @@ final class UdpThroughputScenario implements Scenario {
 
     @Override
     public void run(PrintStream out, double seconds) throws Exception {
+        if (UdpRig.RING > dev.packetflow.drivers.net.FrameRing.MAX_CAPACITY) {
+            throw new BadSetting("packetflow.bench.udp.ring must be at most "
+                    + dev.packetflow.drivers.net.FrameRing.MAX_CAPACITY + ": " + UdpRig.RING);
+        }
+        if (WINDOW < 1 || WINDOW >= UdpRig.RING) {
+            throw new BadSetting("packetflow.bench.udp.window must be 1.." + (UdpRig.RING - 1)
+                    + " (below the veth ring, packetflow.bench.udp.ring): " + WINDOW);
+        }
         // One datagram per system call (sendto / recvmsg), then batches (sendmmsg / recvmmsg), as a
         // Linux application that moves many small datagrams does; each pass in a rig of its own.
         pass(out, seconds, 1, false, false, "");

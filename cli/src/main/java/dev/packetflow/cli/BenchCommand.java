@@ -60,7 +60,12 @@ final class BenchCommand implements Callable<Integer> {
         }
         for (Scenario s : run) {
             System.out.println("# " + s.name() + ": " + s.description());
-            s.run(System.out, seconds);
+            try {
+                s.run(System.out, seconds);
+            } catch (Scenario.BadSetting e) {
+                System.err.println("packetflow bench " + s.name() + ": " + e.getMessage());
+                return 2;
+            }
         }
         return 0;
     }
