@@ -23,6 +23,7 @@ final class Sysctls {
             case "net.ipv4.ip_no_pmtu_disc" -> net.ipv4().ipNoPmtuDisc = intValue(name, v);
             case "net.ipv4.ip_early_demux" -> net.ipv4().ipEarlyDemux = intValue(name, v);
             case "net.ipv4.udp_early_demux" -> net.ipv4().udpEarlyDemux = intValue(name, v);
+            case "net.ipv4.tcp_early_demux" -> net.ipv4().tcpEarlyDemux = intValue(name, v);
             case "net.ipv4.ip_forward" -> net.ipv4().setIpForward(intValue(name, v));
             case "net.ipv4.ip_local_port_range" -> {
                 String[] p = v.split("\\s+");

@@ -138,39 +138,18 @@ final class IpInput {
     }
 
     /**
-     * Linux: {@code ip_rcv_finish()} / {@code ip_rcv_finish_core()}. Routes the packet unless it
-     * already carries a route (looped back), then calls {@code dst_input}.
+     * Linux: {@code ip_rcv_finish()}. Routes the packet unless it already carries a route (looped
+     * back, or kept by the socket early demux found), then calls {@code dst_input}.
      */
     int ipRcvFinish(NetStack net, SkBuff skb) {
         if (Trace.IP_RCV_FINISH.enabled) {
             Trace.IP_RCV_FINISH.fire(net, skb, 0);
         }
         if (skb.dst == null) {
-            int nh = skb.networkHeader;
-            Route route = ipv4.route();
-            int genid = 0;
-            Sock early = null;
-            // Linux: ip_rcv_finish_core()'s early demux, for a datagram no one has claimed yet
-            if (ipv4.ipEarlyDemux != 0 && ipv4.udpEarlyDemux != 0 && skb.sk == null
-                    && skb.u8(nh + Ipv4Header.PROTOCOL) == Ipv4Header.IPPROTO_UDP
-                    && !Ipv4Header.isFragment(skb, nh)) {
-                genid = route.rtGenid(); // before routing: a change meanwhile leaves what is kept stale
-                early = net.udp().earlyDemux(skb, genid);
-            }
-            if (skb.dst == null) {
-                DropReason r = route.ipRouteInput(skb, skb.u32(nh + Ipv4Header.DADDR),
-                        skb.u32(nh + Ipv4Header.SADDR), skb.dev);
-                if (r != null) {
-                    Skb.kfreeSkb(skb, r);
-                    return PacketType.NET_RX_DROP;
-                }
-                if (early != null) {
-                    if (((Rtable) skb.dst).input == Rtable.INPUT_LOCAL) {
-                        net.udp().skRxDstSet(early, (Rtable) skb.dst, genid, skb.dev);
-                    } else {
-                        Skb.skbOrphan(skb); // not for us after all: no socket goes along (ip_forward drops one)
-                    }
-                }
+            DropReason r = ipRcvFinishCore(net, skb);
+            if (r != null) {
+                Skb.kfreeSkb(skb, r);
+                return PacketType.NET_RX_DROP;
             }
         }
         Rtable rt = (Rtable) skb.dst;
@@ -179,6 +158,47 @@ final class IpInput {
             ipExt.add(IpMib.EXT_IN_BCAST_OCTETS, skb.len());
         }
         return dstInput(skb, rt);
+    }
+
+    /**
+     * Linux: {@code ip_rcv_finish_core()} for a packet without a route: early demux (the
+     * protocol's {@code early_demux}, TCP's or UDP's, {@code INDIRECT_CALL_2}) for a packet nobody
+     * has claimed yet, which may find the socket's kept input route; else {@code ip_route_input},
+     * whose route a socket found by early demux keeps. Returns why the packet must be dropped, or
+     * null with {@code skb.dst} set.
+     */
+    private DropReason ipRcvFinishCore(NetStack net, SkBuff skb) {
+        int nh = skb.networkHeader;
+        Route route = ipv4.route();
+        int genid = 0;
+        Sock early = null;
+        int proto = 0;
+        if (ipv4.ipEarlyDemux != 0 && skb.sk == null && !Ipv4Header.isFragment(skb, nh)) {
+            proto = skb.u8(nh + Ipv4Header.PROTOCOL);
+            if (proto == Ipv4Header.IPPROTO_TCP && ipv4.tcpEarlyDemux != 0) {
+                genid = route.rtGenid(); // before routing: a change meanwhile leaves what is kept stale
+                early = net.tcp().earlyDemux(skb, genid);
+            } else if (proto == Ipv4Header.IPPROTO_UDP && ipv4.udpEarlyDemux != 0) {
+                genid = route.rtGenid();
+                early = net.udp().earlyDemux(skb, genid);
+            }
+            if (skb.dst != null) {
+                return null; // the socket's kept route: no routing
+            }
+        }
+        DropReason r = route.ipRouteInput(skb, skb.u32(nh + Ipv4Header.DADDR),
+                skb.u32(nh + Ipv4Header.SADDR), skb.dev);
+        if (r != null || early == null) {
+            return r;
+        }
+        if (((Rtable) skb.dst).input != Rtable.INPUT_LOCAL) {
+            Skb.skbOrphan(skb); // not for us after all: no socket goes along (ip_forward drops one)
+        } else if (proto == Ipv4Header.IPPROTO_TCP) {
+            net.tcp().skRxDstSet(early, (Rtable) skb.dst, genid, skb.dev);
+        } else {
+            net.udp().skRxDstSet(early, (Rtable) skb.dst, genid, skb.dev);
+        }
+        return null;
     }
 
     /** Linux: {@code dst_input()}: calls the route's input function. */

@@ -74,11 +74,13 @@ public final class Ipv4 implements AutoCloseable {
     /** 0: honour "fragmentation needed" messages (path MTU discovery on). */
     public volatile int ipNoPmtuDisc = 0;
     /**
-     * {@code ip_early_demux} and {@code udp_early_demux}: a datagram for a connected UDP socket
-     * finds the socket, and the socket's kept input route, before routing (both 1 in Linux).
+     * {@code ip_early_demux}, {@code udp_early_demux} and {@code tcp_early_demux}: a datagram for
+     * a connected UDP socket, or a segment of a TCP connection, finds its socket, and the socket's
+     * kept input route, before routing (all 1 in Linux).
      */
     public volatile int ipEarlyDemux = 1;
     public volatile int udpEarlyDemux = 1;
+    public volatile int tcpEarlyDemux = 1;
 
     // ---- counters
     final Mib ipMib = IpMib.newIp();

@@ -700,8 +700,8 @@ public final class Udp implements Proto, NetProtocol {
         }
         skb.sk = sk;
         skb.destructor = Sock.SOCK_PFREE;
-        UdpSock.RxDst d = ((UdpSock) sk).rxDst;
-        boolean kept = d != null && d.genid() == genid && d.ifindex() == dif;
+        SkRxDst d = ((UdpSock) sk).rxDst;
+        boolean kept = d != null && d.valid(genid, dif);
         if (kept) {
             skb.dst = d.rt(); // dst_check() passed: skb_dst_set_noref()
         }
@@ -718,10 +718,10 @@ public final class Udp implements Proto, NetProtocol {
      */
     void skRxDstSet(Sock sk, Rtable rt, int genid, NetDevice dev) {
         UdpSock u = (UdpSock) sk;
-        int ifindex = dev != null ? dev.ifindex() : 0;
-        UdpSock.RxDst d = u.rxDst;
-        if (d == null || d.rt() != rt || d.genid() != genid || d.ifindex() != ifindex) {
-            u.rxDst = new UdpSock.RxDst(rt, genid, ifindex);
+        SkRxDst d = u.rxDst;
+        SkRxDst n = SkRxDst.update(d, rt, genid, dev);
+        if (n != d) {
+            u.rxDst = n;
         }
     }
 

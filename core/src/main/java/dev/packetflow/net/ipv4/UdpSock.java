@@ -50,12 +50,9 @@ public final class UdpSock extends Sock {
 
     /**
      * Linux: {@code sk->sk_rx_dst}: the input route of the datagrams early demux finds this
-     * (connected) socket for, so that the next ones skip routing; valid while the FIB generation is
-     * {@code genid} and they arrive on {@code ifindex}.
+     * (connected) socket for, so that the next ones skip routing.
      */
-    volatile RxDst rxDst;
-
-    record RxDst(Rtable rt, int genid, int ifindex) {}
+    volatile SkRxDst rxDst;
 
     /** {@code UDP_CORK} (Linux: {@code udp_test_bit(CORK, sk)}). */
     volatile boolean corkflag;

@@ -3,8 +3,11 @@ package dev.packetflow.net.ipv4.tcp;
 import dev.packetflow.lib.SipHash;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.Mib;
+import dev.packetflow.net.core.NetDevice;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.ipv4.NetProtocol;
+import dev.packetflow.net.ipv4.Rtable;
+import dev.packetflow.net.ipv4.SkRxDst;
 import dev.packetflow.net.socket.InetProtosw;
 import dev.packetflow.net.socket.Sock;
 import dev.packetflow.trace.Trace;
@@ -56,6 +59,8 @@ public final class Tcp implements NetProtocol, AutoCloseable {
     // ---- tracepoints
     public static final Tracepoint TP_TCP_SENDMSG = Trace.point("tcp_sendmsg");
     public static final Tracepoint TP_TCP_V4_RCV = Trace.point("tcp_v4_rcv");
+    /** Fired when early demux finds a segment's connection before routing (arg: 1 when its kept route was used). */
+    public static final Tracepoint TP_TCP_V4_EARLY_DEMUX = Trace.point("tcp_v4_early_demux");
     public static final Tracepoint TP_TCP_V4_DO_RCV = Trace.point("tcp_v4_do_rcv");
     public static final Tracepoint TP_TCP_RCV_ESTABLISHED = Trace.point("tcp_rcv_established");
     public static final Tracepoint TP_TCP_DATA_QUEUE = Trace.point("tcp_data_queue");
@@ -183,6 +188,28 @@ public final class Tcp implements NetProtocol, AutoCloseable {
     @Override
     public int handler(SkBuff skb) {
         return ipv4.tcpV4Rcv(skb);
+    }
+
+    /**
+     * Linux: {@code tcp_v4_early_demux()}, called by {@code ip_rcv_finish} before routing a segment
+     * nobody has claimed yet (see {@link TcpIpv4#earlyDemux}). Returns the connection's sock, now
+     * in {@code skb.sk}, or null.
+     */
+    public Sock earlyDemux(SkBuff skb, int genid) {
+        return ipv4.earlyDemux(skb, genid);
+    }
+
+    /**
+     * Linux: {@code inet_sk_rx_dst_set()}: keeps {@code rt}, the input route of a segment early
+     * demux found {@code sk} for, looked up at FIB generation {@code genid}.
+     */
+    public void skRxDstSet(Sock sk, Rtable rt, int genid, NetDevice dev) {
+        TcpSock tp = (TcpSock) sk;
+        SkRxDst d = tp.rxDst;
+        SkRxDst n = SkRxDst.update(d, rt, genid, dev);
+        if (n != d) {
+            tp.rxDst = n;
+        }
     }
 
     /** Linux: {@code tcp_v4_err()}. */

@@ -12,6 +12,7 @@ import dev.packetflow.net.ipv4.IpSockglue;
 import dev.packetflow.net.ipv4.Ipv4Header;
 import dev.packetflow.net.ipv4.Rtable;
 import dev.packetflow.net.socket.Errno;
+import dev.packetflow.net.socket.Sock;
 
 import static dev.packetflow.net.ipv4.tcp.TcpHeader.*;
 import static dev.packetflow.net.ipv4.tcp.TcpSock.*;
@@ -34,6 +35,41 @@ final class TcpIpv4 {
     }
 
     // ================================================================ receive
+
+    /**
+     * Linux: {@code tcp_v4_early_demux()}. Before routing, finds the connection of a segment that
+     * is for this host alone (no socket or route yet, not a fragment) by the exact four-tuple in
+     * the established table and leaves its sock in the skb ({@link Sock#SOCK_PFREE}) for
+     * {@link #tcpV4Rcv} to take without a second lookup; if the sock kept the input route of its
+     * segments and that is still valid, it becomes the skb's route and routing is skipped. Only
+     * full socks are taken, as Linux gives only those ({@code sk_fullsock()}) their kept route: a
+     * request or TIME_WAIT sock is left to the lookup in {@code tcp_v4_rcv}. Returns the sock found,
+     * or null.
+     */
+    Sock earlyDemux(SkBuff skb, int genid) {
+        int nh = skb.networkHeader;
+        int th = nh + Ipv4Header.headerLength(skb, nh);
+        if (skb.pktType != SkBuff.PACKET_HOST || skb.tail - th < MIN_LEN || TcpHeader.doff(skb, th) < MIN_LEN) {
+            return null;
+        }
+        int dif = skb.dev != null ? skb.dev.ifindex() : 0;
+        Object o = tcp.hashinfo.lookupEstablished(Ipv4Header.sourceAddress(skb, nh), TcpHeader.source(skb, th),
+                Ipv4Header.destinationAddress(skb, nh), TcpHeader.dest(skb, th), dif);
+        if (!(o instanceof TcpSock sk)) {
+            return null;
+        }
+        skb.sk = sk;
+        skb.destructor = Sock.SOCK_PFREE;
+        dev.packetflow.net.ipv4.SkRxDst d = sk.rxDst;
+        boolean kept = d != null && d.valid(genid, dif);
+        if (kept) {
+            skb.dst = d.rt(); // dst_check() passed: skb_dst_set_noref()
+        }
+        if (Tcp.TP_TCP_V4_EARLY_DEMUX.enabled) {
+            Tcp.TP_TCP_V4_EARLY_DEMUX.fire(tcp.net(), skb, kept ? 1 : 0);
+        }
+        return sk;
+    }
 
     /** Linux: {@code tcp_v4_rcv()}. {@code skb.data} at the TCP header; takes the skb. */
     int tcpV4Rcv(SkBuff skb) {
@@ -79,8 +115,12 @@ final class TcpIpv4 {
         int sport = TcpHeader.source(skb, th);
         int dport = TcpHeader.dest(skb, th);
         int dif = skb.dev != null ? skb.dev.ifindex() : 0;
+        // Linux: __inet_lookup_skb() takes what early demux found (skb_steal_sock()). A sock closed
+        // since then goes through the lookup again rather than receive for a dead connection.
+        Sock stolen = Sock.skbStealSock(skb);
         for (int attempt = 0; attempt < 3; attempt++) {
-            Object o = tcp.hashinfo.lookupEstablished(saddr, sport, daddr, dport, dif);
+            Object o = attempt == 0 && stolen != null && stolen.state != TCP_CLOSE ? stolen
+                    : tcp.hashinfo.lookupEstablished(saddr, sport, daddr, dport, dif);
             if (o == null) {
                 TcpSock l = tcp.hashinfo.lookupListener(daddr, dport, dif);
                 if (l != null) {

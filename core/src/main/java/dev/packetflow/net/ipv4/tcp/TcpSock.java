@@ -89,6 +89,11 @@ public final class TcpSock extends Sock {
      * since looks up again (Linux: {@code __sk_dst_check()} in {@code ip_queue_xmit}).
      */
     int dstGenid;
+    /**
+     * Linux: {@code sk->sk_rx_dst}: the input route of this connection's segments, which early
+     * demux gives the next ones so that they skip routing ({@link TcpIpv4#earlyDemux}).
+     */
+    volatile dev.packetflow.net.ipv4.SkRxDst rxDst;
     /** IP identification counter of this connection (Linux: {@code inet_id}). */
     int inetId;
     /** Path MTU this sock's MSS was computed for (Linux: {@code icsk_pmtu_cookie}). */

@@ -38,6 +38,10 @@ class TcpJourneyTest {
             List<String> b = j.stageNames("b");
             assertThat(b).containsSubsequence("netif_receive_skb", "ip_rcv", "ip_local_deliver", "ip_local_deliver_finish",
                     "tcp_v4_rcv", "tcp_v4_do_rcv", "tcp_rcv_established", "tcp_data_queue", "sk_data_ready", "recvfrom");
+            // Established: early demux finds the connection and its kept input route, so the
+            // segment is not routed (Linux's ip_rcv_finish_core with tcp_v4_early_demux)
+            assertThat(b).containsSubsequence("ip_rcv_finish", "tcp_v4_early_demux", "ip_local_deliver", "tcp_v4_rcv");
+            assertThat(b).doesNotContain("ip_route_input");
             assertThat(b.getLast()).isEqualTo("recvfrom");
             Journey.Stage est = j.stages().stream().filter(s -> s.name().equals("tcp_rcv_established")).findFirst().orElseThrow();
             assertThat(est.arg()).as("fast path").isEqualTo(1);
