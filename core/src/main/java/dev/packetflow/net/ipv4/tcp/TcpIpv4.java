@@ -11,6 +11,7 @@ import dev.packetflow.net.ipv4.IpOutput;
 import dev.packetflow.net.ipv4.IpSockglue;
 import dev.packetflow.net.ipv4.Ipv4Header;
 import dev.packetflow.net.ipv4.Rtable;
+import dev.packetflow.net.ipv4.SkRxDst;
 import dev.packetflow.net.socket.Errno;
 import dev.packetflow.net.socket.Sock;
 
@@ -60,7 +61,7 @@ final class TcpIpv4 {
         }
         skb.sk = sk;
         skb.destructor = Sock.SOCK_PFREE;
-        dev.packetflow.net.ipv4.SkRxDst d = sk.rxDst;
+        SkRxDst d = sk.rxDst;
         boolean kept = d != null && d.valid(genid, dif);
         if (kept) {
             skb.dst = d.rt(); // dst_check() passed: skb_dst_set_noref()
