@@ -172,9 +172,8 @@ final class IpInput {
         Route route = ipv4.route();
         int genid = 0;
         Sock early = null;
-        int proto = 0;
         if (ipv4.ipEarlyDemux != 0 && skb.sk == null && !Ipv4Header.isFragment(skb, nh)) {
-            proto = skb.u8(nh + Ipv4Header.PROTOCOL);
+            int proto = skb.u8(nh + Ipv4Header.PROTOCOL);
             if (proto == Ipv4Header.IPPROTO_TCP && ipv4.tcpEarlyDemux != 0) {
                 genid = route.rtGenid(); // before routing: a change meanwhile leaves what is kept stale
                 early = net.tcp().earlyDemux(skb, genid);
@@ -193,10 +192,8 @@ final class IpInput {
         }
         if (((Rtable) skb.dst).input != Rtable.INPUT_LOCAL) {
             Skb.skbOrphan(skb); // not for us after all: no socket goes along (ip_forward drops one)
-        } else if (proto == Ipv4Header.IPPROTO_TCP) {
-            net.tcp().skRxDstSet(early, (Rtable) skb.dst, genid, skb.dev);
         } else {
-            net.udp().skRxDstSet(early, (Rtable) skb.dst, genid, skb.dev);
+            early.skRxDstSet((Rtable) skb.dst, genid, skb.dev);
         }
         return null;
     }

@@ -698,31 +698,11 @@ public final class Udp implements Proto, NetProtocol {
         if (sk == null) {
             return null;
         }
-        skb.sk = sk;
-        skb.destructor = Sock.SOCK_PFREE;
-        SkRxDst d = ((UdpSock) sk).rxDst;
-        boolean kept = d != null && d.valid(genid, dif);
-        if (kept) {
-            skb.dst = d.rt(); // dst_check() passed: skb_dst_set_noref()
-        }
+        boolean kept = sk.skbEarlyDemuxed(skb, genid, dif);
         if (UDP_V4_EARLY_DEMUX.enabled) {
             UDP_V4_EARLY_DEMUX.fire(net, skb, kept ? 1 : 0);
         }
         return sk;
-    }
-
-    /**
-     * Linux: {@code udp_sk_rx_dst_set()}: keeps {@code rt}, the route a datagram early demux found
-     * {@code sk} for was given by a lookup made at FIB generation {@code genid}. Allocates only
-     * when the route or its generation changed.
-     */
-    void skRxDstSet(Sock sk, Rtable rt, int genid, NetDevice dev) {
-        UdpSock u = (UdpSock) sk;
-        SkRxDst d = u.rxDst;
-        SkRxDst n = SkRxDst.update(d, rt, genid, dev);
-        if (n != d) {
-            u.rxDst = n;
-        }
     }
 
     private int drop(SkBuff skb, DropReason reason) {

@@ -48,12 +48,6 @@ public final class UdpSock extends Sock {
         }
     }
 
-    /**
-     * Linux: {@code sk->sk_rx_dst}: the input route of the datagrams early demux finds this
-     * (connected) socket for, so that the next ones skip routing.
-     */
-    volatile SkRxDst rxDst;
-
     /** {@code UDP_CORK} (Linux: {@code udp_test_bit(CORK, sk)}). */
     volatile boolean corkflag;
     /**

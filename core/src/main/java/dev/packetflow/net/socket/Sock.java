@@ -9,6 +9,8 @@ import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.SkBuffHead;
 import dev.packetflow.net.core.Skb;
 import dev.packetflow.net.ipv4.InetAddr;
+import dev.packetflow.net.ipv4.Rtable;
+import dev.packetflow.net.ipv4.SkRxDst;
 import dev.packetflow.trace.Trace;
 import dev.packetflow.trace.Tracepoint;
 import java.lang.invoke.MethodHandles;
@@ -447,6 +449,48 @@ public class Sock implements SkBuff.Destructor {
      * freeing the skb only lets go of the socket.
      */
     public static final SkBuff.Destructor SOCK_PFREE = skb -> { };
+
+    /**
+     * Linux: {@code sk->sk_rx_dst}: the input route of the packets early demux finds this socket
+     * for (a connected UDP socket, a TCP connection), which the next ones take instead of routing.
+     */
+    private volatile SkRxDst skRxDst;
+
+    /** The kept input route ({@code sk_rx_dst}), or null. */
+    public final SkRxDst skRxDst() {
+        return skRxDst;
+    }
+
+    /**
+     * Linux: {@code inet_sk_rx_dst_set()} / {@code udp_sk_rx_dst_set()}: keeps {@code rt}, the
+     * input route of a packet early demux found this socket for, looked up at FIB generation
+     * {@code genid}; writes only when something changed.
+     */
+    public final void skRxDstSet(Rtable rt, int genid, NetDevice dev) {
+        SkRxDst d = skRxDst;
+        SkRxDst n = SkRxDst.update(d, rt, genid, dev);
+        if (n != d) {
+            skRxDst = n;
+        }
+    }
+
+    /**
+     * What a protocol's early demux does with the socket it found for {@code skb}, which arrived
+     * on {@code ifindex} at FIB generation {@code genid}: leaves it in the skb for the protocol's
+     * receive to take ({@link #SOCK_PFREE}, {@link #skbStealSock}) and, if the kept input route is
+     * still valid ({@code dst_check()}), makes it the skb's route ({@code skb_dst_set_noref()}), so
+     * that routing is skipped. Returns whether it did.
+     */
+    public final boolean skbEarlyDemuxed(SkBuff skb, int genid, int ifindex) {
+        skb.sk = this;
+        skb.destructor = SOCK_PFREE;
+        SkRxDst d = skRxDst;
+        if (d != null && d.valid(genid, ifindex)) {
+            skb.dst = d.rt();
+            return true;
+        }
+        return false;
+    }
 
     /** Linux: {@code skb_steal_sock()}: the socket early demux found for {@code skb}, taken from it; or null. */
     public static Sock skbStealSock(SkBuff skb) {

@@ -3,11 +3,8 @@ package dev.packetflow.net.ipv4.tcp;
 import dev.packetflow.lib.SipHash;
 import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.Mib;
-import dev.packetflow.net.core.NetDevice;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.ipv4.NetProtocol;
-import dev.packetflow.net.ipv4.Rtable;
-import dev.packetflow.net.ipv4.SkRxDst;
 import dev.packetflow.net.socket.InetProtosw;
 import dev.packetflow.net.socket.Sock;
 import dev.packetflow.trace.Trace;
@@ -197,19 +194,6 @@ public final class Tcp implements NetProtocol, AutoCloseable {
      */
     public Sock earlyDemux(SkBuff skb, int genid) {
         return ipv4.earlyDemux(skb, genid);
-    }
-
-    /**
-     * Linux: {@code inet_sk_rx_dst_set()}: keeps {@code rt}, the input route of a segment early
-     * demux found {@code sk} for, looked up at FIB generation {@code genid}.
-     */
-    public void skRxDstSet(Sock sk, Rtable rt, int genid, NetDevice dev) {
-        TcpSock tp = (TcpSock) sk;
-        SkRxDst d = tp.rxDst;
-        SkRxDst n = SkRxDst.update(d, rt, genid, dev);
-        if (n != d) {
-            tp.rxDst = n;
-        }
     }
 
     /** Linux: {@code tcp_v4_err()}. */

@@ -11,7 +11,6 @@ import dev.packetflow.net.ipv4.IpOutput;
 import dev.packetflow.net.ipv4.IpSockglue;
 import dev.packetflow.net.ipv4.Ipv4Header;
 import dev.packetflow.net.ipv4.Rtable;
-import dev.packetflow.net.ipv4.SkRxDst;
 import dev.packetflow.net.socket.Errno;
 import dev.packetflow.net.socket.Sock;
 
@@ -59,13 +58,7 @@ final class TcpIpv4 {
         if (!(o instanceof TcpSock sk)) {
             return null;
         }
-        skb.sk = sk;
-        skb.destructor = Sock.SOCK_PFREE;
-        SkRxDst d = sk.rxDst;
-        boolean kept = d != null && d.valid(genid, dif);
-        if (kept) {
-            skb.dst = d.rt(); // dst_check() passed: skb_dst_set_noref()
-        }
+        boolean kept = sk.skbEarlyDemuxed(skb, genid, dif);
         if (Tcp.TP_TCP_V4_EARLY_DEMUX.enabled) {
             Tcp.TP_TCP_V4_EARLY_DEMUX.fire(tcp.net(), skb, kept ? 1 : 0);
         }

@@ -5,7 +5,6 @@ import dev.packetflow.net.NetStack;
 import dev.packetflow.net.core.SkBuff;
 import dev.packetflow.net.core.SkBuffHead;
 import dev.packetflow.net.ipv4.Rtable;
-import dev.packetflow.net.ipv4.SkRxDst;
 import dev.packetflow.net.socket.Sock;
 
 import static dev.packetflow.net.socket.Uapi.*;
@@ -90,11 +89,6 @@ public final class TcpSock extends Sock {
      * since looks up again (Linux: {@code __sk_dst_check()} in {@code ip_queue_xmit}).
      */
     int dstGenid;
-    /**
-     * Linux: {@code sk->sk_rx_dst}: the input route of this connection's segments, which early
-     * demux gives the next ones so that they skip routing ({@link TcpIpv4#earlyDemux}).
-     */
-    volatile SkRxDst rxDst;
     /** IP identification counter of this connection (Linux: {@code inet_id}). */
     int inetId;
     /** Path MTU this sock's MSS was computed for (Linux: {@code icsk_pmtu_cookie}). */

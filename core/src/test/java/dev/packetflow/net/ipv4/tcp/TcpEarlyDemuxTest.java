@@ -51,7 +51,7 @@ class TcpEarlyDemuxTest {
         long routed = lookupsForChunks(c, 10);
         assertThat(routed).as("the first segment learns the route (or the handshake did)").isLessThanOrEqualTo(1);
         assertThat(lookupsForChunks(c, 10)).isZero();
-        assertThat(n.tcpB(c[1]).rxDst).isNotNull();
+        assertThat(n.tcpB(c[1]).skRxDst()).isNotNull();
     }
 
     @Test
@@ -60,7 +60,7 @@ class TcpEarlyDemuxTest {
         int[] c = n.establish(80);
         n.sim.run();
         assertThat(lookupsForChunks(c, 10)).isGreaterThanOrEqualTo(10);
-        assertThat(n.tcpB(c[1]).rxDst).isNull();
+        assertThat(n.tcpB(c[1]).skRxDst()).isNull();
     }
 
     @Test
