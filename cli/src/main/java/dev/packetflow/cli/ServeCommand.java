@@ -95,6 +95,13 @@ final class ServeCommand implements Callable<Integer> {
                     + " adapting like Linux's cpuidle-haltpoll (default 200; 0: sleep at once)")
     int pollUs;
 
+    @Option(names = "--busy-poll", defaultValue = "0", paramLabel = "US",
+            description = "the services' sockets poll the TAP themselves for up to US µs when they find"
+                    + " nothing to read, before they sleep (Linux's net.core.busy_read, SO_BUSY_POLL): a"
+                    + " request is answered by the thread that waits for it, with no wake-up between"
+                    + " threads, for a core's time while waiting (default 0: off)")
+    int busyPollUs;
+
     @Option(names = "--idle", hidden = true, defaultValue = "PARK",
             description = "how ksoftirqd waits for work: SPIN, BACKOFF or PARK (default)")
     RealTimeKernel.IdleStrategy idle;
@@ -132,6 +139,9 @@ final class ServeCommand implements Callable<Integer> {
         }
         if (pollUs < 0) {
             throw new CommandLine.ParameterException(spec.commandLine(), "--poll-us must not be negative");
+        }
+        if (busyPollUs < 0) {
+            throw new CommandLine.ParameterException(spec.commandLine(), "--busy-poll must not be negative");
         }
         if (warmup) {
             try {
@@ -179,6 +189,8 @@ final class ServeCommand implements Callable<Integer> {
             if (pcap != null) {
                 capture = PcapCapture.attach(tap, pcap);
             }
+            // Linux: sysctl net.core.busy_read, the SO_BUSY_POLL every new socket starts with.
+            net.sockets().sysctl().setBusyRead(busyPollUs);
             tcpServices = TcpServices.start(net);
             services = UdpServices.start(net);
         } catch (TapException e) {

@@ -69,6 +69,14 @@ class MainTest {
     }
 
     @Test
+    void serve_negativeBusyPoll_isAUsageErrorBeforeAnythingStarts() {
+        Run r = run("serve", "--tap", "pf0", "--addr", "198.18.0.2/24", "--busy-poll", "-5");
+        assertThat(r.code()).isEqualTo(2);
+        assertThat(r.err()).contains("--busy-poll must not be negative");
+        assertThat(r.out()).doesNotContain("warming up");
+    }
+
+    @Test
     void serve_withoutTap_isAUsageError() {
         Run r = run("serve", "--addr", "198.18.0.2/24");
         assertThat(r.code()).isNotZero();
